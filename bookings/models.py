@@ -1,0 +1,194 @@
+"""What a tenant offers (services, hours, tables or staff) and what customers booked."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from tenants.models import TenantOwnedModel
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class Service(TenantOwnedModel):
+    """Something a customer books: a haircut, a colour, a beard trim (salons)."""
+
+    name_it = models.CharField("name (Italian)", max_length=120)
+    name_en = models.CharField("name (English)", max_length=120)
+    aliases = models.TextField(
+        blank=True,
+        help_text="Other words customers use for it, one per line or comma-separated "
+        "(e.g. haircut, piega, blow dry).",
+    )
+    description_it = models.TextField("description (Italian)", blank=True)
+    description_en = models.TextField("description (English)", blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(5)])
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Time kept free after the service (cleaning, setting up)."
+    )
+    price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists shown to customers.")
+
+    class Meta:
+        db_table = "lyo_services"
+        ordering = ["position", "name_it"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name_it"], name="uniq_service_name_it")]
+
+    def __str__(self) -> str:
+        return self.name_it
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_it
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a.strip() for a in self.aliases.replace("\n", ",").split(",") if a.strip()]
+
+
+class OpeningHours(TenantOwnedModel):
+    """One opening range on a weekday. Several per day (lunch, dinner) are normal.
+
+    ``closes`` earlier than ``opens`` means the range ends after midnight; such a range
+    belongs to the day it opens (Friday 19:00-01:00 is Friday evening).
+    """
+
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+    last_start = models.TimeField(
+        null=True, blank=True,
+        help_text="Restaurants: last seating time; bookings may start up to it even if "
+        "they end after closing. Empty: a booking must end by closing time.",
+    )
+
+    class Meta:
+        db_table = "lyo_opening_hours"
+        ordering = ["weekday", "opens"]
+        verbose_name = "opening hours"
+        verbose_name_plural = "opening hours"
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.closes <= self.opens
+
+    def clean(self) -> None:
+        super().clean()
+        if self.opens is not None and self.opens == self.closes:
+            raise ValidationError({"closes": "Closing time must differ from opening time."})
+
+
+class Closure(TenantOwnedModel):
+    """The business is closed from ``starts_at`` to ``ends_at`` (a holiday, a private event)."""
+
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        db_table = "lyo_closures"
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="closure_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} → {self.ends_at:%Y-%m-%d %H:%M} {self.reason}".strip()
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The closure must end after it starts."})
+
+
+class Resource(TenantOwnedModel):
+    """What a booking occupies: a restaurant table, or a salon's staff member / chair."""
+
+    class Kind(models.TextChoices):
+        TABLE = "table", "Table"
+        STAFF = "staff", "Staff member"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    name = models.CharField(max_length=80)
+    min_seats = models.PositiveSmallIntegerField(default=1, help_text="Tables: smallest party seated here.")
+    max_seats = models.PositiveSmallIntegerField(default=1, help_text="Tables: largest party seated here.")
+    services = models.ManyToManyField(
+        Service, blank=True, related_name="resources", db_table="lyo_resource_services",
+        help_text="Staff: the services this person can do.",
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        db_table = "lyo_resources"
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="uniq_resource_name"),
+            models.CheckConstraint(condition=Q(max_seats__gte=models.F("min_seats")), name="resource_seats_range"),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.TABLE:
+            return f"{self.name} ({self.min_seats}-{self.max_seats})"
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.min_seats is not None and self.max_seats is not None and self.max_seats < self.min_seats:
+            raise ValidationError({"max_seats": "Must be at least the minimum seats."})
+
+
+class Appointment(TenantOwnedModel):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+
+    class Channel(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp"
+        INSTAGRAM = "instagram", "Instagram"
+        CHATWOOT = "chatwoot", "Chatwoot"
+        TEST = "test", "Test"
+        ADMIN = "admin", "Staff (admin)"
+        API = "api", "API"
+
+    customer = models.ForeignKey(
+        "conversations.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="appointments"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="appointments")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    party_size = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    # Short code customers read out and type; unique per tenant.
+    reference = models.CharField(max_length=8)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ADMIN)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "lyo_appointments"
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "reference"], name="uniq_appointment_reference"),
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["tenant", "starts_at"], name="appointment_tenant_start_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.starts_at:%Y-%m-%d %H:%M}"

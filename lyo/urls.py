@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import path, re_path
+from django_prometheus.exports import ExportToDjangoView
+
+from lyo import views
+
+
+def optional_slash(route: str, view, name: str):
+    """Match ``route`` with and without a trailing slash (Meta's callback URL is typed by hand)."""
+    return re_path(rf"^{route}/?$", view, name=name)
+
+
+urlpatterns = [
+    re_path(r"^$", views.root, name="root"),
+    optional_slash("health", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    optional_slash("metrics", ExportToDjangoView, name="metrics"),
+]
+
+admin.site.site_header = "Lyo"
+admin.site.site_title = "Lyo"
+admin.site.index_title = "Bookings and conversations"

@@ -1,0 +1,169 @@
+from django import forms
+from django.contrib import admin
+from django.http import Http404
+from django.utils import timezone
+from django.utils.html import format_html
+
+from bookings.admin import ClosureInline, OpeningHoursInline, ResourceInline, ServiceInline
+from tenants.admin_scoping import TenantScopedPermissionsMixin
+from tenants.models import Tenant, TenantMembership
+from tenants.selectors import tenant_ids_for_user
+
+# Fields only the operator (a superuser) changes: they wire the tenant to Meta.
+OPERATOR_FIELDS = (
+    "slug",
+    "kind",
+    "is_active",
+    "whatsapp_phone_number_id",
+    "whatsapp_business_account_id",
+    "whatsapp_display_phone_number",
+)
+
+
+class TenantAdminForm(forms.ModelForm):
+    """The access token is never rendered: it can only be set, replaced or cleared."""
+
+    new_whatsapp_access_token = forms.CharField(
+        label="Set / replace WhatsApp access token",
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Leave empty to keep the current token. The token is stored encrypted and never shown.",
+    )
+    clear_whatsapp_access_token = forms.BooleanField(label="Remove the stored token", required=False)
+
+    class Meta:
+        model = Tenant
+        # Everything editable except the token itself (and its Meta verdict).
+        fields = (
+            "name", "slug", "kind", "timezone", "language", "address", "contact_phone", "is_active",
+            "whatsapp_phone_number_id", "whatsapp_business_account_id", "whatsapp_display_phone_number",
+            "slot_minutes", "min_notice_minutes", "max_days_ahead", "default_duration_minutes",
+            "cancellation_cutoff_hours", "pacing_max_covers", "conversation_timeout_minutes",
+        )
+
+    def save(self, commit=True):
+        tenant = super().save(commit=False)
+        new_token = self.cleaned_data.get("new_whatsapp_access_token")
+        if new_token:
+            tenant.whatsapp_access_token = new_token
+            tenant.whatsapp_token_invalid_at = None
+        elif self.cleaned_data.get("clear_whatsapp_access_token"):
+            tenant.whatsapp_access_token = ""
+            tenant.whatsapp_token_invalid_at = None
+        if commit:
+            tenant.save()
+            self.save_m2m()
+        return tenant
+
+
+class TenantMembershipInline(admin.TabularInline):
+    model = TenantMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Tenant)
+class TenantAdmin(TenantScopedPermissionsMixin, admin.ModelAdmin):
+    form = TenantAdminForm
+    list_display = ("name", "slug", "kind", "whatsapp_phone_number_id", "token_status", "is_active")
+    list_filter = ("kind", "is_active", "language")
+    search_fields = ("name", "slug", "whatsapp_phone_number_id", "whatsapp_display_phone_number")
+    readonly_fields = ("id", "token_status", "created_at", "updated_at")
+    inlines = [ServiceInline, OpeningHoursInline, ClosureInline, ResourceInline]
+    fieldsets = (
+        (
+            None,
+            {"fields": ("id", "name", "slug", "kind", "timezone", "language", "address", "contact_phone", "is_active")},
+        ),
+        (
+            "WhatsApp",
+            {
+                "fields": (
+                    "whatsapp_phone_number_id",
+                    "whatsapp_business_account_id",
+                    "whatsapp_display_phone_number",
+                    "token_status",
+                    "new_whatsapp_access_token",
+                    "clear_whatsapp_access_token",
+                )
+            },
+        ),
+        (
+            "Booking settings",
+            {
+                "fields": (
+                    "slot_minutes",
+                    "min_notice_minutes",
+                    "max_days_ahead",
+                    "default_duration_minutes",
+                    "cancellation_cutoff_hours",
+                    "pacing_max_covers",
+                    "conversation_timeout_minutes",
+                )
+            },
+        ),
+        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    @admin.display(description="Access token")
+    def token_status(self, tenant: Tenant) -> str:
+        if not tenant.has_whatsapp_token:
+            return "not set"
+        if tenant.whatsapp_token_invalid_at:
+            when = timezone.localtime(tenant.whatsapp_token_invalid_at).strftime("%Y-%m-%d %H:%M")
+            return format_html('<strong style="color:#ba2121">rejected by Meta since {}</strong>', when)
+        return "set"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(id__in=tenant_ids_for_user(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return (*fields, *OPERATOR_FIELDS)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or self._is_owner(request, obj):
+            return fieldsets
+        # Staff who are not owners see the token status but cannot change the token.
+        return [
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in TenantAdminForm.declared_fields)})
+            for name, opts in fieldsets
+        ]
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if request.user.is_superuser:
+            inlines.append(TenantMembershipInline)
+        return inlines
+
+    def _is_owner(self, request, obj) -> bool:
+        return obj is not None and request.user.tenant_memberships.filter(
+            tenant=obj, role=TenantMembership.Role.OWNER
+        ).exists()
+
+    # Tenants are created and removed by the operator (manage.py), not by their staff.
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if self.get_object(request, admin.utils.unquote(object_id)) is None:
+            raise Http404("No such tenant.")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(TenantMembership)
+class TenantMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "tenant", "role", "created_at")
+    list_filter = ("role", "tenant")
+    search_fields = ("user__username", "user__email", "tenant__name")
+    autocomplete_fields = ["user", "tenant"]
