@@ -35,4 +35,6 @@ def assistant_handle(
     back by the caller together with the replies.
     """
     language = customer.language or tenant.language
-    return AssistantResult(replies=[text_reply(_ACKNOWLEDGEMENT[language])], state=dict(conversation.state), language=language)
+    return AssistantResult(
+        replies=[text_reply(_ACKNOWLEDGEMENT[language])], state=dict(conversation.state), language=language
+    )
