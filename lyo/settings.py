@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "lyo.logging.RequestLogContextMiddleware",
+    # Before anything that checks ALLOWED_HOSTS: load balancers and Prometheus probe by IP.
+    "lyo.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -192,11 +195,37 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# JSON lines in production (what CloudWatch / Loki index), readable lines with DEBUG.
+# Every line carries the tenant, conversation and message ids of its request or task
+# (lyo.log_context) and has credentials masked (lyo.logging).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "log_context": {"()": "lyo.log_context.LogContextFilter"},
+        "redact_secrets": {"()": "lyo.logging.SecretRedactingFilter"},
+    },
+    "formatters": {
+        "json": {"()": "lyo.logging.JsonFormatter"},
+        "text": {"()": "lyo.logging.ReadableFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["log_context", "redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's default handlers would print these a second time, unformatted.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+# The worker logs through LOGGING above (JSON, ids, redaction) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

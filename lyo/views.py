@@ -25,7 +25,15 @@ def root(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+def health_live(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers HTTP. No dependency is checked, so a database
+    outage never makes an orchestrator restart healthy containers."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
 def health(request: HttpRequest) -> JsonResponse:
+    """Readiness: every dependency answers; 503 naming the ones that do not."""
     checks = health_checks()
     healthy = all(check.ok for check in checks)
     body = {
