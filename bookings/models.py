@@ -170,7 +170,12 @@ class Appointment(TenantOwnedModel):
     service = models.ForeignKey(Service, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="appointments")
     starts_at = models.DateTimeField()
+    # When the customer's booking ends (the service's duration or the sitting time).
     ends_at = models.DateTimeField()
+    # When the resource is free again: ``ends_at`` plus the service's buffer (cleaning,
+    # setting up). Overlap is checked, and on PostgreSQL excluded by the database, on
+    # [starts_at, blocks_until).
+    blocks_until = models.DateTimeField()
     party_size = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
     # Short code customers read out and type; unique per tenant.
@@ -181,14 +186,35 @@ class Appointment(TenantOwnedModel):
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
+    # Statuses that occupy the resource. A no-show frees the table for walk-ins; a
+    # completed booking is in the past.
+    ACTIVE_STATUSES = (Status.CONFIRMED,)
+
     class Meta:
         db_table = "lyo_appointments"
         ordering = ["starts_at"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "reference"], name="uniq_appointment_reference"),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(blocks_until__gte=models.F("ends_at")), name="appointment_blocks_after_end"
+            ),
+            # On PostgreSQL, migration 0003 adds the exclusion constraint ``appointment_no_overlap``
+            # (btree_gist). It lives in the migration only: SQLite cannot build it.
         ]
-        indexes = [models.Index(fields=["tenant", "starts_at"], name="appointment_tenant_start_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "starts_at"], name="appointment_tenant_start_idx"),
+            # Availability reads the active bookings that end after a window starts; past
+            # rows pile up over the years and must not be scanned.
+            models.Index(
+                fields=["tenant", "blocks_until"], name="appointment_active_blocks_idx",
+                condition=Q(status="confirmed"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES

@@ -57,5 +57,6 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     resource = factory.SubFactory(ResourceFactory, tenant=factory.SelfAttribute("..tenant"))
     starts_at = datetime(2026, 12, 5, 19, 0, tzinfo=UTC)
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=90))
+    blocks_until = factory.SelfAttribute("ends_at")
     party_size = 2
     reference = factory.Sequence(lambda n: f"R{n:05d}")

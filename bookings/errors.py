@@ -1,0 +1,93 @@
+"""Why a booking, a cancellation or a change was refused.
+
+Every error carries a ``code`` (stable, for the API and the assistant) and a
+``message`` in plain English that staff can read as it is; the assistant words its
+own reply from the code and the attributes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bookings.availability import Slot
+
+
+class BookingError(Exception):
+    code = "booking_error"
+    default_message = "The booking could not be made."
+
+    def __init__(self, message: str = "") -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class SlotUnavailable(BookingError):
+    """The time is taken (or is not a bookable start); ``alternatives`` are the nearest free slots."""
+
+    code = "slot_unavailable"
+    default_message = "That time is no longer available."
+
+    def __init__(self, alternatives: list[Slot] | None = None, message: str = "") -> None:
+        self.alternatives: list[Slot] = list(alternatives or [])
+        super().__init__(message)
+
+
+class OutsideOpeningHours(BookingError):
+    code = "outside_opening_hours"
+    default_message = "The business is closed at that time."
+
+
+class NoticeTooShort(BookingError):
+    code = "notice_too_short"
+    default_message = "That time is too soon to book."
+
+    def __init__(self, message: str = "", *, min_notice_minutes: int = 0) -> None:
+        self.min_notice_minutes = min_notice_minutes
+        super().__init__(message)
+
+
+class TooFarAhead(BookingError):
+    code = "too_far_ahead"
+    default_message = "That date is too far ahead to book."
+
+    def __init__(self, message: str = "", *, max_days_ahead: int = 0) -> None:
+        self.max_days_ahead = max_days_ahead
+        super().__init__(message)
+
+
+class NoTableFits(BookingError):
+    """No table seats the party (larger than the largest table, or the chosen table does not fit)."""
+
+    code = "no_table_fits"
+    default_message = "No table fits a party of that size."
+
+    def __init__(self, message: str = "", *, party_size: int = 0) -> None:
+        self.party_size = party_size
+        super().__init__(message)
+
+
+class ServiceNotOffered(BookingError):
+    """The service is inactive, someone else's, or nobody (or not the chosen staff member) does it."""
+
+    code = "service_not_offered"
+    default_message = "That service is not offered."
+
+
+class TooLateToCancel(BookingError):
+    """The customer is inside the cancellation cut-off; staff can still change the booking."""
+
+    code = "too_late_to_cancel"
+
+    def __init__(self, cutoff_hours: int, contact_phone: str = "") -> None:
+        self.cutoff_hours = cutoff_hours
+        self.contact_phone = contact_phone
+        message = f"Bookings cannot be cancelled or changed less than {cutoff_hours} hours before they start."
+        if contact_phone:
+            message += f" Please call {contact_phone}."
+        super().__init__(message)
+
+
+class AppointmentNotActive(BookingError):
+    code = "appointment_not_active"
+    default_message = "This booking is no longer active (cancelled, completed or a no-show)."

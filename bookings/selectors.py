@@ -1,0 +1,53 @@
+"""Reads about bookings, always scoped by tenant."""
+
+from datetime import datetime
+
+from bookings.models import Appointment, OpeningHours, Weekday
+from bookings.references import reference_normalise
+from conversations.models import Customer
+from tenants.models import Tenant
+
+
+def appointment_get_by_reference(*, tenant: Tenant, reference: str) -> Appointment:
+    """The tenant's appointment with this code, however the customer typed it (``k7m 3qd``).
+
+    Raises ``Appointment.DoesNotExist`` for a missing code and for another tenant's,
+    alike, so a guess cannot tell them apart.
+    """
+    return Appointment.objects.select_related("customer", "service", "resource").get(
+        tenant=tenant, reference=reference_normalise(reference)
+    )
+
+
+def appointments_upcoming_for_customer(*, tenant: Tenant, customer: Customer, now: datetime) -> list[Appointment]:
+    """The customer's confirmed bookings that have not started yet, soonest first."""
+    return list(
+        Appointment.objects.filter(
+            tenant=tenant, customer=customer, status__in=Appointment.ACTIVE_STATUSES, starts_at__gte=now
+        )
+        .select_related("service", "resource")
+        .order_by("starts_at", "pk")
+    )
+
+
+def appointments_for_tenant(
+    *, tenant: Tenant, starts_from: datetime | None = None, starts_before: datetime | None = None,
+    status: str | None = None,
+):
+    """The tenant's appointments (a queryset, for paging), soonest first."""
+    queryset = Appointment.objects.filter(tenant=tenant).select_related("customer", "service", "resource")
+    if starts_from is not None:
+        queryset = queryset.filter(starts_at__gte=starts_from)
+    if starts_before is not None:
+        queryset = queryset.filter(starts_at__lt=starts_before)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("starts_at", "pk")
+
+
+def opening_hours_for_week(*, tenant: Tenant) -> dict[int, list[OpeningHours]]:
+    """Every weekday (0 = Monday ... 6 = Sunday) with its ranges in opening order; closed days map to []."""
+    week: dict[int, list[OpeningHours]] = {day: [] for day in Weekday.values}
+    for row in OpeningHours.objects.filter(tenant=tenant).order_by("weekday", "opens"):
+        week[row.weekday].append(row)
+    return week

@@ -1,0 +1,424 @@
+"""Booking, cancelling and moving appointments: the only code that writes them.
+
+The assistant, the admin and the API all call these functions. Every write runs in
+one transaction that first takes the tenant's booking lock (see ``_booking_lock``),
+so "is it free?" and "insert" cannot interleave with another booking of the same
+tenant; on PostgreSQL the exclusion constraint ``appointment_no_overlap`` is the
+last line of defence and its violation becomes ``SlotUnavailable`` too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from bookings.availability import StartCheck, Verdict, slot_alternatives, start_check
+from bookings.errors import (
+    AppointmentNotActive,
+    BookingError,
+    NoTableFits,
+    NoticeTooShort,
+    OutsideOpeningHours,
+    ServiceNotOffered,
+    SlotUnavailable,
+    TooFarAhead,
+    TooLateToCancel,
+)
+from bookings.models import Appointment, Resource, Service
+from bookings.references import reference_new
+from conversations.models import Customer
+from lyo import metrics
+from tenants.models import Tenant
+
+__all__ = [
+    "AppointmentNotActive",
+    "BookingError",
+    "NoTableFits",
+    "NoticeTooShort",
+    "OutsideOpeningHours",
+    "ServiceNotOffered",
+    "SlotUnavailable",
+    "TooFarAhead",
+    "TooLateToCancel",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_details_update",
+    "appointment_reschedule",
+    "appointment_status_set",
+    "booking_request_check",
+]
+
+OVERLAP_CONSTRAINT = "appointment_no_overlap"
+REFERENCE_CONSTRAINT = "uniq_appointment_reference"
+# A fresh code collides with probability (bookings of the tenant) / 887 million; a few
+# attempts are plenty, and a loop that never ends would hide a broken generator.
+REFERENCE_ATTEMPTS = 8
+
+
+class _Keep:
+    """Marks an argument the caller leaves as it is (``None`` is a meaningful value)."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+class _Overlap(Exception):
+    """The database refused an overlapping booking (a race the lock did not cover)."""
+
+
+# --- Checks -------------------------------------------------------------------------
+
+
+def booking_request_check(
+    *, tenant: Tenant, service: Service | None = None, party_size: int = 1, resource: Resource | None = None
+) -> None:
+    """Raise when no time at all could suit this request (the party, the service, the resource).
+
+    ``NoTableFits`` for a restaurant party no (or not the chosen) table seats;
+    ``ServiceNotOffered`` for an inactive service or one nobody (or not the chosen
+    staff member) does. Returns quietly when some time could suit it.
+    """
+    if party_size < 1:
+        raise NoTableFits("The party must be at least one person.", party_size=party_size)
+    if service is not None and (service.tenant_id != tenant.pk or not service.is_active):
+        raise ServiceNotOffered("That service is not offered.")
+    if resource is not None and resource.tenant_id != tenant.pk:
+        raise ValueError("The resource belongs to another tenant.")
+    if tenant.kind == Tenant.Kind.RESTAURANT:
+        if resource is not None:
+            if resource.kind != Resource.Kind.TABLE or not resource.is_active:
+                raise NoTableFits(f"{resource.name} is not a table in use.", party_size=party_size)
+            if not resource.min_seats <= party_size <= resource.max_seats:
+                raise NoTableFits(
+                    f"{resource.name} seats {resource.min_seats}-{resource.max_seats}; the party is {party_size}.",
+                    party_size=party_size,
+                )
+            return
+        tables = Resource.objects.filter(tenant=tenant, kind=Resource.Kind.TABLE, is_active=True)
+        if not tables.filter(min_seats__lte=party_size, max_seats__gte=party_size).exists():
+            largest = max(tables.values_list("max_seats", flat=True), default=0)
+            raise NoTableFits(
+                f"No table seats a party of {party_size} (the largest seats {largest}).", party_size=party_size
+            )
+        return
+    staff = Resource.objects.filter(tenant=tenant, kind=Resource.Kind.STAFF, is_active=True)
+    if resource is not None:
+        if resource.kind != Resource.Kind.STAFF or not resource.is_active:
+            raise ServiceNotOffered(f"{resource.name} is not taking bookings.")
+        if service is not None and not resource.services.filter(pk=service.pk).exists():
+            raise ServiceNotOffered(f"{resource.name} does not do {service}.")
+        return
+    if service is not None:
+        staff = staff.filter(services=service)
+    if not staff.exists():
+        raise ServiceNotOffered(f"Nobody does {service} at the moment." if service else "Nobody is taking bookings.")
+
+
+def _arguments_check(
+    tenant: Tenant, *, start: datetime, customer: Customer | None, resource: Resource | None
+) -> None:
+    # Programming errors, not booking rules: the edges resolve rows within the tenant.
+    if timezone.is_naive(start):
+        raise ValueError("start must be an aware datetime.")
+    if customer is not None and customer.tenant_id != tenant.pk:
+        raise ValueError("The customer belongs to another tenant.")
+    if resource is not None and resource.tenant_id != tenant.pk:
+        raise ValueError("The resource belongs to another tenant.")
+
+
+def _refusal(
+    check: StartCheck,
+    *,
+    tenant: Tenant,
+    service: Service | None,
+    party_size: int,
+    resource: Resource | None,
+    now: datetime,
+    by_staff: bool,
+    exclude_appointment_id: int | None = None,
+) -> BookingError:
+    """The domain error for a start that is not free."""
+    verdict = check.verdict
+    if verdict is Verdict.NO_RESOURCE:
+        try:
+            booking_request_check(tenant=tenant, service=service, party_size=party_size, resource=resource)
+        except BookingError as error:
+            return error
+        return SlotUnavailable([], "Nothing can be booked for this request.")
+    if verdict is Verdict.TOO_SOON:
+        if check.start < now:
+            return NoticeTooShort("That time has already passed.", min_notice_minutes=tenant.min_notice_minutes)
+        return NoticeTooShort(
+            f"Bookings must be made at least {tenant.min_notice_minutes} minutes ahead.",
+            min_notice_minutes=tenant.min_notice_minutes,
+        )
+    if verdict is Verdict.TOO_FAR:
+        return TooFarAhead(
+            f"Bookings can be made at most {tenant.max_days_ahead} days ahead.", max_days_ahead=tenant.max_days_ahead
+        )
+    if verdict in (Verdict.OUTSIDE_HOURS, Verdict.ENDS_AFTER_CLOSING, Verdict.CLOSED):
+        return OutsideOpeningHours(check.detail)
+    messages = {
+        Verdict.OFF_GRID: check.detail,
+        Verdict.PACING: "Too many guests already arrive at that time.",
+        Verdict.TAKEN: "That time is already booked.",
+    }
+    alternatives = slot_alternatives(
+        tenant, near=check.start, service=service, party_size=party_size, resource=resource, now=now,
+        by_staff=by_staff, exclude_appointment_id=exclude_appointment_id,
+    )
+    return SlotUnavailable(alternatives, messages.get(verdict, ""))
+
+
+def _cutoff_check(tenant: Tenant, appointment: Appointment, now: datetime) -> None:
+    if now > appointment.starts_at - timedelta(hours=tenant.cancellation_cutoff_hours):
+        raise TooLateToCancel(tenant.cancellation_cutoff_hours, tenant.contact_phone)
+
+
+# --- Locks and writes ---------------------------------------------------------------
+
+
+def _booking_lock(tenant: Tenant) -> None:
+    """Serialise the bookings of one tenant until the transaction ends. Call inside ``atomic``.
+
+    With it, checking and inserting cannot interleave with another booking of the
+    same tenant, which also keeps pacing (covers across tables) exact. PostgreSQL:
+    ``FOR NO KEY UPDATE`` on the tenant row, which does not block inserts of rows
+    pointing at the tenant (they take ``FOR KEY SHARE``): webhooks storing messages
+    never wait for a booking. SQLite has no row locks: a first write takes the
+    database's write lock for the rest of the transaction.
+    """
+    features = connection.features
+    if features.has_select_for_update:
+        locked = Tenant.objects.select_for_update(no_key=features.has_select_for_no_key_update)
+        list(locked.filter(pk=tenant.pk).values_list("pk", flat=True))
+    else:
+        Tenant.objects.filter(pk=tenant.pk).update(updated_at=F("updated_at"))
+
+
+def _appointment_lock(tenant: Tenant, appointment: Appointment) -> Appointment:
+    # Someone else's appointment is missing, exactly like one that does not exist.
+    return Appointment.objects.select_for_update().get(pk=appointment.pk, tenant=tenant)
+
+
+def _integrity_constraint(error: IntegrityError) -> str:
+    diag = getattr(error.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return name
+    text = str(error)
+    for candidate in (OVERLAP_CONSTRAINT, REFERENCE_CONSTRAINT):
+        if candidate in text:
+            return candidate
+    # SQLite names the columns, not the constraint.
+    if "lyo_appointments.reference" in text:
+        return REFERENCE_CONSTRAINT
+    return ""
+
+
+def _appointment_insert(**fields: Any) -> Appointment:
+    """Insert with a fresh reference code, retrying on a (rare) collision."""
+    for _ in range(REFERENCE_ATTEMPTS):
+        appointment = Appointment(reference=reference_new(), **fields)
+        try:
+            with transaction.atomic():
+                appointment.save(force_insert=True)
+            return appointment
+        except IntegrityError as error:
+            constraint = _integrity_constraint(error)
+            if constraint == OVERLAP_CONSTRAINT:
+                raise _Overlap from error
+            if constraint != REFERENCE_CONSTRAINT:
+                raise
+    raise RuntimeError(f"No free reference code after {REFERENCE_ATTEMPTS} attempts.")
+
+
+def _count_on_commit(action: str) -> None:
+    transaction.on_commit(lambda: metrics.bookings.labels(action=action).inc())
+
+
+# --- Public API ---------------------------------------------------------------------
+
+
+def appointment_book(
+    *,
+    tenant: Tenant,
+    start: datetime,
+    party_size: int = 1,
+    service: Service | None = None,
+    resource: Resource | None = None,
+    customer: Customer | None = None,
+    channel: str,
+    notes: str = "",
+    by_staff: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book ``start`` (aware) for ``party_size`` (and ``service``, for salons).
+
+    ``resource=None`` picks the smallest free table that seats the party or the first
+    free qualified staff member; a given resource is the only one tried. Staff
+    (``by_staff``) skip the minimum notice, the maximum days ahead and the slot grid;
+    nobody skips opening hours, closures, pacing or overlap. Raises a ``BookingError``.
+    """
+    now = now or timezone.now()
+    _arguments_check(tenant, start=start, customer=customer, resource=resource)
+    common = {"tenant": tenant, "service": service, "party_size": party_size, "resource": resource}
+    with transaction.atomic():
+        _booking_lock(tenant)
+        check = start_check(start=start, now=now, by_staff=by_staff, **common)
+        if check.verdict is not Verdict.FREE:
+            raise _refusal(check, now=now, by_staff=by_staff, **common)
+        for chosen in check.resources:
+            try:
+                appointment = _appointment_insert(
+                    tenant=tenant, customer=customer, service=service, resource=chosen,
+                    starts_at=check.start, ends_at=check.end, blocks_until=check.blocks_until,
+                    party_size=party_size, status=Appointment.Status.CONFIRMED, channel=channel, notes=notes,
+                )
+            except _Overlap:
+                continue  # taken a moment ago outside the lock: try the next suitable resource
+            _count_on_commit("created")
+            return appointment
+        raise SlotUnavailable(
+            slot_alternatives(tenant, near=check.start, now=now, by_staff=by_staff, **_without_tenant(common)),
+            "That time was booked a moment ago.",
+        )
+
+
+def appointment_cancel(
+    *, tenant: Tenant, appointment: Appointment, by_staff: bool = False, now: datetime | None = None
+) -> Appointment:
+    """Cancel; customers are refused inside the cut-off (``TooLateToCancel`` carries the phone to call).
+
+    Returns the updated row. Another tenant's appointment raises ``Appointment.DoesNotExist``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _appointment_lock(tenant, appointment)
+        if not locked.is_active:
+            raise AppointmentNotActive()
+        if not by_staff:
+            _cutoff_check(tenant, locked, now)
+        locked.status = Appointment.Status.CANCELLED
+        locked.cancelled_at = now
+        locked.save(update_fields=["status", "cancelled_at", "updated_at"])
+        _count_on_commit("cancelled")
+    return locked
+
+
+def appointment_reschedule(
+    *,
+    tenant: Tenant,
+    appointment: Appointment,
+    new_start: datetime,
+    by_staff: bool = False,
+    now: datetime | None = None,
+    resource: Resource | None = None,
+    party_size: int | None = None,
+    service: Service | None = KEEP,
+) -> Appointment:
+    """Move a booking to ``new_start``, keeping its reference; the old time is freed in the same transaction.
+
+    The booking keeps its resource when it is free at the new time, else takes the
+    best free suitable one; ``resource`` forces one. ``party_size`` and ``service``
+    change them too (the admin's edit form). Customers are refused inside the
+    cut-off, as for a cancellation. Returns the updated row.
+    """
+    now = now or timezone.now()
+    _arguments_check(tenant, start=new_start, customer=None, resource=resource)
+    with transaction.atomic():
+        _booking_lock(tenant)  # tenant first, then the appointment: one fixed order
+        locked = _appointment_lock(tenant, appointment)
+        if not locked.is_active:
+            raise AppointmentNotActive()
+        if not by_staff:
+            _cutoff_check(tenant, locked, now)
+        common = {
+            "tenant": tenant,
+            "service": locked.service if service is KEEP else service,
+            "party_size": locked.party_size if party_size is None else party_size,
+            "resource": resource,
+        }
+        check = start_check(start=new_start, now=now, by_staff=by_staff, exclude_appointment_id=locked.pk, **common)
+        if check.verdict is not Verdict.FREE:
+            raise _refusal(check, now=now, by_staff=by_staff, exclude_appointment_id=locked.pk, **common)
+        current = next((r for r in check.resources if r.pk == locked.resource_id), None)
+        choices = ([current] if current else []) + [r for r in check.resources if r is not current]
+        for chosen in choices:
+            locked.resource = chosen
+            locked.service = common["service"]
+            locked.party_size = common["party_size"]
+            locked.starts_at, locked.ends_at, locked.blocks_until = check.start, check.end, check.blocks_until
+            try:
+                with transaction.atomic():
+                    locked.save(update_fields=[
+                        "resource", "service", "party_size", "starts_at", "ends_at", "blocks_until", "updated_at",
+                    ])
+            except IntegrityError as error:
+                if _integrity_constraint(error) != OVERLAP_CONSTRAINT:
+                    raise
+                continue
+            _count_on_commit("rescheduled")
+            return locked
+        raise SlotUnavailable(
+            slot_alternatives(
+                tenant, near=check.start, now=now, by_staff=by_staff, exclude_appointment_id=locked.pk,
+                **_without_tenant(common),
+            ),
+            "That time was booked a moment ago.",
+        )
+
+
+def appointment_status_set(
+    *, tenant: Tenant, appointment: Appointment, status: str, now: datetime | None = None
+) -> Appointment:
+    """Staff mark a confirmed booking completed, a no-show, or cancelled (no cut-off for staff).
+
+    A booking that is no longer confirmed is not reopened (its time may be taken):
+    book again instead.
+    """
+    if status == Appointment.Status.CANCELLED:
+        return appointment_cancel(tenant=tenant, appointment=appointment, by_staff=True, now=now)
+    with transaction.atomic():
+        locked = _appointment_lock(tenant, appointment)
+        if locked.status == status:
+            return locked
+        if not locked.is_active or status not in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
+            raise AppointmentNotActive(
+                "Only a confirmed booking can change status; a cancelled, completed or no-show booking "
+                "is not reopened. Make a new booking instead."
+            )
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def appointment_details_update(
+    *, tenant: Tenant, appointment: Appointment, customer: Customer | None = KEEP, notes: str = KEEP
+) -> Appointment:
+    """Change what does not affect availability: the customer and the notes."""
+    with transaction.atomic():
+        locked = _appointment_lock(tenant, appointment)
+        fields = []
+        if customer is not KEEP:
+            if customer is not None and customer.tenant_id != tenant.pk:
+                raise ValueError("The customer belongs to another tenant.")
+            locked.customer = customer
+            fields.append("customer")
+        if notes is not KEEP:
+            locked.notes = notes
+            fields.append("notes")
+        if fields:
+            locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+def _without_tenant(common: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in common.items() if key != "tenant"}
