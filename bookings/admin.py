@@ -1,10 +1,28 @@
 from datetime import timedelta
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 from django.utils import timezone
 
+from bookings.errors import (
+    AppointmentNotActive,
+    BookingError,
+    NoTableFits,
+    NoticeTooShort,
+    OutsideOpeningHours,
+    ServiceNotOffered,
+    SlotUnavailable,
+    TooFarAhead,
+)
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
+from bookings.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_details_update,
+    appointment_reschedule,
+    appointment_status_set,
+)
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedInline
 
 
@@ -124,8 +142,89 @@ def _next_midnight(midnight):
     return midnight + timedelta(days=1)
 
 
+class AppointmentAdminForm(forms.ModelForm):
+    """Staff create and edit bookings through the booking services, never by saving the row.
+
+    The service runs once the form's own checks pass (still inside validation), so a
+    refusal (an overlapping booking, a closed day) comes back as a form error and
+    nothing is written.
+    """
+
+    SCHEDULE_FIELDS = ("starts_at", "resource", "party_size", "service")
+
+    class Meta:
+        model = Appointment
+        fields = ("tenant", "customer", "service", "resource", "starts_at", "party_size", "status", "notes")
+        help_texts = {
+            "starts_at": "In the business's time zone.",
+            "resource": "Leave empty to give the booking the smallest free table that fits, or any free "
+            "staff member who does the service.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "resource" in self.fields:
+            self.fields["resource"].required = False
+
+    def _post_clean(self):
+        super()._post_clean()  # the model's checks: every chosen row belongs to the tenant
+        if self.errors:
+            return
+        try:
+            with transaction.atomic():  # several service calls on an edit: all or nothing
+                self.instance = self._apply()
+        except BookingError as error:
+            self.add_error(_error_field(error, self.fields), _staff_message(error, self.instance))
+
+    def _apply(self) -> Appointment:
+        data = self.cleaned_data
+        if self.instance._state.adding:
+            return appointment_book(
+                tenant=data["tenant"], start=data["starts_at"], party_size=data["party_size"],
+                service=data.get("service"), resource=data.get("resource"), customer=data.get("customer"),
+                channel=Appointment.Channel.ADMIN, notes=data.get("notes", ""), by_staff=True,
+            )
+        tenant = self.instance.tenant
+        appointment = Appointment.objects.get(pk=self.instance.pk, tenant=tenant)
+        changed = set(self.changed_data)
+        if changed & set(self.SCHEDULE_FIELDS):
+            appointment = appointment_reschedule(
+                tenant=tenant, appointment=appointment, new_start=data["starts_at"], by_staff=True,
+                resource=data.get("resource") if "resource" in changed else None,
+                party_size=data["party_size"], service=data.get("service"),
+            )
+        if changed & {"customer", "notes"}:
+            appointment = appointment_details_update(
+                tenant=tenant, appointment=appointment, customer=data.get("customer"), notes=data.get("notes", "")
+            )
+        if "status" in changed:
+            appointment = appointment_status_set(tenant=tenant, appointment=appointment, status=data["status"])
+        return appointment
+
+
+def _error_field(error: BookingError, fields) -> str | None:
+    field = {
+        SlotUnavailable: "starts_at",
+        OutsideOpeningHours: "starts_at",
+        NoticeTooShort: "starts_at",
+        TooFarAhead: "starts_at",
+        NoTableFits: "party_size",
+        ServiceNotOffered: "service",
+        AppointmentNotActive: "status",
+    }.get(type(error))
+    return field if field in fields else None
+
+
+def _staff_message(error: BookingError, appointment: Appointment) -> str:
+    if not isinstance(error, SlotUnavailable) or not error.alternatives:
+        return error.message
+    nearby = ", ".join(f"{slot.start:%a %d %b %H:%M} ({slot.resource.name})" for slot in error.alternatives)
+    return f"{error.message} Free nearby: {nearby}."
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(TenantScopedAdmin):
+    form = AppointmentAdminForm
     list_display = (
         "reference", "starts_at", "ends_at", "customer", "party_size", "service", "resource", "status", "channel",
     )
@@ -140,5 +239,39 @@ class AppointmentAdmin(TenantScopedAdmin):
     search_fields = ("reference", "customer__display_name", "customer__phone", "notes")
     date_hierarchy = "starts_at"
     list_select_related = ("tenant", "customer", "service", "resource")
-    readonly_fields = ("created_at", "updated_at", "cancelled_at")
     autocomplete_fields = ("customer",)
+    actions = ["cancel_selected"]
+    # The quick links to today's and tomorrow's bookings live in the change list template.
+    change_list_template = "admin/bookings/appointment/change_list.html"
+
+    ADD_FIELDS = ("tenant", "customer", "service", "resource", "starts_at", "party_size", "notes")
+    CHANGE_FIELDS = (
+        "tenant", "reference", "customer", "service", "resource", "starts_at", "ends_at", "blocks_until",
+        "party_size", "status", "channel", "notes", "created_at", "updated_at", "cancelled_at",
+    )
+    CHANGE_READONLY = ("tenant", "reference", "ends_at", "blocks_until", "channel", "created_at", "updated_at",
+                       "cancelled_at")
+
+    def get_fields(self, request, obj=None):
+        return self.CHANGE_FIELDS if obj is not None else self.ADD_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.CHANGE_READONLY if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        # Already written by the booking service while the form was validated.
+        pass
+
+    @admin.action(description="Cancel selected bookings")
+    def cancel_selected(self, request, queryset):
+        cancelled, refused = 0, []
+        for appointment in queryset.select_related("tenant"):
+            try:
+                appointment_cancel(tenant=appointment.tenant, appointment=appointment, by_staff=True)
+                cancelled += 1
+            except BookingError as error:
+                refused.append(f"{appointment.reference}: {error.message}")
+        if cancelled:
+            self.message_user(request, f"Cancelled {cancelled} booking(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not cancelled: " + "; ".join(refused), messages.WARNING)

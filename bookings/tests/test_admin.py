@@ -1,0 +1,161 @@
+import pytest
+import time_machine
+from django.urls import reverse
+
+from bookings.models import Appointment
+from bookings.services import appointment_book
+from bookings.tests.conftest import NOW, rome
+from conversations.tests.factories import CustomerFactory
+from tenants.tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = reverse("admin:bookings_appointment_add")
+LIST_URL = reverse("admin:bookings_appointment_changelist")
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def staff(client, restaurant):
+    client.force_login(MembershipFactory(tenant=restaurant).user)
+    return client
+
+
+def _add(staff, restaurant, **overrides):
+    data = {
+        "tenant": restaurant.pk, "starts_at_0": "2026-12-04", "starts_at_1": "20:00", "party_size": 2,
+        "notes": "", "customer": "", "service": "", "resource": "",
+    }
+    data.update(overrides)
+    return staff.post(ADD_URL, data)
+
+
+def _change_url(appointment):
+    return reverse("admin:bookings_appointment_change", args=[appointment.pk])
+
+
+def _edit(staff, appointment, **overrides):
+    local = appointment.starts_at.astimezone(appointment.tenant.tzinfo)
+    data = {
+        "customer": appointment.customer_id or "", "service": appointment.service_id or "",
+        "resource": appointment.resource_id, "starts_at_0": f"{local:%Y-%m-%d}", "starts_at_1": f"{local:%H:%M}",
+        "party_size": appointment.party_size, "status": appointment.status, "notes": appointment.notes,
+    }
+    data.update(overrides)
+    return staff.post(_change_url(appointment), data)
+
+
+def _booked(restaurant, start=None, party_size=2, **kwargs):
+    return appointment_book(
+        tenant=restaurant, start=start or rome(2026, 12, 4, 20), party_size=party_size, channel="whatsapp", **kwargs
+    )
+
+
+def test_staff_book_in_the_admin_through_the_service(staff, restaurant, tables):
+    customer = CustomerFactory(tenant=restaurant)
+    response = _add(staff, restaurant, customer=customer.pk, notes="birthday")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    appointment = Appointment.objects.get(tenant=restaurant)
+    assert appointment.starts_at == rome(2026, 12, 4, 20)  # typed in the tenant's time zone
+    assert appointment.ends_at == rome(2026, 12, 4, 21, 30)
+    assert appointment.resource == tables[2]
+    assert (appointment.channel, appointment.customer, appointment.notes) == ("admin", customer, "birthday")
+    assert len(appointment.reference) == 6
+
+
+def test_the_add_form_has_no_reference_to_type(staff, restaurant, tables):
+    form = staff.get(ADD_URL).context["adminform"].form
+    assert "reference" not in form.fields and "ends_at" not in form.fields
+    assert form.fields["resource"].required is False
+
+
+def test_an_overlapping_booking_in_the_admin_is_refused_with_a_clear_message(staff, restaurant, tables):
+    _booked(restaurant, party_size=5)
+    response = _add(staff, restaurant, party_size=5, starts_at_1="20:30")
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "That time is already booked." in errors["starts_at"][0]
+    assert "Free nearby:" in errors["starts_at"][0] and "(T6)" in errors["starts_at"][0]
+    assert Appointment.objects.filter(tenant=restaurant).count() == 1
+
+
+def test_a_chosen_table_that_is_taken_is_refused(staff, restaurant, tables):
+    _booked(restaurant)
+    response = _add(staff, restaurant, resource=tables[2].pk)
+    assert "already booked" in response.context["adminform"].form.errors["starts_at"][0]
+    assert Appointment.objects.filter(tenant=restaurant).count() == 1
+
+
+def test_staff_may_book_inside_the_minimum_notice(staff, restaurant, tables):
+    response = _add(staff, restaurant, starts_at_0="2026-12-01", starts_at_1="12:00")
+    assert response.status_code == 302
+    response = _add(staff, restaurant, starts_at_0="2026-12-01", starts_at_1="16:00")
+    assert response.context["adminform"].form.errors["starts_at"] == ["The business is not open at that time."]
+
+
+def test_editing_the_time_reschedules_and_keeps_the_reference(staff, restaurant, tables):
+    appointment = _booked(restaurant)
+    response = _edit(staff, appointment, starts_at_1="21:00")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    moved = Appointment.objects.get(pk=appointment.pk)
+    assert moved.reference == appointment.reference
+    assert (moved.starts_at, moved.ends_at) == (rome(2026, 12, 4, 21), rome(2026, 12, 4, 22, 30))
+
+
+def test_editing_into_an_overlap_is_refused_and_changes_nothing(staff, restaurant, tables):
+    _booked(restaurant, party_size=5)
+    later = _booked(restaurant, party_size=5, start=rome(2026, 12, 4, 21, 30))
+    response = _edit(staff, later, starts_at_1="20:15", notes="moved")
+    assert response.status_code == 200
+    assert "already booked" in response.context["adminform"].form.errors["starts_at"][0]
+    later.refresh_from_db()
+    assert later.starts_at == rome(2026, 12, 4, 21, 30) and later.notes == ""
+
+
+def test_staff_cancel_inside_the_cutoff_and_edit_notes(staff, restaurant, tables):
+    appointment = _booked(restaurant, start=rome(2026, 12, 1, 12), by_staff=True)  # two hours from now
+    assert _edit(staff, appointment, notes="called").status_code == 302
+    assert _edit(staff, appointment, notes="called", status="cancelled").status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.notes) == ("cancelled", "called")
+    assert appointment.cancelled_at == NOW
+    response = _edit(staff, appointment, notes="called", status="confirmed")
+    assert "not reopened" in response.context["adminform"].form.errors["status"][0]
+
+
+def test_bulk_cancel_action(staff, restaurant, tables):
+    one, two = _booked(restaurant), _booked(restaurant, start=rome(2026, 12, 5, 20))
+    response = staff.post(LIST_URL, {"action": "cancel_selected", "_selected_action": [one.pk, two.pk]})
+    assert response.status_code == 302
+    assert set(Appointment.objects.values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_changelist_filters_and_search(staff, restaurant, tables):
+    today = _booked(restaurant, start=rome(2026, 12, 1, 12, 30), by_staff=True)
+    tomorrow = _booked(
+        restaurant, start=rome(2026, 12, 2, 20), customer=CustomerFactory(tenant=restaurant, display_name="Rossi",
+                                                                          phone="393471234567")
+    )
+    later = _booked(restaurant, start=rome(2026, 12, 9, 20), party_size=5)
+
+    def listed(query):
+        response = staff.get(LIST_URL + query)
+        assert response.status_code == 200
+        return {a.pk for a in response.context["cl"].result_list}
+
+    assert listed("?when=today") == {today.pk}
+    assert listed("?when=tomorrow") == {tomorrow.pk}
+    assert listed(f"?resource__id__exact={tables[6].pk}") == {later.pk}
+    assert listed("?status__exact=confirmed") == {today.pk, tomorrow.pk, later.pk}
+    assert listed(f"?q={tomorrow.reference}") == {tomorrow.pk}
+    assert listed("?q=Rossi") == {tomorrow.pk}
+    assert listed("?q=3471234567") == {tomorrow.pk}
+    assert listed("?starts_at__day=9&starts_at__month=12&starts_at__year=2026") == {later.pk}
+    page = staff.get(LIST_URL).content.decode()
+    assert "?when=today" in page and "?when=tomorrow" in page
+
