@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 from django_prometheus.exports import ExportToDjangoView
 
+from conversations.apis import TestMessageApi
 from lyo import views
+from whatsapp.views import WhatsAppWebhookView
 
 
 def optional_slash(route: str, view, name: str):
@@ -15,7 +18,16 @@ urlpatterns = [
     optional_slash("health", views.health, name="health"),
     optional_slash("health/live", views.health_live, name="health_live"),
     path("admin/", admin.site.urls),
+    # One-time "choose your password" links printed by `onboard_tenant --staff-email`.
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     optional_slash("metrics", ExportToDjangoView, name="metrics"),
+    optional_slash("webhooks/whatsapp", WhatsAppWebhookView.as_view(), name="whatsapp_webhook"),
+    optional_slash("api/test-message", TestMessageApi.as_view(), name="api_test_message"),
 ]
 
 admin.site.site_header = "Lyo"
