@@ -3,9 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 from django_prometheus.exports import ExportToDjangoView
 
-from conversations.apis import TestMessageApi
 from lyo import views
-from whatsapp.views import WhatsAppWebhookView
 
 
 def optional_slash(route: str, view, name: str):
@@ -26,8 +24,6 @@ urlpatterns = [
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     optional_slash("metrics", ExportToDjangoView, name="metrics"),
-    optional_slash("webhooks/whatsapp", WhatsAppWebhookView.as_view(), name="whatsapp_webhook"),
-    optional_slash("api/test-message", TestMessageApi.as_view(), name="api_test_message"),
 ]
 
 admin.site.site_header = "Lyo"
