@@ -1,0 +1,153 @@
+"""The tenant's services and staff named in a message, by approximate name."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from conversations.assistant.understanding.text import normalise, similar, words
+from conversations.assistant.understanding.types import ServiceTerm, StaffTerm, Vocabulary
+
+# Words of a service name that tell nothing on their own ("Taglio *da* donna",
+# "Men*'s* haircut"); a name matches when all its other words are in the message.
+_NAME_FILLERS = frozenset({"s", "di", "da", "del", "della", "per", "the", "for", "a", "an", "and", "e", "of", "con",
+                           "with", "il", "la", "lo"})
+# The words of a name may be spread a little in the message ("taglio capelli uomo",
+# "haircut for men"): at most this many other words in between.
+_NAME_SLACK = 3
+# "cut" for "haircut" in "mens cut": a word may stand for the compound it ends, if
+# it has this many letters and the compound this many more ("men" is not "women").
+_TAIL_MIN_LENGTH = 3
+_TAIL_MIN_PREFIX = 3
+
+
+@dataclass(frozen=True)
+class _Name:
+    tokens: tuple[str, ...]
+    joined: str  # "blowdry" for "blow dry", so "blowdry" and "blow-dry" both match
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A word of the message, or two neighbours written as one ("hair cut" → "haircut")."""
+
+    word: str
+    positions: frozenset[int]
+
+    @property
+    def joined(self) -> bool:
+        return len(self.positions) > 1
+
+
+def services_matching(text: str, vocabulary: Vocabulary, known_words: frozenset[str]) -> tuple[int, ...]:
+    """Ids of the services named in normalised ``text``, in the vocabulary's order.
+
+    A service named less precisely than another is dropped: "taglio uomo" matches
+    "Taglio uomo" on two words and "Taglio donna" (alias "taglio") on one of them, so
+    only "Taglio uomo" stays; "taglio" alone keeps both, and the engine asks which.
+    """
+    if not vocabulary.services:
+        return ()
+    units = _units(words(text))
+    covered: dict[int, frozenset[int]] = {}
+    for service_id, names in _service_names(vocabulary.services):
+        positions: frozenset[int] = frozenset()
+        for name in names:
+            positions |= _name_positions(name, units, known_words)
+        if positions:
+            covered[service_id] = positions
+    return tuple(
+        service_id for service_id, positions in covered.items()
+        if not any(positions < other for other in covered.values())
+    )
+
+
+def staff_matching(text: str, vocabulary: Vocabulary, known_words: frozenset[str]) -> int | None:
+    """The one staff member named in ``text``; None when nobody, or several, are."""
+    if not vocabulary.staff:
+        return None
+    message_words = words(text)
+    named = [
+        staff_id for staff_id, first_name in _staff_first_names(vocabulary.staff)
+        if any(_same_word(word, first_name, known_words) for word in message_words)
+    ]
+    return named[0] if len(named) == 1 else None
+
+
+@lru_cache(maxsize=256)
+def _service_names(services: tuple[ServiceTerm, ...]) -> tuple[tuple[int, tuple[_Name, ...]], ...]:
+    result = []
+    for service in services:
+        names = []
+        for name in service.names:
+            tokens = tuple(w for w in words(normalise(name)) if w not in _NAME_FILLERS)
+            if tokens:
+                names.append(_Name(tokens, "".join(tokens)))
+        result.append((service.id, tuple(names)))
+    return tuple(result)
+
+
+@lru_cache(maxsize=256)
+def _staff_first_names(staff: tuple[StaffTerm, ...]) -> tuple[tuple[int, str], ...]:
+    result = []
+    for member in staff:
+        tokens = [w for w in words(normalise(member.name)) if len(w) > 1]
+        if tokens:
+            result.append((member.id, tokens[0]))
+    return tuple(result)
+
+
+def _units(message_words: list[str]) -> list[_Unit]:
+    units = [_Unit(word, frozenset({i})) for i, word in enumerate(message_words)]
+    units += [
+        _Unit(message_words[i] + message_words[i + 1], frozenset({i, i + 1})) for i in range(len(message_words) - 1)
+    ]
+    return units
+
+
+def _name_positions(name: _Name, units: list[_Unit], known_words: frozenset[str]) -> frozenset[int]:
+    if len(name.tokens) > 1:
+        for unit in units:
+            if _unit_matches(unit, name.joined, known_words):
+                return unit.positions
+    candidates = [
+        [unit for unit in units if _unit_matches(unit, token, known_words)
+         or (len(name.tokens) > 1 and not unit.joined and _is_tail(unit.word, token))]
+        for token in name.tokens
+    ]
+    if not all(candidates):
+        return frozenset()
+    # Every word of the name, each from its own words of the message, close together
+    # around one occurrence of the first.
+    window = len(name.tokens) + _NAME_SLACK
+    for anchor in candidates[0]:
+        centre = min(anchor.positions)
+        chosen = [anchor] + [min(others, key=lambda u: abs(min(u.positions) - centre)) for others in candidates[1:]]
+        positions = frozenset().union(*(unit.positions for unit in chosen))
+        overlapping = sum(len(unit.positions) for unit in chosen) != len(positions)
+        if not overlapping and max(positions) - min(positions) <= window:
+            return positions
+    return frozenset()
+
+
+def _unit_matches(unit: _Unit, name_word: str, known_words: frozenset[str]) -> bool:
+    # Two words run together are matched exactly: fuzzily, "taglio con" is near "taglio donna".
+    if unit.joined:
+        return unit.word == name_word
+    return _same_word(unit.word, name_word, known_words)
+
+
+def _same_word(word: str, name_word: str, known_words: frozenset[str]) -> bool:
+    if word == name_word:
+        return True
+    # English plurals and possessives: "mens", "womens", "haircuts".
+    if word.endswith("s") and word[:-1] == name_word:
+        return True
+    # A word the assistant knows for something else ("marzo", "sera") is no typo of a name.
+    if word in known_words:
+        return False
+    return similar(word, name_word)
+
+
+def _is_tail(word: str, name_word: str) -> bool:
+    return (
+        len(word) >= _TAIL_MIN_LENGTH and len(name_word) >= len(word) + _TAIL_MIN_PREFIX and name_word.endswith(word)
+    )

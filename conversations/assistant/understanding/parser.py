@@ -1,0 +1,74 @@
+"""One customer message in, an ``Understanding`` out: pure Python, no network, no model."""
+
+import datetime
+from functools import lru_cache
+
+from conversations.assistant.understanding import answers, intents, language, party, temporal
+from conversations.assistant.understanding.answers import answer_detect
+from conversations.assistant.understanding.catalogue import services_matching, staff_matching
+from conversations.assistant.understanding.intents import intent_classify
+from conversations.assistant.understanding.language import language_detect
+from conversations.assistant.understanding.numbers import NUMBER_WORDS
+from conversations.assistant.understanding.party import party_size_extract
+from conversations.assistant.understanding.reference import reference_extract
+from conversations.assistant.understanding.temporal import temporal_extract
+from conversations.assistant.understanding.text import MAX_CHARS, Corrector, normalise, words
+from conversations.assistant.understanding.types import EMPTY_VOCABULARY, Understanding, Vocabulary
+
+# Every word some rule looks for: typos are corrected towards these, and a message
+# word that is one of them is never taken for a misspelt service or staff name.
+KNOWN_WORDS: frozenset[str] = (
+    temporal.WORDS | party.WORDS | intents.WORDS | answers.WORDS | language.ITALIAN_WORDS
+    | language.ENGLISH_WORDS | frozenset(NUMBER_WORDS)
+)
+_CORRECTOR = Corrector(KNOWN_WORDS)
+
+
+def understand(
+    text: str,
+    *,
+    now: datetime.datetime,
+    vocabulary: Vocabulary = EMPTY_VOCABULARY,
+    language_hint: str | None = None,
+) -> Understanding:
+    """Read one message. ``now`` is aware and in the tenant's time zone: relative dates resolve against it.
+
+    ``language_hint`` (the customer's known language) only breaks a tie between
+    Italian and English words; a message with no telling words has language None.
+    """
+    raw = text[:MAX_CHARS] if isinstance(text, str) else ""
+    reference, raw = reference_extract(raw)
+    plain = normalise(raw)
+    corrected = _CORRECTOR.correct(plain, _vocabulary_words(vocabulary))
+    when, rest = temporal_extract(corrected, now=now, opening_ranges=vocabulary.opening_ranges)
+    party_size, _ = party_size_extract(rest)
+    service_ids = services_matching(plain, vocabulary, KNOWN_WORDS)
+    staff_id = staff_matching(plain, vocabulary, KNOWN_WORDS)
+    corrected_words = words(corrected)
+    answer = answer_detect(raw, corrected_words)
+    detail_kinds = sum((
+        when.date is not None or when.time is not None or when.period is not None,
+        party_size is not None,
+        bool(service_ids),
+        staff_id is not None,
+    ))
+    return Understanding(
+        language=language_detect(corrected_words, language_hint),
+        intent=intent_classify(corrected, detail_kinds=detail_kinds, answer=answer),
+        date=when.date,
+        time=when.time,
+        period=when.period,
+        party_size=party_size,
+        service_ids=service_ids,
+        staff_id=staff_id,
+        reference=reference,
+        yes_no=answer.value if answer is not None else None,
+    )
+
+
+@lru_cache(maxsize=256)
+def _vocabulary_words(vocabulary: Vocabulary) -> frozenset[str]:
+    """The tenant's own words, which typo correction must leave alone ("Marco" is not "marzo")."""
+    names = [name for service in vocabulary.services for name in service.names]
+    names += [member.name for member in vocabulary.staff]
+    return frozenset(word for name in names for word in words(normalise(name)))

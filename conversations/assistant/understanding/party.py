@@ -1,0 +1,75 @@
+"""How many people: "per 4", "siamo in 4", "table for two", "party of 6", "x 2".
+
+Run after the temporal extraction has taken its numbers out, so "per 4 domani alle 20"
+and "il 15 per 2" leave only the party size here.
+"""
+
+import re
+
+from conversations.assistant.understanding.numbers import NUMBER, NUMBER_OR_ARTICLE, number_value
+from conversations.assistant.understanding.scan import Scan, Verdict
+
+# Above this a number is a price, a year or a typo, not a table: even a large group
+# booking by chat stays well under it.
+MAX_PARTY_SIZE = 50
+
+_PEOPLE = r"(?:persone|persona|pers|pax|people|persons|person|ppl|adulti|adults|ospiti|guests|coperti)"
+_CHILDREN = r"(?:bambini|bambino|bambina|bimbi|bimbo|bimba|child|children|kids|kid|ragazzi|ragazzo|figli|figlio)"
+# A number after "per"/"for" that counts something other than people.
+_NOT_PEOPLE_AFTER = (
+    r"(?:giorni|giorno|days|day|notti|notte|nights|night|ore|hours|hour|minuti|minutes|settimane|weeks|week|"
+    r"euro|eur|am|pm|anni|years|mesi|months)"
+)
+_COMPANION = (
+    r"(?:moglie|marito|ragazza|ragazzo|compagna|compagno|fidanzata|fidanzato|wife|husband|girlfriend|"
+    r"boyfriend|partner|amica|amico|friend|mamma|madre|padre|papa|mum|mom|dad|sorella|fratello|sister|brother)"
+)
+
+_ADULTS_AND_CHILDREN = re.compile(
+    r"\b(?P<adults>" + NUMBER_OR_ARTICLE + r")\s*(?:adulti|adulto|adults|adult|grandi)\s*(?:e|and|\+|piu|plus)\s*"
+    r"(?P<children>" + NUMBER_OR_ARTICLE + r")\s*" + _CHILDREN + r"\b"
+)
+_WE_ARE = re.compile(
+    r"\b(?:siamo|saremo|we\s+are|we\s+re|we\s+will\s+be|we\s+ll\s+be|there\s+are|there\s+will\s+be|"
+    r"there\s+ll\s+be)\s+(?:in\s+)?(?P<n>" + NUMBER + r")\b(?![:./-]\d)"
+)
+_COUNT_OF_PEOPLE = re.compile(r"\b(?P<n>" + NUMBER_OR_ARTICLE + r")\s*" + _PEOPLE + r"\b")
+_COUNT_OF_SEATS = re.compile(r"\b(?P<n>" + NUMBER + r")\s*(?:posti|seats)\b")
+_OF_US = re.compile(r"\b(?P<n>" + NUMBER + r")\s+of\s+us\b")
+_FOR_COUNT = re.compile(
+    r"\b(?:per|x|for|party\s+of|group\s+of|gruppo\s+di|tavolo\s+da|table\s+of)\s*(?P<n>" + NUMBER + r")\b"
+    r"(?![:./-]\d)(?!\s*" + _NOT_PEOPLE_AFTER + r"\b)"
+)
+_ME_AND_COMPANION = re.compile(
+    r"\b(?:io\s+e|me\s+and|myself\s+and)\s+(?:la\s+|il\s+)?(?:mia|mio|my)\s+" + _COMPANION + r"\b"
+)
+
+WORDS: frozenset[str] = frozenset(
+    {"persone", "persona", "people", "adulti", "adults", "bambini", "children", "ospiti", "guests", "coperti",
+     "siamo", "saremo", "party", "group", "gruppo", "moglie", "marito"}
+)
+
+
+def party_size_extract(text: str) -> tuple[int | None, str]:
+    """The party size in normalised ``text`` (first found, strongest wording first) and the rest."""
+    scan = Scan(text)
+    found: list[int] = []
+
+    def counted(*values: str) -> Verdict:
+        numbers = [number_value(v) for v in values]
+        if any(n is None for n in numbers):
+            return False
+        total = sum(n for n in numbers if n is not None)
+        if not 1 <= total <= MAX_PARTY_SIZE:
+            return False
+        found.append(total)
+        return True
+
+    scan.take(_ADULTS_AND_CHILDREN, lambda m: counted(m["adults"], m["children"]))
+    scan.take(_WE_ARE, lambda m: counted(m["n"]))
+    scan.take(_COUNT_OF_PEOPLE, lambda m: counted(m["n"]))
+    scan.take(_COUNT_OF_SEATS, lambda m: counted(m["n"]))
+    scan.take(_OF_US, lambda m: counted(m["n"]))
+    scan.take(_FOR_COUNT, lambda m: counted(m["n"]))
+    scan.take(_ME_AND_COMPANION, lambda m: counted("2"))
+    return (found[0] if found else None), scan.text
