@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
@@ -94,6 +95,7 @@ def _tenant_row(model, tenant: Tenant, pk: int | None, field: str):
     return row
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class LocalDateTimeField(serializers.Field):
     """An ISO 8601 date-time; without an offset it is the business's local time."""
 
