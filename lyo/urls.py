@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django_prometheus.exports import ExportToDjangoView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from lyo import views
 
@@ -24,6 +25,9 @@ urlpatterns = [
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     optional_slash("metrics", ExportToDjangoView, name="metrics"),
+    optional_slash("api/schema", SpectacularAPIView.as_view(), name="api_schema"),
+    optional_slash("api/docs", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    re_path(r"^api/", include("bookings.urls")),
 ]
 
 admin.site.site_header = "Lyo"
