@@ -1,0 +1,64 @@
+from datetime import time
+
+import pytest
+
+from bookings.models import Appointment
+from bookings.references import reference_normalise
+from bookings.selectors import (
+    appointment_get_by_reference,
+    appointments_upcoming_for_customer,
+    opening_hours_for_week,
+)
+from bookings.services import appointment_book, appointment_cancel
+from bookings.tests.conftest import NOW, rome
+from bookings.tests.factories import AppointmentFactory, OpeningHoursFactory
+from conversations.tests.factories import CustomerFactory
+from tenants.tests.factories import TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reference_is_found_however_the_customer_types_it(restaurant, tables):
+    appointment = appointment_book(tenant=restaurant, start=rome(2026, 12, 4, 20), party_size=2, channel="test",
+                                   now=NOW)
+    code = appointment.reference
+    typed = f" {code[:3].lower()}-{code[3:].lower()} "
+    assert reference_normalise(typed) == code
+    assert appointment_get_by_reference(tenant=restaurant, reference=typed) == appointment
+
+
+def test_another_tenants_reference_is_missing_like_an_unknown_one(restaurant):
+    other = AppointmentFactory(reference="K7M3QD")
+    with pytest.raises(Appointment.DoesNotExist):
+        appointment_get_by_reference(tenant=restaurant, reference="K7M3QD")
+    with pytest.raises(Appointment.DoesNotExist):
+        appointment_get_by_reference(tenant=restaurant, reference="ZZZZZZ")
+    assert appointment_get_by_reference(tenant=other.tenant, reference="k7m3qd") == other
+
+
+def test_upcoming_bookings_of_a_customer(restaurant, tables):
+    customer = CustomerFactory(tenant=restaurant)
+
+    def book(start):
+        return appointment_book(tenant=restaurant, start=start, party_size=2, customer=customer, channel="test",
+                                now=NOW, by_staff=True)
+
+    later, sooner, gone = book(rome(2026, 12, 9, 20)), book(rome(2026, 12, 4, 20)), book(rome(2026, 12, 5, 20))
+    appointment_cancel(tenant=restaurant, appointment=gone, by_staff=True, now=NOW)
+    book(rome(2026, 12, 1, 12, 30))  # already started by the time we ask
+    AppointmentFactory(tenant=restaurant, starts_at=rome(2026, 12, 6, 20))  # someone else's booking
+    asked_at = rome(2026, 12, 1, 13)
+    assert appointments_upcoming_for_customer(tenant=restaurant, customer=customer, now=asked_at) == [sooner, later]
+    assert appointments_upcoming_for_customer(tenant=TenantFactory(), customer=customer, now=asked_at) == []
+
+
+def test_opening_hours_for_week_lists_every_day():
+    tenant = TenantFactory()
+    OpeningHoursFactory(tenant=tenant, weekday=1, opens=time(19), closes=time(23))
+    OpeningHoursFactory(tenant=tenant, weekday=1, opens=time(12), closes=time(15))
+    OpeningHoursFactory(tenant=tenant, weekday=4, opens=time(19), closes=time(1))
+    OpeningHoursFactory(weekday=0)  # another tenant's
+    week = opening_hours_for_week(tenant=tenant)
+    assert list(week) == [0, 1, 2, 3, 4, 5, 6]
+    assert [(h.opens, h.closes) for h in week[1]] == [(time(12), time(15)), (time(19), time(23))]
+    assert week[4][0].crosses_midnight and week[0] == [] and week[6] == []
