@@ -159,6 +159,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # leave the stored message pending for the periodic sweep.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = "UTC"
+# Several deployments (or a test run) can share one Redis by using their own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Celery beat: every minute, re-enqueue inbound messages still pending and replies
+# still queued after a minute (what a broker outage left behind).
+CELERY_BEAT_SCHEDULE = {
+    "messages-pending-sweep": {"task": "conversations.messages_pending_sweep", "schedule": 60.0},
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -1,0 +1,67 @@
+"""Reads about customers, conversations and messages. Every query is scoped by tenant or by id."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from conversations.models import Conversation, Customer, Message
+from tenants.models import Tenant
+
+
+def customer_for_channel_identity(
+    *, tenant: Tenant, channel: str, user_id: str = "", phone: str = ""
+) -> Customer | None:
+    """The tenant's customer on ``channel`` with this user id, else with this phone number."""
+    customers = Customer.objects.filter(tenant=tenant, channel=channel)
+    if user_id:
+        customer = customers.filter(channel_user_id=user_id).first()
+        if customer is not None:
+            return customer
+    if phone:
+        return customers.filter(phone=phone).first()
+    return None
+
+
+def conversation_open_for_customer(*, customer: Customer) -> Conversation | None:
+    return (
+        Conversation.objects.filter(tenant_id=customer.tenant_id, customer=customer)
+        .exclude(status=Conversation.Status.CLOSED)
+        .first()
+    )
+
+
+def inbound_message_exists(*, channel: str, channel_message_id: str) -> bool:
+    """Has this channel message id been stored before (Meta redelivers)."""
+    return Message.objects.filter(channel=channel, channel_message_id=channel_message_id).exists()
+
+
+def inbound_messages_pending(*, received_before: datetime, max_attempts: int) -> QuerySet[Message]:
+    """Inbound messages still waiting for the assistant (e.g. the broker was down), oldest first."""
+    return Message.objects.filter(
+        direction=Message.Direction.INBOUND,
+        processing_status=Message.Processing.PENDING,
+        created_at__lt=received_before,
+        attempts__lt=max_attempts,
+    ).order_by("created_at", "id")
+
+
+def outbound_messages_queued(
+    *, queued_before: datetime, retrying_before: datetime, channels: Iterable[str], max_attempts: int
+) -> QuerySet[Message]:
+    """Outbound messages still queued: never tried since ``queued_before``, or retrying since ``retrying_before``.
+
+    A row tried before waits for the retry its task scheduled; only when that is long
+    overdue (its retry was lost with the broker) is it picked up again.
+    """
+    return (
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND,
+            delivery_status=Message.Delivery.QUEUED,
+            channel__in=list(channels),
+            created_at__lt=queued_before,
+            attempts__lt=max_attempts,
+        )
+        .filter(Q(attempts=0) | Q(created_at__lt=retrying_before))
+        .order_by("created_at", "id")
+    )

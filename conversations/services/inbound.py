@@ -1,0 +1,239 @@
+"""Inbound messages: stored durably before the webhook answers, then handled one conversation at a time.
+
+An inbound ``Message.payload`` holds ``{"message": <the channel's payload>,
+"inbound": <the normalised InboundMessage>}``: the first for staff and debugging,
+the second is what the assistant is given when the message is processed.
+"""
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from conversations.assistant.engine import assistant_handle
+from conversations.inbound import InboundKind, InboundMessage, Location
+from conversations.models import Conversation, Customer, Message
+from conversations.selectors import inbound_message_exists, inbound_messages_pending
+from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
+from lyo import metrics
+from lyo.log_context import log_context, log_context_bind
+from tenants.models import Language, Tenant
+
+logger = logging.getLogger(__name__)
+
+# A message whose handling raised this many times is marked failed and skipped, so
+# one poisonous message cannot stall its conversation for ever.
+PROCESS_MAX_ATTEMPTS = 3
+# Pending messages younger than this are still on their way through the broker.
+PENDING_GRACE = timedelta(minutes=1)
+_LANGUAGES = frozenset(Language.values)
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    processed: int = 0
+    # A message raised and has attempts left: the caller should try again later.
+    retry: bool = False
+    attempts: int = 0
+
+
+def inbound_message_record(
+    *,
+    tenant: Tenant,
+    customer: Customer,
+    conversation: Conversation,
+    inbound: InboundMessage,
+    message_type: str,
+    channel_payload: dict,
+    needs_reply: bool = True,
+) -> Message | None:
+    """Store an inbound message; ``None`` when its channel message id was stored before.
+
+    Call inside a transaction: processing is enqueued when it commits, so the task
+    never looks for a row that is not there yet. ``needs_reply=False`` stores it as
+    already processed (system notices the assistant does not answer).
+    """
+    channel = conversation.channel
+    if inbound_message_exists(channel=channel, channel_message_id=inbound.channel_message_id):
+        return None
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                tenant=tenant,
+                conversation=conversation,
+                direction=Message.Direction.INBOUND,
+                channel=channel,
+                channel_message_id=inbound.channel_message_id,
+                type=message_type,
+                text=inbound.text or inbound.choice_title or inbound.emoji,
+                payload={"message": channel_payload, "inbound": inbound_message_as_dict(inbound)},
+                processing_status=Message.Processing.PENDING if needs_reply else Message.Processing.PROCESSED,
+                processed_at=None if needs_reply else timezone.now(),
+                channel_timestamp=inbound.timestamp,
+            )
+    except IntegrityError:
+        # The same delivery is being stored by a concurrent request (uniq_message_channel_message_id).
+        return None
+    metrics.inbound_messages.labels(channel=channel, type=message_type).inc()
+    if needs_reply:
+        transaction.on_commit(partial(inbound_message_enqueue, message.pk))
+    return message
+
+
+def inbound_message_enqueue(message_id: int) -> bool:
+    """Hand a stored message to the workers; ``False`` (and it stays pending) if the broker is down."""
+    from conversations.tasks import inbound_message_process_task  # the task module imports this one
+
+    try:
+        inbound_message_process_task.delay(message_id)
+    except Exception:
+        # Broker unreachable: the message is stored and pending; the periodic sweep
+        # (or ``manage.py process_pending``) picks it up once it is older than a minute.
+        logger.warning("Could not enqueue inbound message %s; it stays pending", message_id, exc_info=True)
+        return False
+    return True
+
+
+def inbound_message_process(*, message_id: int) -> ProcessResult:
+    """Run the assistant on a pending inbound message and queue its replies. Idempotent.
+
+    Holds the conversation's row lock, so two messages of one conversation are never
+    handled at the same time; every pending message of the conversation is handled
+    here in the order of the channel's timestamps, whichever task got there first.
+    """
+    message = Message.objects.filter(pk=message_id, direction=Message.Direction.INBOUND).first()
+    if message is None or message.processing_status != Message.Processing.PENDING:
+        return ProcessResult()
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+        log_context_bind(tenant_id=conversation.tenant_id, conversation_id=conversation.pk)
+        tenant = Tenant.objects.get(pk=conversation.tenant_id)
+        customer = Customer.objects.get(pk=conversation.customer_id)
+        # Read under the lock: a concurrent run that already handled them has committed.
+        pending = list(
+            conversation.messages.filter(
+                direction=Message.Direction.INBOUND, processing_status=Message.Processing.PENDING
+            ).order_by("channel_timestamp", "id")
+        )
+        processed = 0
+        for pending_message in pending:
+            with log_context(message_id=pending_message.pk):
+                try:
+                    with transaction.atomic():
+                        _inbound_handle(
+                            tenant=tenant, customer=customer, conversation=conversation, message=pending_message
+                        )
+                    processed += 1
+                except Exception:
+                    logger.exception("Handling inbound message %s failed", pending_message.pk)
+                    conversation.refresh_from_db()
+                    customer.refresh_from_db()
+                    attempts = pending_message.attempts + 1
+                    if attempts < PROCESS_MAX_ATTEMPTS:
+                        Message.objects.filter(pk=pending_message.pk).update(attempts=attempts)
+                        # Stop here: later messages wait, so the conversation keeps its order.
+                        return ProcessResult(processed=processed, retry=True, attempts=attempts)
+                    Message.objects.filter(pk=pending_message.pk).update(
+                        attempts=attempts, processing_status=Message.Processing.FAILED
+                    )
+                    metrics.task_failures.labels(task="inbound_message_process").inc()
+    return ProcessResult(processed=processed)
+
+
+def inbound_pending_enqueue(*, now: datetime | None = None) -> int:
+    """Enqueue pending inbound messages older than a minute (missed while the broker was down)."""
+    return sum(inbound_message_enqueue(message_id) for message_id in _pending_ids(now))
+
+
+def inbound_pending_process(*, now: datetime | None = None) -> int:
+    """Process pending inbound messages older than a minute right here, without the broker."""
+    total = 0
+    for message_id in _pending_ids(now):
+        with log_context(message_id=message_id):
+            total += inbound_message_process(message_id=message_id).processed
+    return total
+
+
+def inbound_message_as_dict(inbound: InboundMessage) -> dict:
+    data = dataclasses.asdict(inbound)
+    data["kind"] = str(inbound.kind)
+    data["timestamp"] = inbound.timestamp.isoformat()
+    return data
+
+
+def inbound_message_from_dict(data: dict) -> InboundMessage:
+    """Rebuild what ``inbound_message_as_dict`` stored; unknown keys (older or newer rows) are ignored."""
+    known = {f.name for f in dataclasses.fields(InboundMessage)}
+    values = {key: value for key, value in data.items() if key in known}
+    values["kind"] = InboundKind(values.get("kind", InboundKind.UNSUPPORTED))
+    values["timestamp"] = datetime.fromisoformat(values["timestamp"]) if values.get("timestamp") else _epoch()
+    if values.get("location"):
+        values["location"] = Location(**values["location"])
+    return InboundMessage(**values)
+
+
+# --- Internals --------------------------------------------------------------------
+
+
+def _inbound_handle(*, tenant: Tenant, customer: Customer, conversation: Conversation, message: Message) -> None:
+    """Call while holding the conversation's lock, inside a savepoint (see ``inbound_message_process``)."""
+    now = timezone.now()
+    inbound = _inbound_of(message)
+    fields = ["updated_at"]
+    if conversation.last_inbound_at is None or inbound.timestamp > conversation.last_inbound_at:
+        conversation.last_inbound_at = inbound.timestamp
+        fields.append("last_inbound_at")
+
+    replies = []
+    # Staff have taken the conversation over: the assistant stays silent until they hand it back.
+    if conversation.status != Conversation.Status.HUMAN:
+        result = assistant_handle(
+            tenant=tenant, customer=customer, conversation=conversation, inbound=inbound, now=now
+        )
+        conversation.state = result.state
+        fields.append("state")
+        if result.handoff:
+            conversation.status = Conversation.Status.HUMAN
+            fields.append("status")
+        if result.language in _LANGUAGES and result.language != customer.language:
+            customer.language = result.language
+            customer.save(update_fields=["language", "updated_at"])
+        replies = result.replies
+    conversation.save(update_fields=fields)
+    outbound_message_queue(inbound=message, replies=replies)
+    Message.objects.filter(pk=message.pk).update(
+        processing_status=Message.Processing.PROCESSED, processed_at=now, attempts=F("attempts") + 1
+    )
+
+
+def _inbound_of(message: Message) -> InboundMessage:
+    stored = message.payload.get("inbound") if isinstance(message.payload, dict) else None
+    if isinstance(stored, dict):
+        try:
+            return inbound_message_from_dict(stored)
+        except (TypeError, ValueError, KeyError):
+            logger.warning("Stored inbound form of message %s is unreadable; handled as unsupported", message.pk)
+    return InboundMessage(
+        kind=InboundKind.UNSUPPORTED,
+        channel_message_id=message.channel_message_id or "",
+        timestamp=message.channel_timestamp or message.created_at,
+        text=message.text,
+        channel_type=message.type,
+    )
+
+
+def _pending_ids(now: datetime | None) -> list[int]:
+    received_before = (now or timezone.now()) - PENDING_GRACE
+    return list(
+        inbound_messages_pending(received_before=received_before, max_attempts=PROCESS_MAX_ATTEMPTS)
+        .values_list("id", flat=True)[:SWEEP_BATCH]
+    )
+
+
+def _epoch() -> datetime:
+    return datetime.fromtimestamp(0, tz=UTC)

@@ -1,0 +1,205 @@
+"""The outbox: replies are stored (``queued``) before any channel sends them.
+
+Channels register how to deliver a stored outbound message (``outbound_sender_register``,
+called from their ``AppConfig.ready``), so this module never imports a channel.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from conversations.models import Message
+from conversations.replies import Reply, ReplyType
+from conversations.selectors import outbound_messages_queued
+from lyo import metrics
+from lyo.log_context import log_context
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+# Sends attempted per outbound row, counting retries and sweeps; then it fails for good.
+SEND_MAX_ATTEMPTS = 8
+# Queued rows never tried and younger than this are still in the broker.
+QUEUED_GRACE = timedelta(minutes=1)
+# Rows already tried wait for their task's own retries (whole backoff schedule:
+# about 9 minutes); only past this are they considered lost and picked up again.
+RETRYING_GRACE = timedelta(minutes=15)
+
+# Status order of an outbound message; a status webhook only ever moves it forward.
+# How many rows one sweep hands on.
+SWEEP_BATCH = 1000
+
+_DELIVERY_RANK = {
+    Message.Delivery.QUEUED: 0,
+    Message.Delivery.SENT: 1,
+    Message.Delivery.DELIVERED: 2,
+    Message.Delivery.READ: 3,
+}
+_STATUS_TIME_FIELD = {
+    Message.Delivery.SENT: "sent_at",
+    Message.Delivery.DELIVERED: "delivered_at",
+    Message.Delivery.READ: "read_at",
+}
+
+
+@dataclass(frozen=True)
+class OutboundSender:
+    # Hand the row to the channel's worker task (may raise when the broker is down).
+    enqueue: Callable[[int], object]
+    # Try once, here and now (``manage.py process_pending``).
+    send_now: Callable[[int], object]
+
+
+_senders: dict[str, OutboundSender] = {}
+
+
+def outbound_sender_register(channel: str, sender: OutboundSender) -> None:
+    _senders[channel] = sender
+
+
+def outbound_message_queue(*, inbound: Message, replies: Sequence[Reply]) -> list[Message]:
+    """Store the replies to ``inbound`` as queued outbound messages; send each once committed.
+
+    ``(reply_to, sequence)`` is unique: a handler that runs twice finds its replies
+    already queued and queues nothing more.
+    """
+    queued = []
+    for sequence, reply in enumerate(replies):
+        message, created = Message.objects.get_or_create(
+            reply_to=inbound,
+            sequence=sequence,
+            defaults={
+                "tenant_id": inbound.tenant_id,
+                "conversation_id": inbound.conversation_id,
+                "direction": Message.Direction.OUTBOUND,
+                "channel": inbound.channel,
+                "type": Message.Type.TEXT if reply.type == ReplyType.TEXT else Message.Type.INTERACTIVE,
+                "text": reply.text,
+                "payload": reply.as_dict(),
+                "delivery_status": Message.Delivery.QUEUED,
+            },
+        )
+        if created:
+            queued.append(message)
+            metrics.outbound_messages.labels(channel=message.channel, status=Message.Delivery.QUEUED).inc()
+            transaction.on_commit(partial(outbound_message_enqueue, message.pk, message.channel))
+    return queued
+
+
+def outbound_message_enqueue(message_id: int, channel: str) -> bool:
+    """Hand a queued row to its channel; ``False`` (it stays queued for the sweep) when that fails."""
+    sender = _senders.get(channel)
+    if sender is None:
+        return False
+    try:
+        sender.enqueue(message_id)
+    except Exception:
+        logger.warning("Could not enqueue outbound message %s; it stays queued", message_id, exc_info=True)
+        return False
+    return True
+
+
+def outbound_queued_enqueue(*, now: datetime | None = None) -> int:
+    """Enqueue queued outbound messages older than a minute (missed while the broker was down)."""
+    return sum(outbound_message_enqueue(message_id, channel) for message_id, channel in _queued_rows(now))
+
+
+def outbound_queued_send(*, now: datetime | None = None) -> int:
+    """Try each queued outbound message older than a minute once, right here, without the broker."""
+    attempted = 0
+    for message_id, channel in _queued_rows(now):
+        with log_context(message_id=message_id):
+            _senders[channel].send_now(message_id)
+        attempted += 1
+    return attempted
+
+
+def outbound_message_record_sent(*, message: Message, channel_message_id: str | None, now: datetime) -> None:
+    """The channel accepted the message. Call holding the row's lock (see the channel's sender)."""
+    message.channel_message_id = channel_message_id
+    message.delivery_status = Message.Delivery.SENT
+    message.sent_at = now
+    message.attempts += 1
+    message.error_code = None
+    message.error_title = ""
+    message.save(
+        update_fields=["channel_message_id", "delivery_status", "sent_at", "attempts", "error_code", "error_title"]
+    )
+    metrics.outbound_messages.labels(channel=message.channel, status=Message.Delivery.SENT).inc()
+    if message.sequence == 0 and message.reply_to_id:
+        received_at = Message.objects.filter(pk=message.reply_to_id).values_list("created_at", flat=True).first()
+        if received_at:
+            metrics.first_reply_seconds.labels(channel=message.channel).observe(
+                max((now - received_at).total_seconds(), 0.0)
+            )
+
+
+def outbound_message_record_failure(
+    *, message: Message, code: int | None, title: str, final: bool, now: datetime,
+    status: str = Message.Delivery.FAILED,
+) -> None:
+    """Record a failed attempt; ``final`` ends the row's life as ``status`` (failed or not sendable)."""
+    message.attempts += 1
+    message.error_code = code
+    message.error_title = title[:500]
+    fields = ["attempts", "error_code", "error_title"]
+    if final:
+        message.delivery_status = status
+        message.failed_at = now
+        fields += ["delivery_status", "failed_at"]
+        metrics.outbound_messages.labels(channel=message.channel, status=status).inc()
+    message.save(update_fields=fields)
+
+
+def outbound_status_apply(
+    *, tenant: Tenant, channel: str, channel_message_id: str, status: str, at: datetime,
+    error_code: int | None = None, error_title: str = "",
+) -> bool:
+    """Apply a channel's status report to the tenant's outbound message; only ever forward.
+
+    queued < sent < delivered < read; ``failed`` may follow queued or sent only. A late
+    ``delivered`` never overwrites ``read``. One conditional UPDATE, so concurrent
+    reports cannot move a row backwards. ``True`` when the row changed.
+    """
+    if status == Message.Delivery.FAILED:
+        allowed_from = [Message.Delivery.QUEUED, Message.Delivery.SENT]
+        updates = {
+            "delivery_status": status, "failed_at": at, "error_code": error_code, "error_title": error_title[:500]
+        }
+    elif status in _STATUS_TIME_FIELD:
+        rank = _DELIVERY_RANK[status]
+        allowed_from = [s for s, r in _DELIVERY_RANK.items() if r < rank]
+        updates = {"delivery_status": status, _STATUS_TIME_FIELD[status]: at}
+    else:
+        return False
+    changed = Message.objects.filter(
+        tenant=tenant,
+        channel=channel,
+        direction=Message.Direction.OUTBOUND,
+        channel_message_id=channel_message_id,
+        delivery_status__in=allowed_from,
+    ).update(**updates)
+    if changed:
+        metrics.outbound_messages.labels(channel=channel, status=status).inc()
+    return bool(changed)
+
+
+def outbound_attempt_count(message_id: int) -> None:
+    """Count an attempt that ended in an unexpected exception (the sweep stops after the limit)."""
+    Message.objects.filter(pk=message_id).update(attempts=F("attempts") + 1)
+
+
+def _queued_rows(now: datetime | None) -> list[tuple[int, str]]:
+    now = now or timezone.now()
+    rows = outbound_messages_queued(
+        queued_before=now - QUEUED_GRACE, retrying_before=now - RETRYING_GRACE,
+        channels=_senders, max_attempts=SEND_MAX_ATTEMPTS,
+    )
+    # Bounded per sweep; the next sweep, a minute later, takes the rest.
+    return list(rows.values_list("id", "channel")[:SWEEP_BATCH])

@@ -1,0 +1,37 @@
+"""Celery tasks of the conversation pipeline. Edges: they take ids and call a service."""
+
+import logging
+import random
+
+from celery import shared_task
+
+from conversations.services.inbound import inbound_message_process, inbound_pending_enqueue
+from conversations.services.outbound import outbound_queued_enqueue
+from lyo import metrics
+from lyo.log_context import log_context
+
+logger = logging.getLogger(__name__)
+
+PROCESS_RETRY_BASE_SECONDS = 5
+
+
+@shared_task(bind=True, name="conversations.inbound_message_process", max_retries=None, ignore_result=True)
+def inbound_message_process_task(self, message_id: int) -> None:
+    """Handle a stored inbound message (idempotent: a second run finds it processed)."""
+    with log_context(message_id=message_id):
+        result = inbound_message_process(message_id=message_id)
+        if result.retry:
+            # The attempt count lives on the row (the service stops at its limit).
+            metrics.task_retries.labels(task="inbound_message_process").inc()
+            countdown = PROCESS_RETRY_BASE_SECONDS * 2 ** (result.attempts - 1) * random.uniform(1, 1.5)  # noqa: S311
+            raise self.retry(countdown=countdown)
+
+
+@shared_task(name="conversations.messages_pending_sweep", ignore_result=True)
+def messages_pending_sweep_task() -> None:
+    """Every minute (Celery beat): re-enqueue what a broker outage left behind."""
+    with log_context():
+        inbound = inbound_pending_enqueue()
+        outbound = outbound_queued_enqueue()
+        if inbound or outbound:
+            logger.info("Sweep re-enqueued %s pending inbound and %s queued outbound messages", inbound, outbound)

@@ -1,0 +1,142 @@
+"""Handling stored inbound messages: the assistant's result applied, in order, once."""
+
+import json
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from conversations.assistant.engine import AssistantResult
+from conversations.inbound import InboundKind, InboundMessage, Location
+from conversations.models import Conversation, Message
+from conversations.replies import Option, Reply, ReplyType, text_reply
+from conversations.services.inbound import (
+    PROCESS_MAX_ATTEMPTS,
+    inbound_message_as_dict,
+    inbound_message_from_dict,
+    inbound_message_process,
+)
+from conversations.tests.factories import ConversationFactory, MessageFactory
+
+pytestmark = pytest.mark.django_db
+
+ASSISTANT = "conversations.services.inbound.assistant_handle"
+
+
+def pending(conversation, text="Ciao", minutes_ago=0, **kwargs):
+    at = timezone.now() - timedelta(minutes=minutes_ago)
+    return MessageFactory(conversation=conversation, text=text, channel_timestamp=at, **kwargs)
+
+
+def test_result_state_language_and_handoff_are_applied():
+    conversation = ConversationFactory(customer__language="")
+    message = pending(conversation)
+    result = AssistantResult(
+        replies=[text_reply("Ti passo a una persona."), Reply(ReplyType.BUTTONS, "Ok?", (Option("y", "Sì"),))],
+        state={"step": "handoff"}, handoff=True, language="en",
+    )
+    with mock.patch(ASSISTANT, return_value=result) as assistant:
+        assert inbound_message_process(message_id=message.pk).processed == 1
+    assert assistant.call_args.kwargs["inbound"].kind == InboundKind.UNSUPPORTED  # factory rows carry no inbound form
+
+    conversation.refresh_from_db()
+    assert (conversation.state, conversation.status) == ({"step": "handoff"}, Conversation.Status.HUMAN)
+    assert conversation.customer.language == "en"
+    message.refresh_from_db()
+    assert (message.processing_status, message.attempts) == ("processed", 1)
+    replies = list(Message.objects.filter(reply_to=message).order_by("sequence"))
+    assert [(r.sequence, r.type, r.delivery_status, r.payload["type"]) for r in replies] == [
+        (0, "text", "queued", "text"), (1, "interactive", "queued", "buttons")
+    ]
+
+
+def test_processing_twice_queues_one_set_of_replies():
+    message = pending(ConversationFactory())
+    inbound_message_process(message_id=message.pk)
+    assert inbound_message_process(message_id=message.pk).processed == 0
+    assert Message.objects.filter(reply_to=message).count() == 1
+
+
+def test_pending_messages_of_a_conversation_are_handled_in_timestamp_order():
+    conversation = ConversationFactory()
+    later = pending(conversation, "secondo", minutes_ago=1)
+    earlier = pending(conversation, "primo", minutes_ago=2)
+    seen = []
+
+    def assistant(**kwargs):
+        seen.append(kwargs["inbound"].text)
+        return AssistantResult(replies=[], state={})
+
+    with mock.patch(ASSISTANT, side_effect=assistant):
+        # The task of the later message runs first; it handles both, oldest first.
+        assert inbound_message_process(message_id=later.pk).processed == 2
+        assert inbound_message_process(message_id=earlier.pk).processed == 0
+    assert seen == ["primo", "secondo"]
+
+
+def test_a_failing_message_is_retried_then_marked_failed_and_the_next_one_goes_on():
+    conversation = ConversationFactory()
+    bad = pending(conversation, "rotto", minutes_ago=2)
+    good = pending(conversation, "ok", minutes_ago=1)
+
+    def assistant(**kwargs):
+        if kwargs["inbound"].text == "rotto":
+            raise RuntimeError("bug")
+        return AssistantResult(replies=[text_reply("ok")], state={})
+
+    with mock.patch(ASSISTANT, side_effect=assistant):
+        for attempt in range(1, PROCESS_MAX_ATTEMPTS):
+            result = inbound_message_process(message_id=bad.pk)
+            assert (result.retry, result.attempts) == (True, attempt)
+            # Order is kept: the next message waits while the first may still succeed.
+            assert Message.objects.get(pk=good.pk).processing_status == "pending"
+        assert inbound_message_process(message_id=bad.pk).processed == 1
+
+    assert Message.objects.get(pk=bad.pk).processing_status == "failed"
+    assert Message.objects.get(pk=good.pk).processing_status == "processed"
+    assert Message.objects.filter(reply_to=bad).count() == 0
+
+
+def test_inbound_form_round_trips_through_the_stored_payload():
+    inbound = InboundMessage(
+        kind=InboundKind.LOCATION, channel_message_id="wamid.L", timestamp=timezone.now(),
+        location=Location(45.1, 9.2, "Duomo"), channel_type="location", extra={"context_id": "wamid.X"},
+    )
+    stored = json.loads(json.dumps(inbound_message_as_dict(inbound)))  # as the JSON column keeps it
+    assert inbound_message_from_dict(stored) == inbound
+
+
+def test_process_pending_takes_only_messages_older_than_a_minute(django_capture_on_commit_callbacks):
+    conversation = ConversationFactory()
+    message = pending(conversation)
+    with mock.patch(ASSISTANT, return_value=AssistantResult(replies=[], state={})) as assistant:
+        call_command("process_pending", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        assert assistant.call_count == 0
+        with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+            call_command("process_pending", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        assert assistant.call_count == 1
+    assert Message.objects.get(pk=message.pk).processing_status == "processed"
+
+
+def test_process_pending_with_enqueue_hands_messages_to_the_workers():
+    message = pending(ConversationFactory())
+    with (
+        mock.patch("conversations.tasks.inbound_message_process_task.delay") as delay,
+        time_machine.travel(timezone.now() + timedelta(minutes=2)),
+    ):
+        call_command("process_pending", "--enqueue", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    delay.assert_called_once_with(message.pk)
+
+
+def test_periodic_sweep_is_scheduled_every_minute():
+    from django.conf import settings
+
+    from lyo.celery import app
+
+    schedule = settings.CELERY_BEAT_SCHEDULE.values()
+    (entry,) = [e for e in schedule if e["task"] == "conversations.messages_pending_sweep"]
+    assert entry["schedule"] == 60.0
+    assert "conversations.messages_pending_sweep" in app.tasks
