@@ -4,8 +4,12 @@ import os
 
 from celery import Celery
 
+from lyo.prometheus import celery_metrics_connect
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lyo.settings")
 
 app = Celery("lyo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Pool processes count in PROMETHEUS_MULTIPROC_DIR; the worker serves them on CELERY_METRICS_PORT.
+celery_metrics_connect()
