@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class WhatsappConfig(AppConfig):
     name = "whatsapp"
     verbose_name = "WhatsApp"
+
+    def ready(self) -> None:
+        # The outbox is channel-neutral: tell it how WhatsApp rows are delivered.
+        from conversations.models import Channel
+        from conversations.services.outbound import OutboundSender, outbound_sender_register
+        from whatsapp.services.outbound import whatsapp_outbound_send
+        from whatsapp.tasks import whatsapp_message_send_task
+
+        outbound_sender_register(
+            Channel.WHATSAPP,
+            OutboundSender(
+                enqueue=lambda message_id: whatsapp_message_send_task.delay(message_id),
+                send_now=lambda message_id: whatsapp_outbound_send(message_id=message_id),
+            ),
+        )

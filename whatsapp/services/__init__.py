@@ -1,0 +1,1 @@
+"""WhatsApp services: ``inbound`` (webhook events stored per tenant), ``outbound`` (sending queued replies)."""
