@@ -55,15 +55,18 @@ _ITALIAN_ENDINGS = ("a", "i", "o")
 _VOWELS = frozenset("aeiou")
 
 
-def language_detect(words: list[str], hint: str | None = None) -> str | None:
-    """"it" or "en" by which language's words the message uses more; ``hint`` breaks a tie."""
+def language_detect(words: list[str], hint: str | None = None, names: frozenset[str] = frozenset()) -> str | None:
+    """"it" or "en" by which language's words the message uses more; ``hint`` breaks a tie.
+
+    ``names`` (the tenant's staff and service names) lean neither way: "Marco" is no Italian.
+    """
     italian = english = 0.0
     for word in words:
         if word in ITALIAN_WORDS:
             italian += 1
         elif word in ENGLISH_WORDS:
             english += 1
-        elif len(word) >= _UNLISTED_MIN_LENGTH and word.isalpha():
+        elif len(word) >= _UNLISTED_MIN_LENGTH and word.isalpha() and word not in names:
             if word.endswith(_ITALIAN_ENDINGS):
                 italian += _UNLISTED_WEIGHT
             elif word[-1] not in _VOWELS:

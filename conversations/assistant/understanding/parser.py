@@ -39,7 +39,8 @@ def understand(
     raw = text[:MAX_CHARS] if isinstance(text, str) else ""
     reference, raw = reference_extract(raw)
     plain = normalise(raw)
-    corrected = _CORRECTOR.correct(plain, _vocabulary_words(vocabulary))
+    tenant_words = _vocabulary_words(vocabulary)
+    corrected = _CORRECTOR.correct(plain, tenant_words)
     when, rest = temporal_extract(corrected, now=now, opening_ranges=vocabulary.opening_ranges)
     party_size, _ = party_size_extract(rest)
     service_ids = services_matching(plain, vocabulary, KNOWN_WORDS)
@@ -53,7 +54,7 @@ def understand(
         staff_id is not None,
     ))
     return Understanding(
-        language=language_detect(corrected_words, language_hint),
+        language=language_detect(corrected_words, language_hint, tenant_words),
         intent=intent_classify(corrected, detail_kinds=detail_kinds, answer=answer),
         date=when.date,
         time=when.time,
