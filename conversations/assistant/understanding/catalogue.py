@@ -19,6 +19,9 @@ _TAIL_MIN_LENGTH = 3
 _TAIL_MIN_PREFIX = 3
 
 
+_SELF_INTRODUCTIONS = frozenset({("mi", "chiamo"), ("i", "am"), ("i", "m"), ("this", "is"), ("it", "s"), ("qui", "e")})
+
+
 @dataclass(frozen=True)
 class _Name:
     tokens: tuple[str, ...]
@@ -67,9 +70,19 @@ def staff_matching(text: str, vocabulary: Vocabulary, known_words: frozenset[str
     message_words = words(text)
     named = [
         staff_id for staff_id, first_name in _staff_first_names(vocabulary.staff)
-        if any(_same_word(word, first_name, known_words) for word in message_words)
+        if any(
+            _same_word(word, first_name, known_words) and not _introduces_oneself(message_words[:i])
+            for i, word in enumerate(message_words)
+        )
     ]
     return named[0] if len(named) == 1 else None
+
+
+def _introduces_oneself(words_before: list[str]) -> bool:
+    """"Ciao, sono Marco": the customer's own name, not the barber's."""
+    return bool(words_before) and (
+        words_before[-1] == "sono" or tuple(words_before[-2:]) in _SELF_INTRODUCTIONS
+    )
 
 
 @lru_cache(maxsize=256)

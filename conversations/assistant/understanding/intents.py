@@ -76,6 +76,9 @@ _EXISTING_BOOKING: dict[Intent, tuple[_Rule, ...]] = {
         (r"\b(?:le\s+mie|i\s+miei|mie|miei)\s+(?:prenotazioni|appuntamenti)\b", 4),
         (r"\bmy\s+(?:bookings|reservations|appointments)\b", 4),
         (r"\b(?:ho|abbiamo)\s+(?:gia\s+)?(?:una?\s+)?(?:prenotazione|appuntamento)\b", 4),
+        (r"\b(?:ho|abbiamo)\s+(?:gia\s+)?prenotato\b|\b(?:i|we)\s+(?:already\s+)?booked\b|"
+         r"\b(?:i|we)\s+made\s+a\s+(?:booking|reservation)\b", 4),
+        (r"\b(?:e|is\s+it|is\s+my\s+\w+)\s+confermat[oa]\b|\bconfirmed\s*$", 3),
         (r"\b(?:do|did)\s+(?:i|we)\s+have\s+(?:a\s+|an\s+|any\s+)?(?:booking|reservation|appointment)s?\b", 4),
         (r"\b(?:check|verify|see|show|controllare|verificare|vedere|mostrami|mostra|ricordarmi|ricordami)\b.{0,30}"
          r"\b(?:" + _BOOKING_NOUNS + r")\b", 4),
@@ -90,8 +93,9 @@ _EXISTING_BOOKING_MIN = 3
 _SCORED: dict[Intent, tuple[_Rule, ...]] = {
     Intent.HOURS: _rules(
         (r"\borar[io]\b", 3),
-        (r"\b(?:aprite|chiudete|apre|chiude|aprono|chiudono|aperti|aperto|aperta|chiusi|chiuso|chiusa|apertura|"
-         r"chiusura)\b", 3),
+        # "all'aperto" / "al chiuso" are outdoors and indoors, not opening times.
+        (r"(?<!\ball )(?<!\bal )\b(?:aprite|chiudete|apre|chiude|aprono|chiudono|aperti|aperto|aperta|chiusi|"
+         r"chiuso|chiusa|apertura|chiusura)\b", 3),
         (r"\b(?:open|opens|opening|close|closes|closing|closed)\b", 3),
         (r"\bhours\b", 2),
         (r"\bwhat\s+time\s+do\s+you\b", 1),

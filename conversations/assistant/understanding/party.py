@@ -33,6 +33,11 @@ _WE_ARE = re.compile(
     r"\b(?:siamo|saremo|we\s+are|we\s+re|we\s+will\s+be|we\s+ll\s+be|there\s+are|there\s+will\s+be|"
     r"there\s+ll\s+be)\s+(?:in\s+)?(?P<n>" + NUMBER + r")\b(?![:./-]\d)"
 )
+# "possiamo venire in 3": coming in a number is a party.
+_COMING_IN = re.compile(
+    r"\b(?:venire|veniamo|verremo|verremmo|arriviamo|arriveremo|arrivare|passare|passiamo)\s+in\s+(?P<n>"
+    + NUMBER + r")\b(?![:./-]\d)"
+)
 _COUNT_OF_PEOPLE = re.compile(r"\b(?P<n>" + NUMBER_OR_ARTICLE + r")\s*" + _PEOPLE + r"\b")
 _COUNT_OF_SEATS = re.compile(r"\b(?P<n>" + NUMBER + r")\s*(?:posti|seats)\b")
 _OF_US = re.compile(r"\b(?P<n>" + NUMBER + r")\s+of\s+us\b")
@@ -67,6 +72,7 @@ def party_size_extract(text: str) -> tuple[int | None, str]:
 
     scan.take(_ADULTS_AND_CHILDREN, lambda m: counted(m["adults"], m["children"]))
     scan.take(_WE_ARE, lambda m: counted(m["n"]))
+    scan.take(_COMING_IN, lambda m: counted(m["n"]))
     scan.take(_COUNT_OF_PEOPLE, lambda m: counted(m["n"]))
     scan.take(_COUNT_OF_SEATS, lambda m: counted(m["n"]))
     scan.take(_OF_US, lambda m: counted(m["n"]))

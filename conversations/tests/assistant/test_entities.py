@@ -34,6 +34,7 @@ GIULIA, MARCO = 11, 12
         ("4 adulti e 2 bambini", 6),
         ("2 adulti e un bambino", 3),
         ("io e mia moglie", 2),
+        ("possiamo venire in 3 stasera?", 3),
         ("per 4 domani alle 20", 4),
         ("il 15 per 2", 2),
         ("prenotazione x 2 domani sera", 2),
@@ -101,6 +102,9 @@ def test_services_by_approximate_name(text, service_ids, now):
         ("Giulia o Marco", None),  # either: the engine offers both
         ("il 15 marzo", None),  # a month, not Marco
         ("con Luca", None),
+        ("Ciao, sono Marco, vorrei un taglio", None),  # the customer's own name
+        ("Hi, this is Giulia", None),
+        ("Is Marco free?", MARCO),
     ],
 )
 def test_staff_by_name(text, staff_id, now):

@@ -28,10 +28,13 @@ from conversations.tests.assistant.vocabularies import SALON
         ("vorrei spostare la prenotazione del tavolo per 4 di domani alle 20", Intent.RESCHEDULE),
         ("le mie prenotazioni", Intent.MY_BOOKINGS),
         ("my bookings", Intent.MY_BOOKINGS),
+        ("ho prenotato per domani ma saremo in 6", Intent.MY_BOOKINGS),
+        ("il tavolo per sabato è confermato?", Intent.MY_BOOKINGS),
         ("orari", Intent.HOURS),
         ("a che ora aprite", Intent.HOURS),
         ("siete aperti domenica?", Intent.HOURS),
         ("opening hours", Intent.HOURS),
+        ("avete un tavolo all'aperto?", Intent.BOOK),  # outdoors, not opening times
         ("quanto costa", Intent.SERVICES),
         ("prezzi", Intent.SERVICES),
         ("listino", Intent.SERVICES),
