@@ -1,6 +1,13 @@
-from django.contrib import admin
+import json
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from conversations.models import Conversation, Customer, Message
+from conversations.personal_data import customers_data_export, customers_erase
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedInline
 
 
@@ -11,6 +18,33 @@ class CustomerAdmin(TenantScopedAdmin):
     search_fields = ("display_name", "phone", "channel_user_id")
     list_select_related = ("tenant",)
     readonly_fields = ("created_at", "updated_at")
+    actions = ["personal_data_export", "personal_data_erase"]
+
+    @admin.action(description="Export personal data (JSON)", permissions=["view"])
+    def personal_data_export(self, request, queryset):
+        # The queryset is already limited to the user's tenants (TenantScopedAdmin).
+        response = HttpResponse(
+            json.dumps(customers_data_export(queryset.select_related("tenant")), indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="customer-data-{timezone.now():%Y%m%d-%H%M}.json"'
+        return response
+
+    @admin.action(description="Erase personal data (keeps appointments, anonymised)", permissions=["delete"])
+    def personal_data_erase(self, request, queryset):
+        if request.POST.get("post") != "yes":  # irreversible: ask first, like "delete selected"
+            return TemplateResponse(request, "admin/conversations/customer/erase_confirmation.html", {
+                **self.admin_site.each_context(request), "title": "Erase personal data?", "customers": queryset,
+                "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            })
+        summary = customers_erase(queryset)
+        self.message_user(
+            request,
+            f"Erased {summary.customers} customer(s): {summary.conversations} conversation(s) and "
+            f"{summary.messages} message(s) deleted; {summary.appointments_kept} appointment(s) kept anonymised.",
+            messages.SUCCESS,
+        )
+        return None
 
 
 class MessageInline(TenantScopedInline, admin.TabularInline):

@@ -1,0 +1,214 @@
+"""Export gives all of a customer's data; erase leaves none of it, and keeps appointment counts."""
+
+import io
+import json
+
+import pytest
+from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import models
+
+from bookings.models import Appointment
+from bookings.tests.factories import AppointmentFactory
+from conversations.models import Conversation, Customer, Message
+from conversations.personal_data import customers_data_export, customers_erase, phone_normalise
+from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from tenants.fields import EncryptedTextField
+from tenants.tests.factories import MembershipFactory, TenantFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "393471234567"
+NAME = "Giulietta Capuleti"
+
+
+def _whatsapp_payload(text: str, wamid: str) -> dict:
+    # What Meta sends, trimmed: the phone number and profile name travel in it.
+    return {
+        "contacts": [{"profile": {"name": NAME}, "wa_id": PHONE, "user_id": "IT.0000000042"}],
+        "message": {"from": PHONE, "id": wamid, "type": "text", "text": {"body": text}},
+    }
+
+
+@pytest.fixture
+def juliet():
+    """A customer with everything Lyo stores about a person, plus neighbours who must stay untouched."""
+    tenant = TenantFactory(slug="trattoria")
+    customer = CustomerFactory(tenant=tenant, phone=PHONE, display_name=NAME, channel_user_id="IT.0000000042")
+    closed = ConversationFactory(customer=customer, status=Conversation.Status.CLOSED,
+                                 state={"asked": "party_size", "name": NAME})
+    current = ConversationFactory(customer=customer, state={"contact": PHONE})
+    inbound = MessageFactory(conversation=closed, text=f"Sono {NAME}, tavolo per 2",
+                             payload=_whatsapp_payload(f"Sono {NAME}", "wamid.J1"), channel_message_id="wamid.J1")
+    MessageFactory(conversation=closed, direction=Message.Direction.OUTBOUND, text=f"Grazie {NAME}!",
+                   reply_to=inbound, channel_message_id="wamid.J2", payload={"to": PHONE, "text": {"body": "ok"}})
+    MessageFactory(conversation=current, text="Posso spostare?", payload=_whatsapp_payload("spostare", "wamid.J3"),
+                   channel_message_id="wamid.J3")
+    kept = [
+        AppointmentFactory(tenant=tenant, customer=customer, notes=f"{NAME}, allergic to nuts, call {PHONE}"),
+        AppointmentFactory(tenant=tenant, customer=customer, status=Appointment.Status.CANCELLED),
+    ]
+    staff = UserFactory(is_superuser=True)
+    LogEntry.objects.log_actions(staff.pk, [customer], CHANGE, change_message=[{"changed": {"fields": ["phone"]}}])
+
+    neighbour = CustomerFactory(tenant=tenant, phone="393479999999", display_name="Romeo")
+    MessageFactory(conversation__customer=neighbour, text="Ciao")
+    AppointmentFactory(tenant=tenant, customer=neighbour)
+    # Same number, another business: a different customer record that must survive.
+    elsewhere = CustomerFactory(tenant=TenantFactory(slug="salone"), phone=PHONE, display_name="G.")
+    return {"tenant": tenant, "customer": customer, "conversations": [closed, current], "appointments": kept,
+            "neighbour": neighbour, "elsewhere": elsewhere}
+
+
+def _database_search(needle: str) -> list[tuple[str, object]]:
+    """(model, pk) of every row whose text or JSON columns contain ``needle``, in every table."""
+    hits = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                continue  # ciphertext
+            if isinstance(field, models.CharField | models.TextField | models.JSONField):
+                for pk in model._default_manager.filter(**{f"{field.name}__icontains": needle}).values_list(
+                    "pk", flat=True
+                ):
+                    hits.append((model._meta.label, pk))
+    return sorted(set(hits), key=str)
+
+
+def test_the_search_finds_the_data_before_erasure(juliet):
+    # The check below would be worthless if it could not see the data in the first place.
+    found = {label for label, _ in _database_search(PHONE)} | {label for label, _ in _database_search(NAME)}
+    assert found == {"conversations.Customer", "conversations.Conversation", "conversations.Message",
+                     "bookings.Appointment", "admin.LogEntry"}
+
+
+def test_export_contains_all_of_the_customers_data(juliet):
+    exported = customers_data_export([juliet["customer"]])
+    json.dumps(exported)  # JSON-ready as it is
+    (record,) = exported["customers"]
+    assert record["tenant"] == {"slug": "trattoria", "name": juliet["tenant"].name}
+    assert record["customer"]["phone"] == PHONE
+    assert record["customer"]["display_name"] == NAME
+    assert record["customer"]["channel_user_id"] == "IT.0000000042"
+    assert [c["id"] for c in record["conversations"]] == [c.pk for c in juliet["conversations"]]
+    assert record["conversations"][0]["state"] == {"asked": "party_size", "name": NAME}
+    messages = [m for c in record["conversations"] for m in c["messages"]]
+    assert [m["channel_message_id"] for m in messages] == ["wamid.J1", "wamid.J2", "wamid.J3"]
+    assert messages[0]["payload"]["contacts"][0]["profile"]["name"] == NAME
+    assert messages[1]["text"] == f"Grazie {NAME}!"
+    assert sorted(a["reference"] for a in record["appointments"]) == sorted(a.reference for a in juliet["appointments"])
+    assert any(PHONE in a["notes"] for a in record["appointments"])
+    assert all(a["resource_name"] for a in record["appointments"])
+    # Nothing of anyone else.
+    assert "Romeo" not in json.dumps(exported)
+
+
+def test_erase_leaves_none_of_the_customers_data(juliet):
+    summary = customers_erase([juliet["customer"]])
+    assert (summary.customers, summary.conversations, summary.messages, summary.appointments_kept) == (1, 2, 3, 2)
+    assert _database_search(NAME) == []
+    # The number remains only on the other business's own customer.
+    assert _database_search(PHONE) == [("conversations.Customer", juliet["elsewhere"].pk)]
+
+
+def test_erase_keeps_the_appointment_counts_without_the_customer(juliet):
+    tenant = juliet["tenant"]
+    before = Appointment.objects.filter(tenant=tenant).count()
+    customers_erase([juliet["customer"]])
+    assert Appointment.objects.filter(tenant=tenant).count() == before == 3
+    for appointment in juliet["appointments"]:
+        appointment.refresh_from_db()
+        assert (appointment.customer_id, appointment.notes) == (None, "")
+    assert Appointment.objects.filter(tenant=tenant, status=Appointment.Status.CANCELLED).count() == 1
+    entry = LogEntry.objects.get(content_type=ContentType.objects.get_for_model(Customer))
+    assert entry.object_repr == "erased customer"
+
+
+def test_erase_touches_no_one_else(juliet):
+    customers_erase([juliet["customer"]])
+    neighbour = Customer.objects.get(pk=juliet["neighbour"].pk)
+    assert neighbour.display_name == "Romeo"
+    assert Message.objects.filter(conversation__customer=neighbour).count() == 1
+    assert Appointment.objects.get(customer=neighbour)
+    assert Customer.objects.get(pk=juliet["elsewhere"].pk).phone == PHONE
+
+
+@pytest.mark.parametrize("written", ["+39 347 123 4567", "0039 347-1234567", "393471234567"])
+def test_phone_numbers_are_matched_however_written(written):
+    assert phone_normalise(written) == PHONE
+
+
+# --- commands ------------------------------------------------------------------------
+
+
+def test_export_customer_data_prints_the_json(juliet):
+    out = io.StringIO()
+    call_command("export_customer_data", "trattoria", "+39 347 123 4567", stdout=out)
+    exported = json.loads(out.getvalue())
+    assert exported["customers"][0]["customer"]["display_name"] == NAME
+
+
+def test_export_names_an_unknown_customer(juliet):
+    with pytest.raises(CommandError, match="No customer of trattoria has the phone number '393470000000'"):
+        call_command("export_customer_data", "trattoria", "393470000000")
+
+
+def test_erase_customer_needs_confirmation_then_erases(juliet):
+    with pytest.raises(CommandError, match="confirm with --yes"):
+        call_command("erase_customer", "trattoria", PHONE, stdin=io.StringIO(""))
+    assert Customer.objects.filter(pk=juliet["customer"].pk).exists()
+    out = io.StringIO()
+    call_command("erase_customer", "trattoria", PHONE, yes=True, stdout=out)
+    assert "Erased 1 customer record(s): 2 conversation(s) and 3 message(s) deleted; 2 appointment(s) kept" \
+        in out.getvalue()
+    assert _database_search(NAME) == []
+
+
+def test_erase_customer_of_another_tenant_finds_nobody(juliet):
+    with pytest.raises(CommandError, match="No customer of salone"):
+        call_command("erase_customer", "salone", "393479999999", yes=True)
+    assert Customer.objects.filter(pk=juliet["neighbour"].pk).exists()
+
+
+# --- admin actions -------------------------------------------------------------------
+
+
+def _changelist_post(client, action: str, customers: list, **extra):
+    return client.post(
+        "/admin/conversations/customer/",
+        {"action": action, "_selected_action": [c.pk for c in customers], **extra},
+    )
+
+
+def test_admin_exports_the_selected_customers(client, juliet):
+    member = MembershipFactory(tenant=juliet["tenant"]).user
+    client.force_login(member)
+    response = _changelist_post(client, "personal_data_export", [juliet["customer"]])
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="customer-data-')
+    exported = json.loads(response.content)
+    assert [r["customer"]["phone"] for r in exported["customers"]] == [PHONE]
+
+
+def test_admin_erases_after_confirmation(client, juliet):
+    client.force_login(MembershipFactory(tenant=juliet["tenant"]).user)
+    confirm = _changelist_post(client, "personal_data_erase", [juliet["customer"]])
+    assert confirm.status_code == 200
+    assert b"Yes, erase" in confirm.content
+    assert Customer.objects.filter(pk=juliet["customer"].pk).exists()
+    response = _changelist_post(client, "personal_data_erase", [juliet["customer"]], post="yes")
+    assert response.status_code == 302
+    assert not Customer.objects.filter(pk=juliet["customer"].pk).exists()
+    assert Appointment.objects.filter(tenant=juliet["tenant"]).count() == 3
+
+
+def test_admin_cannot_export_or_erase_another_tenants_customer(client, juliet):
+    client.force_login(MembershipFactory(tenant=juliet["elsewhere"].tenant).user)
+    response = _changelist_post(client, "personal_data_export", [juliet["customer"]])
+    # The action only ever sees the user's own tenant's rows: an empty export.
+    assert json.loads(response.content)["customers"] == []
+    _changelist_post(client, "personal_data_erase", [juliet["customer"]], post="yes")
+    assert Customer.objects.get(pk=juliet["customer"].pk).display_name == NAME

@@ -1,0 +1,34 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from conversations.personal_data import CustomerNotFound, customers_data_export, customers_find_by_phone
+from tenants.management.commands._cli import tenant_for_slug
+
+
+class Command(BaseCommand):
+    help = (
+        "Export everything stored about a tenant's customer (customer, conversations, messages, appointments) "
+        "as JSON, for a data access or portability request."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("tenant", help="Tenant slug.")
+        parser.add_argument("phone", help="The customer's phone number, e.g. +39 347 123 4567.")
+        parser.add_argument("--output", type=Path, help="Write to this file instead of standard output.")
+
+    def handle(self, *args, tenant: str, phone: str, output: Path | None = None, **options):
+        try:
+            customers = customers_find_by_phone(tenant=tenant_for_slug(tenant), phone=phone)
+        except CustomerNotFound as exc:
+            raise CommandError(str(exc)) from exc
+        text = json.dumps(customers_data_export(customers), indent=2, ensure_ascii=False)
+        if output is None:
+            self.stdout.write(text)
+            return
+        try:
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"Cannot write {output}: {exc.strerror}") from exc
+        self.stderr.write(f"Wrote the data of {len(customers)} customer record(s) to {output}.")
