@@ -37,6 +37,10 @@ class ServiceTerm:
     # Italian name, English name, then the aliases, as the tenant typed them.
     names: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        # Vocabularies are cache keys: a list passed by mistake must not make them unhashable.
+        object.__setattr__(self, "names", tuple(self.names))
+
 
 @dataclass(frozen=True)
 class StaffTerm:
@@ -53,6 +57,12 @@ class Vocabulary:
     # Opening ranges over the week, (opens, closes); closes <= opens runs past midnight.
     # They decide whether a bare "alle 10" means 10:00 (a salon) or 22:00 (a restaurant).
     opening_ranges: tuple[tuple[datetime.time, datetime.time], ...] = ()
+
+    def __post_init__(self) -> None:
+        # Vocabularies are cache keys: lists passed by mistake must not make them unhashable.
+        object.__setattr__(self, "services", tuple(self.services))
+        object.__setattr__(self, "staff", tuple(self.staff))
+        object.__setattr__(self, "opening_ranges", tuple(tuple(r) for r in self.opening_ranges))
 
 
 EMPTY_VOCABULARY = Vocabulary()

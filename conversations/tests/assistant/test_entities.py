@@ -3,7 +3,7 @@
 import pytest
 
 from conversations.assistant.understanding import ServiceTerm, StaffTerm, Vocabulary, understand
-from conversations.tests.assistant.vocabularies import SALON
+from conversations.tests.assistant.support import SALON
 
 DONNA, UOMO, PIEGA, COLORE, BARBA = 1, 2, 3, 4, 5
 GIULIA, MARCO = 11, 12
@@ -203,3 +203,9 @@ def test_language_hint_breaks_a_tie_only(now):
     assert understand("hi ciao", now=now, language_hint="it").language == "it"
     assert understand("20:30", now=now, language_hint="en").language is None
     assert understand("vorrei prenotare", now=now, language_hint="en").language == "it"
+
+
+def test_vocabulary_built_from_lists_still_works(now):
+    vocabulary = Vocabulary(services=[ServiceTerm(7, ["Piega", "Blow-dry"])], staff=[StaffTerm(9, "Giulia")])
+    result = understand("piega con giulia", now=now, vocabulary=vocabulary)
+    assert (result.service_ids, result.staff_id) == ((7,), 9)

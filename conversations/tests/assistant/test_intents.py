@@ -3,7 +3,7 @@
 import pytest
 
 from conversations.assistant.understanding import Intent, understand
-from conversations.tests.assistant.vocabularies import SALON
+from conversations.tests.assistant.support import SALON
 
 
 @pytest.mark.parametrize(

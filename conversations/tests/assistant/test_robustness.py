@@ -1,15 +1,17 @@
 """``understand`` never raises, whatever a customer (or a broken client) sends."""
 
 import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conversations.assistant.understanding import Intent, Understanding, understand
-from conversations.tests.assistant.conftest import ROME
-from conversations.tests.assistant.vocabularies import SALON
+from conversations.tests.assistant.support import NOW, ROME, SALON
 
-NOW = datetime.datetime(2026, 11, 25, 19, 0, tzinfo=ROME)
 # Pieces of real messages and of the grammar's edges, shuffled into nonsense that
 # reaches deep into the patterns (random text alone rarely forms "il 31/02 alle 25").
 FRAGMENTS = [
@@ -71,3 +73,14 @@ def test_very_long_message_is_cut_and_stays_fast():
     result = understand(text, now=NOW, vocabulary=SALON)
     assert (result.intent, result.party_size) == (Intent.BOOK, 4)
     assert datetime.datetime.now() - started < datetime.timedelta(seconds=1)
+
+
+def test_understanding_is_pure_python_until_the_vocabulary_is_read():
+    code = (
+        "import sys, datetime\n"
+        "from conversations.assistant.understanding import understand\n"
+        "understand('domani alle 20', now=datetime.datetime(2026, 11, 25, 19, tzinfo=datetime.UTC))\n"
+        "assert not any(name.startswith('django') for name in sys.modules), 'django imported'\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True, env={"PATH": os.environ.get("PATH", "")})

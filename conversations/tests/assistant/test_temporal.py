@@ -8,8 +8,7 @@ import datetime
 import pytest
 
 from conversations.assistant.understanding import DayPeriod, understand
-from conversations.tests.assistant.conftest import ROME
-from conversations.tests.assistant.vocabularies import SALON, TRATTORIA
+from conversations.tests.assistant.support import ROME, SALON, TRATTORIA
 
 D = datetime.date
 T = datetime.time

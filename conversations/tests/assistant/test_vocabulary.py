@@ -5,7 +5,7 @@ import pytest
 from bookings.models import Resource
 from bookings.tests.factories import OpeningHoursFactory, ResourceFactory, ServiceFactory
 from conversations.assistant.understanding import Vocabulary, vocabulary_for_tenant
-from conversations.tests.assistant.vocabularies import SALON, TRATTORIA
+from conversations.tests.assistant.support import SALON, TRATTORIA
 from tenants.demo import demo_tenants_seed
 from tenants.models import Tenant
 from tenants.tests.factories import TenantFactory

@@ -1,8 +1,14 @@
-"""The demo tenants' vocabularies (tenants/demo.py), with fixed ids, for tests that need no database."""
+"""What the understanding tests share: a fixed "now" and the demo tenants' vocabularies (tenants/demo.py)
+with fixed ids, so that most tests need no database."""
 
 import datetime
+import zoneinfo
 
 from conversations.assistant.understanding import ServiceTerm, StaffTerm, Vocabulary
+
+ROME = zoneinfo.ZoneInfo("Europe/Rome")
+# Wednesday 25 November 2026, 19:00 in Rome.
+NOW = datetime.datetime(2026, 11, 25, 19, 0, tzinfo=ROME)
 
 SERVICE_IDS = {"taglio_donna": 1, "taglio_uomo": 2, "piega": 3, "colore": 4, "barba": 5}
 STAFF_IDS = {"giulia": 11, "marco": 12}
