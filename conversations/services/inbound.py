@@ -19,6 +19,7 @@ from conversations.assistant.engine import assistant_handle
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation, Customer, Message
 from conversations.selectors import inbound_message_exists, inbound_messages_pending
+from conversations.services.broker import broker_publish
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
 from lyo import metrics
 from lyo.log_context import log_context, log_context_bind
@@ -89,14 +90,11 @@ def inbound_message_enqueue(message_id: int) -> bool:
     """Hand a stored message to the workers; ``False`` (and it stays pending) if the broker is down."""
     from conversations.tasks import inbound_message_process_task  # the task module imports this one
 
-    try:
-        inbound_message_process_task.delay(message_id)
-    except Exception:
-        # Broker unreachable: the message is stored and pending; the periodic sweep
-        # (or ``manage.py process_pending``) picks it up once it is older than a minute.
-        logger.warning("Could not enqueue inbound message %s; it stays pending", message_id, exc_info=True)
-        return False
-    return True
+    # If the broker is unreachable the message stays stored and pending; the periodic
+    # sweep (or ``manage.py process_pending``) picks it up once it is older than a minute.
+    return broker_publish(
+        lambda: inbound_message_process_task.delay(message_id), what=f"inbound message {message_id}"
+    )
 
 
 def inbound_message_process(*, message_id: int) -> ProcessResult:

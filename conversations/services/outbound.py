@@ -17,6 +17,7 @@ from django.utils import timezone
 from conversations.models import Message
 from conversations.replies import Reply, ReplyType
 from conversations.selectors import outbound_messages_queued
+from conversations.services.broker import broker_publish
 from lyo import metrics
 from lyo.log_context import log_context
 from tenants.models import Tenant
@@ -97,12 +98,7 @@ def outbound_message_enqueue(message_id: int, channel: str) -> bool:
     sender = _senders.get(channel)
     if sender is None:
         return False
-    try:
-        sender.enqueue(message_id)
-    except Exception:
-        logger.warning("Could not enqueue outbound message %s; it stays queued", message_id, exc_info=True)
-        return False
-    return True
+    return broker_publish(lambda: sender.enqueue(message_id), what=f"outbound message {message_id}")
 
 
 def outbound_queued_enqueue(*, now: datetime | None = None) -> int:
@@ -111,9 +107,14 @@ def outbound_queued_enqueue(*, now: datetime | None = None) -> int:
 
 
 def outbound_queued_send(*, now: datetime | None = None) -> int:
-    """Try each queued outbound message older than a minute once, right here, without the broker."""
+    """Try each queued outbound message once, right here, without the broker.
+
+    Unlike the sweep it does not wait a minute for rows never tried: whoever runs this
+    (``manage.py process_pending``) knows the broker let them down. Rows retrying keep
+    their backoff. A row also in the broker is still sent once (see the channel's sender).
+    """
     attempted = 0
-    for message_id, channel in _queued_rows(now):
+    for message_id, channel in _queued_rows(now, queued_grace=timedelta(0)):
         with log_context(message_id=message_id):
             _senders[channel].send_now(message_id)
         attempted += 1
@@ -195,10 +196,10 @@ def outbound_attempt_count(message_id: int) -> None:
     Message.objects.filter(pk=message_id).update(attempts=F("attempts") + 1)
 
 
-def _queued_rows(now: datetime | None) -> list[tuple[int, str]]:
+def _queued_rows(now: datetime | None, queued_grace: timedelta = QUEUED_GRACE) -> list[tuple[int, str]]:
     now = now or timezone.now()
     rows = outbound_messages_queued(
-        queued_before=now - QUEUED_GRACE, retrying_before=now - RETRYING_GRACE,
+        queued_before=now - queued_grace, retrying_before=now - RETRYING_GRACE,
         channels=_senders, max_attempts=SEND_MAX_ATTEMPTS,
     )
     # Bounded per sweep; the next sweep, a minute later, takes the rest.

@@ -140,3 +140,24 @@ def test_periodic_sweep_is_scheduled_every_minute():
     (entry,) = [e for e in schedule if e["task"] == "conversations.messages_pending_sweep"]
     assert entry["schedule"] == 60.0
     assert "conversations.messages_pending_sweep" in app.tasks
+
+
+def test_periodic_sweep_reenqueues_old_pending_inbound_and_never_tried_replies():
+    from conversations.tasks import messages_pending_sweep_task
+
+    conversation = ConversationFactory()
+    old = pending(conversation)
+    reply = Message.objects.create(
+        tenant=conversation.tenant, conversation=conversation, direction=Message.Direction.OUTBOUND,
+        channel=conversation.channel, payload=text_reply("Ciao").as_dict(), delivery_status="queued",
+    )
+    with (
+        mock.patch("conversations.tasks.inbound_message_process_task.delay") as process,
+        mock.patch("whatsapp.tasks.whatsapp_message_send_task.delay") as send,
+    ):
+        messages_pending_sweep_task.delay()
+        assert (process.call_count, send.call_count) == (0, 0)  # younger than a minute: still in the broker
+        with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+            messages_pending_sweep_task.delay()
+    process.assert_called_once_with(old.pk)
+    send.assert_called_once_with(reply.pk)

@@ -34,6 +34,16 @@ def sign(body: bytes, secret: str | None = None) -> str:
     return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
+@pytest.fixture(autouse=True)
+def _broker_pause_forgotten():
+    """A test that simulates a broker outage must not pause publishing for the next tests."""
+    from conversations.services.broker import broker_pause_reset
+
+    broker_pause_reset()
+    yield
+    broker_pause_reset()
+
+
 @pytest.fixture
 def celery_retries_inline():
     """Let in-process tasks retry the way Celery does (at once, countdown ignored).

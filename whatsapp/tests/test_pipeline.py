@@ -142,6 +142,13 @@ def test_broker_down_answers_200_keeps_the_message_pending_and_process_pending_a
     assert len(graph.sends) == 1
 
 
+def test_broker_down_is_tried_once_per_post_so_a_batch_still_answers_fast(tenant, post_webhook, graph):
+    with mock.patch.object(inbound_message_process_task, "delay", side_effect=OperationalError("down")) as delay:
+        assert post_webhook(payload_bytes("whatsapp_batch.json")).status_code == 200
+    assert delay.call_count == 1
+    assert Message.objects.filter(direction=INBOUND, processing_status="pending").count() == 2
+
+
 def test_broker_down_for_the_reply_leaves_it_queued_and_process_pending_sends_it(
     tenant, post_webhook, graph, django_capture_on_commit_callbacks
 ):

@@ -9,7 +9,7 @@ from lyo.log_context import log_context
 
 class Command(BaseCommand):
     help = (
-        "Process inbound messages still pending after a minute and send outbound messages still queued "
+        "Process inbound messages still pending after a minute, then send the replies still queued "
         "(e.g. after the broker was down). Runs them here, without the broker, unless --enqueue is given."
     )
 
