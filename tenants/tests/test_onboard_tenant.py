@@ -258,3 +258,12 @@ def test_a_bad_staff_email_writes_nothing(salon_file):
     with pytest.raises(CommandError, match="--staff-email: 'giulia' is not an email address"):
         call_command("onboard_tenant", file=salon_file, staff_email="giulia", stdout=io.StringIO())
     assert not Tenant.objects.exists()
+
+
+def test_verify_says_when_meta_cannot_be_reached(salon_file, settings):
+    settings.GRAPH_API_BASE = "http://127.0.0.1:9"  # nothing listens
+    code, _, err = _run("onboard_tenant", "--file", str(salon_file), "--token-stdin", "--verify",
+                        stdin=WORKING_TOKEN)
+    assert code == 3
+    assert "Nothing was written. WhatsApp check: could not verify: Graph API unreachable (ConnectionError)" in err
+    assert not Tenant.objects.exists()
