@@ -122,11 +122,14 @@ def booking_request_check(
 
 
 def _arguments_check(
-    tenant: Tenant, *, start: datetime, customer: Customer | None, resource: Resource | None
+    tenant: Tenant, *, start: datetime, customer: Customer | None, resource: Resource | None, party_size: int = 1
 ) -> None:
-    # Programming errors, not booking rules: the edges resolve rows within the tenant.
+    # Programming errors, not booking rules: the edges validate input and resolve rows
+    # within the tenant.
     if timezone.is_naive(start):
         raise ValueError("start must be an aware datetime.")
+    if party_size < 1:
+        raise ValueError("party_size must be at least 1.")
     if customer is not None and customer.tenant_id != tenant.pk:
         raise ValueError("The customer belongs to another tenant.")
     if resource is not None and resource.tenant_id != tenant.pk:
@@ -268,7 +271,7 @@ def appointment_book(
     nobody skips opening hours, closures, pacing or overlap. Raises a ``BookingError``.
     """
     now = now or timezone.now()
-    _arguments_check(tenant, start=start, customer=customer, resource=resource)
+    _arguments_check(tenant, start=start, customer=customer, resource=resource, party_size=party_size)
     common = {"tenant": tenant, "service": service, "party_size": party_size, "resource": resource}
     with transaction.atomic():
         _booking_lock(tenant)
@@ -310,6 +313,7 @@ def appointment_cancel(
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at", "updated_at"])
         _count_on_commit("cancelled")
+    _mirror(locked, appointment)
     return locked
 
 
@@ -332,7 +336,7 @@ def appointment_reschedule(
     cut-off, as for a cancellation. Returns the updated row.
     """
     now = now or timezone.now()
-    _arguments_check(tenant, start=new_start, customer=None, resource=resource)
+    _arguments_check(tenant, start=new_start, customer=None, resource=resource, party_size=party_size or 1)
     with transaction.atomic():
         _booking_lock(tenant)  # tenant first, then the appointment: one fixed order
         locked = _appointment_lock(tenant, appointment)
@@ -366,6 +370,7 @@ def appointment_reschedule(
                     raise
                 continue
             _count_on_commit("rescheduled")
+            _mirror(locked, appointment)
             return locked
         raise SlotUnavailable(
             slot_alternatives(
@@ -418,6 +423,16 @@ def appointment_details_update(
         if fields:
             locked.save(update_fields=[*fields, "updated_at"])
     return locked
+
+
+def _mirror(source: Appointment, target: Appointment) -> None:
+    """Keep the caller's instance in step with the row just written (it is often reused)."""
+    if target is not source:
+        for name in ("status", "cancelled_at", "starts_at", "ends_at", "blocks_until", "party_size", "updated_at"):
+            setattr(target, name, getattr(source, name))
+        target.resource_id, target.service_id = source.resource_id, source.service_id
+        for relation in ("resource", "service"):
+            target._state.fields_cache.pop(relation, None)
 
 
 def _without_tenant(common: dict[str, Any]) -> dict[str, Any]:

@@ -216,6 +216,7 @@ def test_customer_cannot_cancel_inside_the_cutoff_but_staff_can(restaurant, tabl
     with django_capture_on_commit_callbacks(execute=True):
         cancelled = appointment_cancel(tenant=restaurant, appointment=appointment, by_staff=True, now=late)
     assert cancelled.status == Appointment.Status.CANCELLED and cancelled.cancelled_at == late
+    assert appointment.status == Appointment.Status.CANCELLED
     assert _counter("cancelled") == before + 1
     with pytest.raises(AppointmentNotActive):
         appointment_cancel(tenant=restaurant, appointment=appointment, by_staff=True, now=late)
@@ -245,6 +246,7 @@ def test_reschedule_keeps_the_reference_and_frees_the_old_time(restaurant, table
             tenant=restaurant, appointment=appointment, new_start=rome(2026, 12, 4, 20, 30), now=NOW
         )
     assert moved.pk == appointment.pk and moved.reference == appointment.reference
+    assert appointment.starts_at == moved.starts_at  # the caller's instance follows
     assert moved.starts_at == rome(2026, 12, 4, 20, 30) and moved.ends_at == rome(2026, 12, 4, 22, 0)
     assert moved.resource == tables[6]  # moving by 30 minutes overlaps only itself
     assert _counter("rescheduled") == before + 1
@@ -281,9 +283,11 @@ def test_status_changes_never_reopen_a_booking(restaurant, tables):
         appointment_status_set(tenant=restaurant, appointment=appointment, status="confirmed")
 
 
-def test_naive_start_is_a_programming_error(restaurant, tables):
+def test_naive_start_or_empty_party_is_a_programming_error(restaurant, tables, salon):
     with pytest.raises(ValueError, match="aware"):
         _book(restaurant, start=AT_20.astimezone(UTC).replace(tzinfo=None))
+    with pytest.raises(ValueError, match="party_size"):
+        _book(salon["tenant"], start=rome(2026, 12, 2, 10), party_size=0, service=salon["cut"])
 
 
 def test_services_module_re_exports_the_errors():
