@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ConversationsConfig(AppConfig):
     name = "conversations"
     verbose_name = "Conversations"
+
+    def ready(self) -> None:
+        from conversations.assistant_trial import TEST_CHANNEL_SENDER
+        from conversations.models import Channel
+        from conversations.services.outbound import outbound_sender_register
+
+        outbound_sender_register(Channel.TEST, TEST_CHANNEL_SENDER)

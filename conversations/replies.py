@@ -67,3 +67,34 @@ class Reply:
 
 def text_reply(text: str) -> Reply:
     return Reply(ReplyType.TEXT, text)
+
+
+def reply_limit_violations(reply: Reply) -> list[str]:
+    """What in ``reply`` a channel would refuse; empty when it fits every channel's limits."""
+    problems = []
+    body_max = TEXT_MAX if reply.type == ReplyType.TEXT else BUTTON_BODY_MAX
+    if not reply.text.strip():
+        problems.append("empty text")
+    if len(reply.text) > body_max:
+        problems.append(f"text of {len(reply.text)} characters (max {body_max})")
+    if reply.type == ReplyType.TEXT:
+        if reply.options:
+            problems.append("a text reply carries options")
+        return problems
+    count_max, title_max = (BUTTONS_MAX, BUTTON_TITLE_MAX) if reply.type == ReplyType.BUTTONS else (
+        LIST_ROWS_MAX, LIST_ROW_TITLE_MAX
+    )
+    if not 1 <= len(reply.options) <= count_max:
+        problems.append(f"{len(reply.options)} options (1 to {count_max})")
+    if len({o.id for o in reply.options}) != len(reply.options):
+        problems.append("duplicate option ids")
+    for option in reply.options:
+        if not option.title.strip() or len(option.title) > title_max:
+            problems.append(f"option title {option.title!r} (1 to {title_max} characters)")
+        if not option.id or len(option.id) > OPTION_ID_MAX:
+            problems.append(f"option id {option.id!r} (1 to {OPTION_ID_MAX} characters)")
+        if len(option.description) > LIST_ROW_DESCRIPTION_MAX or (option.description and reply.type != ReplyType.LIST):
+            problems.append(f"option description {option.description!r}")
+    if reply.type == ReplyType.LIST and not 1 <= len(reply.button_label) <= LIST_BUTTON_LABEL_MAX:
+        problems.append(f"list button label {reply.button_label!r} (1 to {LIST_BUTTON_LABEL_MAX} characters)")
+    return problems

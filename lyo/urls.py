@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from conversations.apis import TestMessageApi
 from lyo import views
 from whatsapp.views import WhatsAppWebhookView
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     optional_slash("metrics", ExportToDjangoView, name="metrics"),
     optional_slash("webhooks/whatsapp", WhatsAppWebhookView.as_view(), name="whatsapp_webhook"),
+    optional_slash("api/test-message", TestMessageApi.as_view(), name="api_test_message"),
     optional_slash("api/schema", SpectacularAPIView.as_view(), name="api_schema"),
     optional_slash("api/docs", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", include("bookings.urls")),

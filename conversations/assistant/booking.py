@@ -1,0 +1,486 @@
+"""Booking a table or a service, and moving an existing booking, one question at a time.
+
+The draft of the booking lives in ``state["draft"]`` (party size, service, staff
+member, date, time, period); each message adds what it carries, and ``book_advance``
+asks for the first thing still missing, or offers the slot for confirmation. Every
+rule about what is free comes from ``bookings.availability``; every write goes
+through ``bookings.services``.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from bookings.availability import Slot, available_slots
+from bookings.errors import BookingError, SlotUnavailable, TooLateToCancel
+from bookings.models import Appointment, OpeningHours, Resource, Service
+from bookings.services import appointment_book, appointment_reschedule
+from conversations.assistant.formatting import date_long, date_short, time_short, when_long
+from conversations.assistant.turn import Turn
+from conversations.assistant.understanding import DayPeriod, Understanding
+
+# How many days ahead the "which day?" list looks for free days.
+DAYS_LOOKAHEAD = 21
+# Minutes of the day each period covers (lunch and evening overlap the afternoon on purpose).
+PERIOD_MINUTES = {
+    DayPeriod.MORNING: (0, 12 * 60),
+    DayPeriod.LUNCH: (11 * 60, 15 * 60 + 30),
+    DayPeriod.AFTERNOON: (13 * 60, 18 * 60),
+    DayPeriod.EVENING: (17 * 60 + 30, 24 * 60 * 2),
+}
+ALTERNATIVES_SAME_DAY = 5
+ALTERNATIVES_OTHER_DAYS = 4
+LIST_SIZE = 10
+
+
+# --- the draft ---------------------------------------------------------------------
+
+
+def draft_merge(turn: Turn, understanding: Understanding) -> bool:
+    """Copy what the message says into the draft; True when it added anything."""
+    draft = turn.state.setdefault("draft", {})
+    changed = False
+    if understanding.party_size and turn.is_restaurant:
+        draft["party"] = understanding.party_size
+        changed = True
+    if understanding.service_ids and not turn.is_restaurant:
+        if len(understanding.service_ids) == 1:
+            draft["service"] = understanding.service_ids[0]
+            draft.pop("service_choices", None)
+        else:
+            draft["service_choices"] = list(understanding.service_ids)
+            draft.pop("service", None)
+        changed = True
+    if understanding.staff_id and not turn.is_restaurant:
+        draft["staff"] = understanding.staff_id
+        changed = True
+    if understanding.date:
+        draft["date"] = understanding.date.isoformat()
+        # A new day invalidates a time picked from another day's list, unless the message also says a time.
+        if not understanding.time:
+            draft.pop("time", None)
+        changed = True
+    if understanding.time:
+        draft["time"] = understanding.time.strftime("%H:%M")
+        draft.pop("period", None)
+        changed = True
+    elif understanding.period:
+        draft["period"] = str(understanding.period)
+        draft.pop("time", None)
+        changed = True
+    return changed
+
+
+def _draft_date(draft: dict) -> date | None:
+    return date.fromisoformat(draft["date"]) if draft.get("date") else None
+
+
+def _draft_time(draft: dict) -> time | None:
+    return time.fromisoformat(draft["time"]) if draft.get("time") else None
+
+
+def _service(turn: Turn, service_id: int | None) -> Service | None:
+    if not service_id:
+        return None
+    return Service.objects.filter(tenant=turn.tenant, pk=service_id, is_active=True).first()
+
+
+def _staff(turn: Turn, staff_id: int | None) -> Resource | None:
+    if not staff_id:
+        return None
+    return Resource.objects.filter(
+        tenant=turn.tenant, pk=staff_id, kind=Resource.Kind.STAFF, is_active=True
+    ).first()
+
+
+def _largest_table(turn: Turn) -> int:
+    seats = (
+        Resource.objects.filter(tenant=turn.tenant, kind=Resource.Kind.TABLE, is_active=True)
+        .order_by("-max_seats")
+        .values_list("max_seats", flat=True)
+        .first()
+    )
+    return seats or 0
+
+
+# --- availability as the customer sees it ------------------------------------------
+
+
+def _slots(turn: Turn, start: date, end: date) -> list[Slot]:
+    draft = turn.state["draft"]
+    return available_slots(
+        turn.tenant,
+        service=_service(turn, draft.get("service")),
+        party_size=draft.get("party", 1),
+        start_date=start,
+        end_date=end,
+        resource=_staff(turn, draft.get("staff")),
+        now=turn.now,
+    )
+
+
+def _first_per_start(slots: list[Slot]) -> list[Slot]:
+    """One slot per start time (the resource the engine prefers for it)."""
+    seen: set[datetime] = set()
+    unique = []
+    for slot in slots:
+        if slot.start not in seen:
+            seen.add(slot.start)
+            unique.append(slot)
+    return unique
+
+
+def _in_period(slot: Slot, period: str | None) -> bool:
+    if not period:
+        return True
+    low, high = PERIOD_MINUTES[DayPeriod(period)]
+    minutes = slot.start.hour * 60 + slot.start.minute
+    return low <= minutes < high
+
+
+def _spread(slots: list[Slot], size: int) -> list[Slot]:
+    """At most ``size`` slots over the day: on the hour and half hour first, evenly spread."""
+    if len(slots) <= size:
+        return slots
+    round_times = [s for s in slots if s.start.minute in (0, 30)]
+    if len(round_times) >= size // 2:
+        slots = round_times
+        if len(slots) <= size:
+            return slots
+    step = (len(slots) - 1) / (size - 1)
+    return [slots[round(i * step)] for i in range(size)]
+
+
+def _last_bookable_day(turn: Turn) -> date:
+    return turn.now.date() + timedelta(days=turn.tenant.max_days_ahead)
+
+
+def _slot_option(slot: Slot, turn: Turn, *, with_day: bool) -> tuple[str, str]:
+    title = time_short(slot.start)
+    if with_day:
+        title = f"{date_short(slot.start.date(), turn.language, today=turn.now.date())} {title}"
+    return (f"slot:{slot.start.strftime('%Y-%m-%dT%H:%M')}", title)
+
+
+# --- asking ------------------------------------------------------------------------
+
+
+def _ask_party(turn: Turn) -> None:
+    largest = min(_largest_table(turn), 10)
+    options = [
+        (f"party:{n}", turn.t("party_one") if n == 1 else turn.t("party_people", count=n))
+        for n in range(1, largest + 1)
+    ]
+    turn.state["step"] = "party"
+    turn.choice_list(turn.t("ask_party_size"), options, turn.t("party_button"))
+
+
+def _ask_service(turn: Turn, candidates: list[int] | None = None) -> None:
+    services = Service.objects.filter(tenant=turn.tenant, is_active=True).order_by("position", "name_it")
+    if candidates:
+        services = services.filter(pk__in=candidates)
+    options = [
+        (f"svc:{s.pk}", s.name(turn.language), turn.t("minutes", minutes=s.duration_minutes)) for s in services
+    ]
+    turn.state["step"] = "service"
+    if not options:
+        turn.text(turn.t("services_none"))
+        turn.flow_clear()
+        return
+    question = turn.t("ask_service_which") if candidates else turn.t("ask_service")
+    turn.choice_list(question, options, turn.t("service_button"))
+
+
+def _ask_date(turn: Turn, intro: str = "") -> None:
+    today = turn.now.date()
+    end = min(today + timedelta(days=DAYS_LOOKAHEAD), _last_bookable_day(turn))
+    days: list[date] = []
+    for slot in _slots(turn, today, end):
+        if slot.start.date() not in days:
+            days.append(slot.start.date())
+            if len(days) == LIST_SIZE:
+                break
+    turn.state["step"] = "date"
+    if not days:
+        turn.text(" ".join(filter(None, [intro, turn.t("no_days_free")])))
+        turn.flow_clear()
+        return
+    options = [(f"day:{d.isoformat()}", date_short(d, turn.language, today=today)) for d in days]
+    turn.choice_list(" ".join(filter(None, [intro, turn.t("ask_date")])), options, turn.t("date_button"))
+
+
+def _day_label(turn: Turn, day: date) -> str:
+    today = turn.now.date()
+    if day == today:
+        return turn.t("today")
+    if day == today + timedelta(days=1):
+        return turn.t("tomorrow")
+    return date_long(day, turn.language)
+
+
+def _day_closed(turn: Turn, day: date) -> bool:
+    return not OpeningHours.objects.filter(tenant=turn.tenant, weekday=day.weekday()).exists()
+
+
+def _ask_time(turn: Turn, day: date, *, intro: str = "") -> None:
+    draft = turn.state["draft"]
+    day_slots = _first_per_start(_slots(turn, day, day))
+    if not day_slots:
+        key = "day_closed" if _day_closed(turn, day) else "day_full"
+        draft.pop("date", None)
+        _ask_date(turn, intro=turn.t(key, date=_day_label(turn, day)))
+        return
+    in_period = [s for s in day_slots if _in_period(s, draft.get("period"))]
+    if in_period:
+        text = turn.t("ask_time", date=_day_label(turn, day))
+        shown = _spread(in_period, LIST_SIZE)
+    else:
+        text = turn.t("period_nothing", date=_day_label(turn, day))
+        shown = _spread(day_slots, LIST_SIZE)
+    turn.state["step"] = "time"
+    options = [_slot_option(s, turn, with_day=False) for s in shown]
+    turn.choice_list(" ".join(filter(None, [intro, text])), options, turn.t("time_button"))
+
+
+def _offer_alternatives(turn: Turn, day: date, wanted: time, intro: str) -> None:
+    """The nearest free times: the same day first, then the following days."""
+    target = datetime.combine(day, wanted)
+    same_day = sorted(
+        _first_per_start(_slots(turn, day, day)),
+        key=lambda s: abs(s.start.replace(tzinfo=None) - target),
+    )[:ALTERNATIVES_SAME_DAY]
+    chosen = sorted(same_day, key=lambda s: s.start)
+    later_days: list[Slot] = []
+    end = min(day + timedelta(days=DAYS_LOOKAHEAD), _last_bookable_day(turn))
+    if day < end:
+        by_day: dict[date, list[Slot]] = {}
+        for slot in _first_per_start(_slots(turn, day + timedelta(days=1), end)):
+            by_day.setdefault(slot.start.date(), []).append(slot)
+        for other_day, slots in sorted(by_day.items()):
+            other_target = datetime.combine(other_day, wanted)
+            later_days.append(min(slots, key=lambda s: abs(s.start.replace(tzinfo=None) - other_target)))
+            if len(later_days) == ALTERNATIVES_OTHER_DAYS:
+                break
+    options = [_slot_option(s, turn, with_day=False) for s in chosen]
+    options += [_slot_option(s, turn, with_day=True) for s in later_days]
+    turn.state["step"] = "time"
+    turn.state["draft"].pop("time", None)
+    if not options:
+        turn.text(" ".join([intro, turn.t("no_days_free")]))
+        turn.flow_clear()
+        return
+    turn.choice_list(f"{intro} {turn.t('alternatives')}", options, turn.t("time_button"))
+
+
+def _confirm_text(turn: Turn, start: datetime) -> str:
+    draft = turn.state["draft"]
+    when = when_long(start, turn.language)
+    if turn.state.get("flow") == "move":
+        return turn.t("confirm_move", summary=turn.state.get("move_summary", ""), when=when)
+    if turn.is_restaurant:
+        return turn.t("confirm_table", party=draft.get("party", 1), when=when)
+    service = _service(turn, draft.get("service"))
+    staff = _staff(turn, draft.get("staff"))
+    return turn.t(
+        "confirm_service",
+        service=service.name(turn.language) if service else "",
+        when=when,
+        staff=turn.t("with_staff", staff=staff.name) if staff else "",
+    )
+
+
+# --- the flow ------------------------------------------------------------------------
+
+
+def book_start(turn: Turn) -> None:
+    turn.state["flow"] = "book"
+    turn.state.setdefault("draft", {})
+    book_advance(turn)
+
+
+def book_advance(turn: Turn) -> None:
+    """Ask for the first missing piece, or offer the booking for confirmation."""
+    draft = turn.state.setdefault("draft", {})
+    moving = turn.state.get("flow") == "move"
+    if turn.is_restaurant and not moving:
+        largest = _largest_table(turn)
+        if not draft.get("party"):
+            _ask_party(turn)
+            return
+        if draft["party"] > largest:
+            phone = turn.tenant.contact_phone
+            turn.text(
+                turn.t("party_too_large", max=largest, phone=phone)
+                if phone
+                else turn.t("party_too_large_no_phone", max=largest)
+            )
+            draft.pop("party", None)
+            turn.flow_clear()
+            return
+    if not turn.is_restaurant and not moving:
+        if draft.get("service_choices"):
+            _ask_service(turn, draft["service_choices"])
+            return
+        if not _service(turn, draft.get("service")):
+            _ask_service(turn)
+            return
+    day = _draft_date(draft)
+    if day is None:
+        _ask_date(turn)
+        return
+    if day < turn.now.date():
+        draft.pop("date", None)
+        _ask_date(turn, intro=turn.t("day_past"))
+        return
+    if day > _last_bookable_day(turn):
+        draft.pop("date", None)
+        _ask_date(turn, intro=turn.t("day_too_far", days=turn.tenant.max_days_ahead))
+        return
+    wanted = _draft_time(draft)
+    if wanted is None:
+        _ask_time(turn, day)
+        return
+    matching = [s for s in _slots(turn, day, day) if (s.start.hour, s.start.minute) == (wanted.hour, wanted.minute)]
+    if not matching:
+        start = datetime.combine(day, wanted, tzinfo=turn.tenant.tzinfo)
+        when = when_long(start, turn.language)
+        if start < turn.now + timedelta(minutes=turn.tenant.min_notice_minutes) and start.date() == turn.now.date():
+            intro = turn.t("slot_too_soon", notice=_notice_text(turn))
+        elif _day_closed(turn, day):
+            intro = turn.t("day_closed", date=_day_label(turn, day))
+        else:
+            intro = turn.t("slot_taken", when=when)
+        _offer_alternatives(turn, day, wanted, intro)
+        return
+    slot = matching[0]
+    draft["slot"] = {"start": slot.start.isoformat(), "resource": slot.resource.pk}
+    turn.state["step"] = "confirm"
+    yes_key = "button_yes_move" if moving else "button_yes_book"
+    turn.buttons(
+        _confirm_text(turn, slot.start),
+        [("yes", turn.t(yes_key)), ("other", turn.t("button_other_time")), ("no", turn.t("button_cancel_flow"))],
+    )
+
+
+def _notice_text(turn: Turn) -> str:
+    minutes = turn.tenant.min_notice_minutes
+    if minutes % 60 == 0:
+        return turn.t("hours_notice", hours=minutes // 60)
+    return turn.t("minutes_notice", minutes=minutes)
+
+
+def book_confirm(turn: Turn) -> None:
+    """The customer said yes to the offered slot: book (or move) it now."""
+    draft = turn.state.get("draft", {})
+    offered = draft.get("slot")
+    if not offered:
+        book_advance(turn)
+        return
+    start = datetime.fromisoformat(offered["start"]).astimezone(turn.tenant.tzinfo)
+    try:
+        if turn.state.get("flow") == "move":
+            appointment = _move(turn, start)
+        else:
+            appointment = appointment_book(
+                tenant=turn.tenant,
+                start=start,
+                party_size=draft.get("party", 1),
+                service=_service(turn, draft.get("service")),
+                resource=Resource.objects.filter(tenant=turn.tenant, pk=offered["resource"]).first(),
+                customer=turn.customer,
+                channel=turn.conversation.channel,
+                now=turn.now,
+            )
+    except SlotUnavailable:
+        draft.pop("slot", None)
+        wanted = start.time()
+        _offer_alternatives(turn, start.date(), wanted, turn.t("slot_taken", when=when_long(start, turn.language)))
+        return
+    except TooLateToCancel as exc:
+        too_late_answer(turn, exc.cutoff_hours)
+        turn.flow_clear()
+        return
+    except BookingError:
+        turn.text(turn.t("booking_failed"))
+        turn.flow_clear()
+        return
+    if appointment is None:
+        return
+    when = when_long(appointment.starts_at.astimezone(turn.tenant.tzinfo), turn.language)
+    if turn.state.get("flow") == "move":
+        turn.text(turn.t("moved", reference=appointment.reference, when=when))
+    elif turn.is_restaurant:
+        turn.text(turn.t("booked_table", party=appointment.party_size, when=when, reference=appointment.reference))
+        turn.text(turn.t("how_to_cancel"))
+    else:
+        staff = appointment.resource.name if draft.get("staff") else ""
+        turn.text(
+            turn.t(
+                "booked_service",
+                service=appointment.service.name(turn.language) if appointment.service else "",
+                when=when,
+                staff=turn.t("with_staff", staff=staff) if staff else "",
+                reference=appointment.reference,
+            )
+        )
+        turn.text(turn.t("how_to_cancel"))
+    turn.flow_clear()
+
+
+def _move(turn: Turn, start: datetime) -> Appointment | None:
+    appointment = Appointment.objects.filter(
+        tenant=turn.tenant, customer=turn.customer, reference=turn.state.get("move_reference"),
+        status=Appointment.Status.CONFIRMED,
+    ).first()
+    if appointment is None:
+        turn.text(turn.t("booking_not_found", reference=turn.state.get("move_reference", "")))
+        turn.flow_clear()
+        return None
+    return appointment_reschedule(tenant=turn.tenant, appointment=appointment, new_start=start, now=turn.now)
+
+
+def book_other_time(turn: Turn) -> None:
+    draft = turn.state.setdefault("draft", {})
+    draft.pop("slot", None)
+    draft.pop("time", None)
+    day = _draft_date(draft)
+    if day is None:
+        _ask_date(turn)
+    else:
+        _ask_time(turn, day)
+
+
+def book_drop(turn: Turn) -> None:
+    turn.text(turn.t("move_dropped" if turn.state.get("flow") == "move" else "booking_dropped"))
+    turn.flow_clear()
+
+
+def move_start(turn: Turn, appointment: Appointment, understanding: Understanding | None) -> None:
+    """Start moving ``appointment``: same party and service, a new day and time."""
+    turn.state["flow"] = "move"
+    turn.state["move_reference"] = appointment.reference
+    turn.state["move_summary"] = appointment_summary(turn, appointment)
+    draft = {"party": appointment.party_size}
+    if appointment.service_id:
+        draft["service"] = appointment.service_id
+    turn.state["draft"] = draft
+    if understanding is not None:
+        draft_merge(turn, understanding)
+    if not draft.get("date"):
+        _ask_date(turn, intro=turn.t("move_intro", summary=turn.state["move_summary"]))
+        return
+    book_advance(turn)
+
+
+def appointment_summary(turn: Turn, appointment: Appointment) -> str:
+    when = when_long(appointment.starts_at.astimezone(turn.tenant.tzinfo), turn.language)
+    what = appointment.service.name(turn.language) if appointment.service else turn.t(
+        "party_one" if appointment.party_size == 1 else "party_people", count=appointment.party_size
+    )
+    return f"{appointment.reference} ({what}, {when})"
+
+
+def too_late_answer(turn: Turn, cutoff_hours: int) -> None:
+    phone = turn.tenant.contact_phone
+    if phone:
+        turn.text(turn.t("too_late", hours=cutoff_hours, phone=phone))
+    else:
+        turn.text(turn.t("too_late_no_phone", hours=cutoff_hours))

@@ -1,0 +1,66 @@
+"""Dates, times and bookings written the way customers read them, in Italian or English.
+
+Hand-written rather than locale-based: the server's locales are not guaranteed, and
+"sabato 28 novembre alle 20:00" must read the same everywhere.
+"""
+
+from datetime import date, datetime, time
+
+from conversations.assistant.texts import say
+
+WEEKDAYS = {
+    "it": ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+WEEKDAYS_SHORT = {
+    "it": ("lun", "mar", "mer", "gio", "ven", "sab", "dom"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+MONTHS = {
+    "it": (
+        "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
+        "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}
+MONTHS_SHORT = {
+    "it": ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def date_long(day: date, language: str) -> str:
+    """"sabato 28 novembre" / "Saturday 28 November"."""
+    return f"{WEEKDAYS[language][day.weekday()]} {day.day} {MONTHS[language][day.month - 1]}"
+
+
+def date_short(day: date, language: str, *, today: date | None = None) -> str:
+    """A list-row title (≤ 24 characters): "oggi", "domani", "sab 28 nov"."""
+    if today is not None:
+        if day == today:
+            return say("today", language).capitalize()
+        if (day - today).days == 1:
+            return say("tomorrow", language).capitalize()
+    return f"{WEEKDAYS_SHORT[language][day.weekday()]} {day.day} {MONTHS_SHORT[language][day.month - 1]}"
+
+
+def time_short(moment: time | datetime) -> str:
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def when_long(moment: datetime, language: str) -> str:
+    """"sabato 28 novembre alle 20:00" / "Saturday 28 November at 20:00"."""
+    return say("when", language, date=date_long(moment.date(), language), time=time_short(moment))
+
+
+def price_text(price, language: str) -> str:
+    """"€35" / "€12,50" (Italian) / "€12.50" (English)."""
+    if price is None:
+        return ""
+    if price == int(price):
+        return f"€{int(price)}"
+    amount = f"{price:.2f}"
+    return f"€{amount.replace('.', ',')}" if language == "it" else f"€{amount}"

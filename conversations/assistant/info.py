@@ -1,0 +1,70 @@
+"""Answers from the tenant's configuration: opening hours, services and prices, address."""
+
+from datetime import timedelta
+from urllib.parse import quote_plus
+
+from bookings.models import Closure, Service
+from bookings.selectors import opening_hours_for_week
+from conversations.assistant.formatting import WEEKDAYS, date_short, price_text, time_short
+from conversations.assistant.turn import Turn
+
+# How far ahead upcoming closures are worth mentioning with the hours.
+CLOSURES_AHEAD = timedelta(days=30)
+
+
+def hours_answer(turn: Turn) -> None:
+    week = opening_hours_for_week(tenant=turn.tenant)
+    lines = [turn.t("hours_title")]
+    for weekday in range(7):
+        ranges = week.get(weekday) or []
+        spans = ", ".join(f"{time_short(r.opens)}–{time_short(r.closes)}" for r in ranges)
+        lines.append(f"• {WEEKDAYS[turn.language][weekday].capitalize()}: {spans or turn.t('hours_closed')}")
+    closures = list(
+        Closure.objects.filter(
+            tenant=turn.tenant, ends_at__gt=turn.now, starts_at__lt=turn.now + CLOSURES_AHEAD
+        ).order_by("starts_at")[:5]
+    )
+    if closures:
+        lines.append("")
+        lines.append(turn.t("hours_closures"))
+        today = turn.now.date()
+        for closure in closures:
+            starts = closure.starts_at.astimezone(turn.tenant.tzinfo)
+            ends = closure.ends_at.astimezone(turn.tenant.tzinfo)
+            span = date_short(starts.date(), turn.language, today=today)
+            last_day = (ends - timedelta(microseconds=1)).date()
+            if last_day != starts.date():
+                span += f" – {date_short(last_day, turn.language, today=today)}"
+            elif (starts.hour, starts.minute) != (0, 0) or ends.date() == starts.date():
+                span += f" {time_short(starts)}–{time_short(ends)}"
+            lines.append(f"• {span}" + (f" ({closure.reason})" if closure.reason else ""))
+    turn.text("\n".join(lines))
+
+
+def services_answer(turn: Turn) -> None:
+    if turn.is_restaurant:
+        turn.text(turn.t("restaurant_services"))
+        return
+    services = list(Service.objects.filter(tenant=turn.tenant, is_active=True).order_by("position", "name_it"))
+    if not services:
+        turn.text(turn.t("services_none"))
+        return
+    lines = [turn.t("services_title")]
+    for service in services:
+        details = [turn.t("minutes", minutes=service.duration_minutes)]
+        if service.price is not None:
+            details.append(price_text(service.price, turn.language))
+        lines.append(f"• {service.name(turn.language)} — {', '.join(details)}")
+    turn.text("\n".join(lines))
+
+
+def address_answer(turn: Turn) -> None:
+    tenant = turn.tenant
+    lines = [turn.t("address", address=tenant.address) if tenant.address else turn.t("address_unknown")]
+    if tenant.address:
+        # A maps link needs no API key and opens the customer's own maps app.
+        query = quote_plus(f"{tenant.name}, {tenant.address}")
+        lines.append(f"https://www.google.com/maps/search/?api=1&query={query}")
+    if tenant.contact_phone:
+        lines.append(turn.t("phone", phone=tenant.contact_phone))
+    turn.text("\n".join(lines))

@@ -1,0 +1,246 @@
+"""Every sentence the assistant says, in Italian and English, in one catalog.
+
+``say(key, language, **values)`` picks the text and fills ``{placeholders}``. A test
+checks that every key has both languages and the same placeholders in each.
+"""
+
+from collections.abc import Mapping
+
+LANGUAGES = ("it", "en")
+
+CATALOG: Mapping[str, Mapping[str, str]] = {
+    # --- greeting and menu -------------------------------------------------------
+    "greeting": {
+        "it": "Ciao{name}! Sono l'assistente di {tenant}. Posso prenotare, spostare o disdire "
+        "e rispondere su orari e indirizzo.",
+        "en": "Hi{name}! I'm {tenant}'s assistant. I can book, move or cancel, "
+        "and answer about opening hours and our address.",
+    },
+    "menu_prompt": {"it": "Come posso aiutarti?", "en": "How can I help you?"},
+    "menu_button": {"it": "Scegli", "en": "Choose"},
+    "menu_book_table": {"it": "Prenota un tavolo", "en": "Book a table"},
+    "menu_book_service": {"it": "Prenota", "en": "Book"},
+    "menu_my_bookings": {"it": "Le mie prenotazioni", "en": "My bookings"},
+    "menu_cancel": {"it": "Disdici", "en": "Cancel a booking"},
+    "menu_reschedule": {"it": "Sposta", "en": "Move a booking"},
+    "menu_hours": {"it": "Orari", "en": "Opening hours"},
+    "menu_services": {"it": "Servizi e prezzi", "en": "Services and prices"},
+    "menu_address": {"it": "Dove siamo", "en": "Where we are"},
+    "menu_human": {"it": "Parla con noi", "en": "Talk to a person"},
+    "reset": {"it": "Ok, ricominciamo.", "en": "OK, let's start over."},
+    "expired": {
+        "it": "È passato un po' di tempo, quindi ricominciamo da capo.",
+        "en": "It's been a while, so let's start again.",
+    },
+    "not_understood": {
+        "it": "Scusa, non ho capito. Puoi scrivere ad esempio \"tavolo per 2 domani alle 20\" oppure \"menu\".",
+        "en": "Sorry, I didn't get that. You can write for example \"table for 2 tomorrow at 8pm\" or \"menu\".",
+    },
+    "not_understood_salon": {
+        "it": "Scusa, non ho capito. Puoi scrivere ad esempio \"taglio domani alle 10\" oppure \"menu\".",
+        "en": "Sorry, I didn't get that. You can write for example \"haircut tomorrow at 10am\" or \"menu\".",
+    },
+    "not_understood_menu": {
+        "it": "Non sono sicuro di aver capito. Ecco cosa posso fare:",
+        "en": "I'm not sure I understood. Here is what I can do:",
+    },
+    "thanks": {"it": "Grazie a te! A presto.", "en": "Thank you! See you soon."},
+    "media": {
+        "it": "Grazie! Purtroppo posso leggere solo messaggi di testo. Scrivimi pure cosa ti serve.",
+        "en": "Thanks! I can only read text messages, though. Just write what you need.",
+    },
+    "location": {
+        "it": "Grazie per la posizione! Se vuoi prenotare, scrivimi giorno, ora e numero di persone.",
+        "en": "Thanks for the location! To book, write the day, time and number of people.",
+    },
+    # --- hand-off ----------------------------------------------------------------
+    "handoff": {
+        "it": "Ti metto in contatto con una persona dello staff: ti risponderà qui appena possibile.",
+        "en": "I'm passing you to a member of staff: they will answer you here as soon as possible.",
+    },
+    "handoff_after_failures": {
+        "it": "Mi dispiace, non riesco a capire. Ti metto in contatto con una persona dello staff: "
+        "ti risponderà qui appena possibile.",
+        "en": "I'm sorry, I can't work it out. I'm passing you to a member of staff: "
+        "they will answer you here as soon as possible.",
+    },
+    "handoff_phone": {
+        "it": "Se è urgente puoi chiamarci al {phone}.",
+        "en": "If it's urgent you can call us on {phone}.",
+    },
+    # --- information -------------------------------------------------------------
+    "hours_title": {"it": "I nostri orari:", "en": "Our opening hours:"},
+    "hours_closed": {"it": "chiuso", "en": "closed"},
+    "hours_closures": {"it": "Chiusure in arrivo:", "en": "Upcoming closures:"},
+    "address": {"it": "Ci trovi in {address}.", "en": "You'll find us at {address}."},
+    "address_unknown": {
+        "it": "L'indirizzo non è ancora configurato.",
+        "en": "Our address hasn't been set up yet.",
+    },
+    "phone": {"it": "Telefono: {phone}", "en": "Phone: {phone}"},
+    "services_title": {"it": "I nostri servizi:", "en": "Our services:"},
+    "services_none": {
+        "it": "Al momento non ci sono servizi prenotabili online.",
+        "en": "There are no services to book online at the moment.",
+    },
+    "restaurant_services": {
+        "it": "Siamo un ristorante: posso prenotarti un tavolo. Per il menù e i prezzi chiedi pure allo staff.",
+        "en": "We're a restaurant: I can book you a table. For the food menu and prices, just ask our staff.",
+    },
+    "minutes": {"it": "{minutes} min", "en": "{minutes} min"},
+    # --- booking: questions ------------------------------------------------------
+    "ask_party_size": {"it": "Per quante persone?", "en": "For how many people?"},
+    "party_people": {"it": "{count} persone", "en": "{count} people"},
+    "party_one": {"it": "1 persona", "en": "1 person"},
+    "party_button": {"it": "Persone", "en": "People"},
+    "party_too_large": {
+        "it": "Per gruppi di più di {max} persone chiamaci al {phone}, così organizziamo al meglio.",
+        "en": "For groups larger than {max} please call us on {phone}, so we can arrange it properly.",
+    },
+    "party_too_large_no_phone": {
+        "it": "Online posso prenotare al massimo per {max} persone. Scrivi \"persona\" per parlare con lo staff.",
+        "en": "Online I can book for up to {max} people. Write \"person\" to talk to our staff.",
+    },
+    "ask_service": {"it": "Quale servizio desideri?", "en": "Which service would you like?"},
+    "ask_service_which": {"it": "Quale di questi intendi?", "en": "Which of these do you mean?"},
+    "service_button": {"it": "Servizi", "en": "Services"},
+    "ask_date": {"it": "Per che giorno?", "en": "For which day?"},
+    "date_button": {"it": "Giorni", "en": "Days"},
+    "ask_time": {
+        "it": "A che ora, {date}? Ecco gli orari liberi:",
+        "en": "What time, {date}? These times are free:",
+    },
+    "time_button": {"it": "Orari", "en": "Times"},
+    "ask_staff": {"it": "Hai preferenze per chi ti segue?", "en": "Anyone in particular you'd like?"},
+    "staff_any": {"it": "Chiunque", "en": "Anyone"},
+    "no_days_free": {
+        "it": "Mi dispiace, non ho disponibilità nei prossimi giorni.",
+        "en": "Sorry, I have no availability in the coming days.",
+    },
+    "day_full": {
+        "it": "Mi dispiace, {date} non ho più posto.",
+        "en": "Sorry, {date} is fully booked.",
+    },
+    "day_closed": {
+        "it": "Mi dispiace, {date} siamo chiusi.",
+        "en": "Sorry, we're closed {date}.",
+    },
+    "day_too_far": {
+        "it": "Si può prenotare al massimo {days} giorni in anticipo.",
+        "en": "Bookings open at most {days} days ahead.",
+    },
+    "day_past": {
+        "it": "Quella data è già passata.",
+        "en": "That date has already passed.",
+    },
+    "slot_taken": {
+        "it": "Mi dispiace, {when} non è disponibile.",
+        "en": "Sorry, {when} isn't available.",
+    },
+    "slot_too_soon": {
+        "it": "Mi dispiace, serve un preavviso di almeno {notice}.",
+        "en": "Sorry, bookings need at least {notice} notice.",
+    },
+    "alternatives": {"it": "Posso proporti:", "en": "I can offer:"},
+    "alternatives_other_days": {"it": "Nei prossimi giorni:", "en": "On the next days:"},
+    "period_nothing": {
+        "it": "In quella fascia non ho posto, ma {date} ho questi orari:",
+        "en": "Nothing free at that time of day, but {date} I have:",
+    },
+    # --- booking: confirmation ---------------------------------------------------
+    "confirm_table": {
+        "it": "Riepilogo: tavolo per {party} {when}. Confermo?",
+        "en": "Summary: table for {party} {when}. Shall I book it?",
+    },
+    "confirm_service": {
+        "it": "Riepilogo: {service} {when}{staff}. Confermo?",
+        "en": "Summary: {service} {when}{staff}. Shall I book it?",
+    },
+    "with_staff": {"it": " con {staff}", "en": " with {staff}"},
+    "button_yes_book": {"it": "Sì, prenota", "en": "Yes, book it"},
+    "button_other_time": {"it": "Altro orario", "en": "Another time"},
+    "button_cancel_flow": {"it": "Annulla", "en": "Cancel"},
+    "booked_table": {
+        "it": "Fatto! Tavolo per {party} prenotato {when}. Codice prenotazione: {reference}.",
+        "en": "Done! Table for {party} booked {when}. Booking code: {reference}.",
+    },
+    "booked_service": {
+        "it": "Fatto! {service} prenotato {when}{staff}. Codice prenotazione: {reference}.",
+        "en": "Done! {service} booked {when}{staff}. Booking code: {reference}.",
+    },
+    "how_to_cancel": {
+        "it": "Per disdire o spostare scrivi \"disdici\" o \"sposta\" qui, quando vuoi.",
+        "en": "To cancel or move it, just write \"cancel\" or \"move\" here at any time.",
+    },
+    "booking_dropped": {
+        "it": "Va bene, non ho prenotato nulla.",
+        "en": "All right, I haven't booked anything.",
+    },
+    "booking_failed": {
+        "it": "Mi dispiace, non sono riuscito a prenotare. Riprova o scrivi \"persona\" per parlare con noi.",
+        "en": "Sorry, I couldn't make the booking. Try again or write \"person\" to talk to us.",
+    },
+    "confirm_yes_no": {
+        "it": "Rispondi sì o no, per favore.",
+        "en": "Please answer yes or no.",
+    },
+    # --- my bookings, cancel, reschedule -----------------------------------------
+    "no_bookings": {
+        "it": "Non hai prenotazioni in programma.",
+        "en": "You have no upcoming bookings.",
+    },
+    "your_bookings": {"it": "Le tue prossime prenotazioni:", "en": "Your upcoming bookings:"},
+    "bookings_button": {"it": "Prenotazioni", "en": "Bookings"},
+    "which_to_cancel": {"it": "Quale prenotazione vuoi disdire?", "en": "Which booking would you like to cancel?"},
+    "which_to_move": {"it": "Quale prenotazione vuoi spostare?", "en": "Which booking would you like to move?"},
+    "confirm_cancel": {
+        "it": "Vuoi disdire la prenotazione {summary}?",
+        "en": "Do you want to cancel the booking {summary}?",
+    },
+    "button_yes_cancel": {"it": "Sì, disdici", "en": "Yes, cancel"},
+    "button_keep": {"it": "No, tienila", "en": "No, keep it"},
+    "cancelled": {
+        "it": "Fatto, la prenotazione {reference} è disdetta. Speriamo di vederti presto!",
+        "en": "Done, booking {reference} is cancelled. We hope to see you soon!",
+    },
+    "kept": {"it": "Va bene, la prenotazione resta valida.", "en": "All right, your booking stays as it is."},
+    "too_late": {
+        "it": "Mancano meno di {hours} ore: non posso più modificarla da qui. Chiamaci al {phone}.",
+        "en": "It's less than {hours} hours away, so I can't change it here any more. Please call us on {phone}.",
+    },
+    "too_late_no_phone": {
+        "it": "Mancano meno di {hours} ore: non posso più modificarla da qui. Scrivi \"persona\" per parlare con noi.",
+        "en": "It's less than {hours} hours away, so I can't change it here any more. "
+        "Write \"person\" to talk to us.",
+    },
+    "booking_not_found": {
+        "it": "Non trovo una prenotazione attiva con il codice {reference}.",
+        "en": "I can't find an active booking with code {reference}.",
+    },
+    "move_intro": {"it": "Spostiamo {summary}.", "en": "Let's move {summary}."},
+    "confirm_move": {
+        "it": "Sposto {summary} a {when}. Confermo?",
+        "en": "Move {summary} to {when}. Shall I?",
+    },
+    "button_yes_move": {"it": "Sì, sposta", "en": "Yes, move it"},
+    "moved": {
+        "it": "Fatto! La prenotazione {reference} ora è {when}.",
+        "en": "Done! Booking {reference} is now {when}.",
+    },
+    "move_dropped": {
+        "it": "Va bene, la prenotazione resta com'era.",
+        "en": "All right, your booking stays as it was.",
+    },
+    # --- date and time words -----------------------------------------------------
+    "when": {"it": "{date} alle {time}", "en": "{date} at {time}"},
+    "today": {"it": "oggi", "en": "today"},
+    "tomorrow": {"it": "domani", "en": "tomorrow"},
+    "hours_notice": {"it": "{hours} ore", "en": "{hours} hours"},
+    "minutes_notice": {"it": "{minutes} minuti", "en": "{minutes} minutes"},
+}
+
+
+def say(key: str, language: str, **values: object) -> str:
+    texts = CATALOG[key]
+    text = texts.get(language) or texts["it"]
+    return text.format(**values) if values else text

@@ -1,0 +1,97 @@
+"""One customer message being answered: what came in, what we know, what we say."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from conversations.assistant.texts import say
+from conversations.assistant.understanding import Understanding
+from conversations.inbound import InboundMessage
+from conversations.models import Conversation, Customer
+from conversations.replies import (
+    BUTTON_BODY_MAX,
+    BUTTON_TITLE_MAX,
+    BUTTONS_MAX,
+    LIST_BUTTON_LABEL_MAX,
+    LIST_ROW_DESCRIPTION_MAX,
+    LIST_ROW_TITLE_MAX,
+    LIST_ROWS_MAX,
+    TEXT_MAX,
+    Option,
+    Reply,
+    ReplyType,
+)
+from tenants.models import Tenant
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, marking the cut with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# What a flow in progress keeps in the conversation state.
+FLOW_KEYS = ("flow", "step", "draft", "move_reference", "move_summary", "cancel_reference", "options")
+
+
+@dataclass
+class Turn:
+    tenant: Tenant
+    customer: Customer
+    conversation: Conversation
+    inbound: InboundMessage
+    # Aware, in the tenant's time zone: "today" and "tomorrow" are the tenant's.
+    now: datetime
+    language: str
+    understanding: Understanding
+    state: dict
+    replies: list[Reply] = field(default_factory=list)
+    handoff: bool = False
+
+    @property
+    def is_restaurant(self) -> bool:
+        return self.tenant.kind == Tenant.Kind.RESTAURANT
+
+    def t(self, key: str, **values: object) -> str:
+        return say(key, self.language, **values)
+
+    def flow_clear(self) -> None:
+        """Forget the booking, cancellation or move in progress (not the language or the miss count)."""
+        for key in FLOW_KEYS:
+            self.state.pop(key, None)
+
+    # --- replies, always within the channels' limits ---------------------------
+
+    def text(self, text: str) -> None:
+        self.replies.append(Reply(ReplyType.TEXT, shorten_body(text, TEXT_MAX)))
+
+    def buttons(self, text: str, options: list[tuple[str, str]]) -> None:
+        """Up to three reply buttons; more options become a list."""
+        if len(options) > BUTTONS_MAX:
+            self.choice_list(text, options, self.t("menu_button"))
+            return
+        chosen = tuple(Option(id_, shorten(title, BUTTON_TITLE_MAX)) for id_, title in options)
+        self.replies.append(Reply(ReplyType.BUTTONS, shorten_body(text, BUTTON_BODY_MAX), chosen))
+        self._remember_options(chosen)
+
+    def choice_list(self, text: str, options: list[tuple[str, str] | tuple[str, str, str]], label: str) -> None:
+        """A list of up to ten rows; the caller orders options by relevance."""
+        rows = tuple(
+            Option(
+                option[0],
+                shorten(option[1], LIST_ROW_TITLE_MAX),
+                shorten(option[2], LIST_ROW_DESCRIPTION_MAX) if len(option) > 2 else "",
+            )
+            for option in options[:LIST_ROWS_MAX]
+        )
+        self.replies.append(
+            Reply(ReplyType.LIST, shorten_body(text, BUTTON_BODY_MAX), rows, shorten(label, LIST_BUTTON_LABEL_MAX))
+        )
+        self._remember_options(rows)
+
+    def _remember_options(self, options: tuple[Option, ...]) -> None:
+        # Typed text that repeats an option's title (or its number) picks it.
+        self.state["options"] = [[o.id, o.title] for o in options]
+
+
+def shorten_body(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
