@@ -55,9 +55,12 @@ def test_result_state_language_and_handoff_are_applied():
 
 def test_processing_twice_queues_one_set_of_replies():
     message = pending(ConversationFactory())
-    inbound_message_process(message_id=message.pk)
-    assert inbound_message_process(message_id=message.pk).processed == 0
-    assert Message.objects.filter(reply_to=message).count() == 1
+    result = AssistantResult(replies=[text_reply("Ciao!"), text_reply("Come posso aiutarti?")], state={})
+    with mock.patch(ASSISTANT, return_value=result) as assistant:
+        assert inbound_message_process(message_id=message.pk).processed == 1
+        assert inbound_message_process(message_id=message.pk).processed == 0
+    assert assistant.call_count == 1
+    assert list(Message.objects.filter(reply_to=message).values_list("sequence", flat=True)) == [0, 1]
 
 
 def test_pending_messages_of_a_conversation_are_handled_in_timestamp_order():

@@ -189,7 +189,13 @@ def test_type_confused_payloads_never_cause_a_500(tenant, post_webhook, graph, d
 def test_truncated_payloads_never_cause_a_500(tenant, post_webhook, graph, data):
     raw = payload_bytes(data.draw(st.sampled_from(WHATSAPP_PAYLOADS)))
     cut = data.draw(st.integers(0, len(raw) - 1))
-    assert post_webhook(raw[:cut]).status_code == 400
+    try:
+        json.loads(raw[:cut])
+    except ValueError:
+        expected = 400
+    else:
+        expected = 200  # only trailing whitespace was cut
+    assert post_webhook(raw[:cut]).status_code == expected
 
 
 @pytest.mark.parametrize(
