@@ -9,7 +9,15 @@ REFERENCE_LENGTH = 6
 
 
 def reference_new() -> str:
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    """A fresh code with at least one letter and one digit.
+
+    Mixing both keeps a code from reading as a word ("BASTA") or a number, so the
+    assistant can spot it inside a sentence ("please cancel K7M3QD").
+    """
+    while True:
+        code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+        if any(ch.isdigit() for ch in code) and any(ch.isalpha() for ch in code):
+            return code
 
 
 def reference_normalise(text: str) -> str:

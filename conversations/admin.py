@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from conversations.models import Conversation, Customer, Message
 from conversations.personal_data import customers_data_export, customers_erase
+from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedInline
 
 
@@ -69,6 +70,17 @@ class ConversationAdmin(TenantScopedAdmin):
     readonly_fields = ("state", "last_inbound_at", "created_at", "updated_at")
     autocomplete_fields = ("customer",)
     inlines = [MessageInline]
+    actions = ["hand_back_to_assistant", "hand_to_staff"]
+
+    @admin.action(description="Hand back to the assistant")
+    def hand_back_to_assistant(self, request, queryset):
+        changed = sum(conversation_hand_back(conversation=c) for c in queryset)
+        self.message_user(request, f"{changed} conversation(s) handed back to the assistant.")
+
+    @admin.action(description="Take over (the assistant stays silent)")
+    def hand_to_staff(self, request, queryset):
+        changed = sum(conversation_hand_to_staff(conversation=c) for c in queryset)
+        self.message_user(request, f"{changed} conversation(s) taken over by staff.")
 
 
 @admin.register(Message)

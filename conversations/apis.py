@@ -1,6 +1,7 @@
 """``POST /api/test-message``: talk to a tenant's assistant over HTTP (SPEC §5)."""
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -44,9 +45,31 @@ class TestMessageInput(serializers.Serializer):
         return data
 
 
+_OPTIONS = inline_serializer(
+    "ReplyOption",
+    {"id": serializers.CharField(), "title": serializers.CharField(), "description": serializers.CharField()},
+    many=True,
+)
+_REPLIES = inline_serializer(
+    "Reply",
+    {
+        "type": serializers.ChoiceField(choices=["text", "buttons", "list"]),
+        "text": serializers.CharField(),
+        "options": _OPTIONS,
+        "button_label": serializers.CharField(),
+    },
+    many=True,
+)
+
+
 class TestMessageApi(APIView):
     permission_classes = [StaffOrDebug]
 
+    @extend_schema(
+        request=TestMessageInput,
+        responses={200: inline_serializer("TestMessageReplies", {"replies": _REPLIES})},
+        summary="Send a test message to a tenant's assistant and get its replies",
+    )
     def post(self, request: Request) -> Response:
         serializer = TestMessageInput(data=request.data)
         serializer.is_valid(raise_exception=True)

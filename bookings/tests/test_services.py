@@ -292,3 +292,11 @@ def test_naive_start_or_empty_party_is_a_programming_error(restaurant, tables, s
 
 def test_services_module_re_exports_the_errors():
     assert services.SlotUnavailable is SlotUnavailable and services.BookingError.__name__ == "BookingError"
+
+
+def test_new_references_always_mix_letters_and_digits():
+    from bookings.references import REFERENCE_ALPHABET, REFERENCE_LENGTH, reference_new
+
+    codes = [reference_new() for _ in range(500)]
+    assert all(len(code) == REFERENCE_LENGTH and set(code) <= set(REFERENCE_ALPHABET) for code in codes)
+    assert all(any(c.isdigit() for c in code) and any(c.isalpha() for c in code) for code in codes)

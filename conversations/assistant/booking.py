@@ -114,6 +114,8 @@ def _slots(turn: Turn, start: date, end: date) -> list[Slot]:
         end_date=end,
         resource=_staff(turn, draft.get("staff")),
         now=turn.now,
+        # A booking being moved does not stand in its own way (half an hour later, same table).
+        exclude_appointment_id=turn.state.get("move_id") if turn.state.get("flow") == "move" else None,
     )
 
 
@@ -457,6 +459,7 @@ def move_start(turn: Turn, appointment: Appointment, understanding: Understandin
     """Start moving ``appointment``: same party and service, a new day and time."""
     turn.state["flow"] = "move"
     turn.state["move_reference"] = appointment.reference
+    turn.state["move_id"] = appointment.pk
     turn.state["move_summary"] = appointment_summary(turn, appointment)
     draft = {"party": appointment.party_size}
     if appointment.service_id:

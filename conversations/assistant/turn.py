@@ -30,7 +30,7 @@ def shorten(text: str, limit: int) -> str:
 
 
 # What a flow in progress keeps in the conversation state.
-FLOW_KEYS = ("flow", "step", "draft", "move_reference", "move_summary", "cancel_reference", "options")
+FLOW_KEYS = ("flow", "step", "draft", "move_reference", "move_id", "move_summary", "cancel_reference", "options")
 
 
 @dataclass

@@ -20,6 +20,7 @@ from conversations.assistant_trial import trial_customer_get_or_create, trial_me
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation
 from conversations.replies import Reply, reply_limit_violations
+from conversations.services.handoff import conversation_hand_back
 from tenants.demo import demo_tenants_seed
 from tenants.models import Tenant
 
@@ -160,6 +161,10 @@ def test_dialogue(dialogue):
     for number, turn in enumerate(dialogue["turns"], start=1):
         if "advance" in turn:
             now += _duration(turn["advance"])
+        if turn.get("staff") == "hand_back":
+            conversation = Conversation.objects.get(customer=customer, status="human")
+            assert conversation_hand_back(conversation=conversation) is True
+            continue
         with time_machine.travel(now, tick=False):
             customer.refresh_from_db()
             replies = trial_message_send(tenant=tenant, customer=customer, inbound=_inbound_for(turn, customer))
