@@ -109,8 +109,14 @@ class JsonFormatter(logging.Formatter):
         if record.name == "gunicorn.access" and isinstance(record.args, dict):
             entry.update(_gunicorn_access_fields(record.args))
         for key, value in record.__dict__.items():
-            if key not in _RECORD_ATTRIBUTES and not key.startswith("_") and key not in entry:
-                entry[key] = value
+            if key in _RECORD_ATTRIBUTES or key.startswith("_") or key in entry:
+                continue
+            if isinstance(value, HttpRequest):
+                # django.request passes the request itself; its repr holds the query string
+                # (Meta's verification GET carries the verify token there): method and path only.
+                entry["http_method"], entry["http_path"] = value.method, value.path
+                continue
+            entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:

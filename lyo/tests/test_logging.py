@@ -140,3 +140,14 @@ def test_development_logs_readable_lines():
         capture_output=True, text=True, timeout=60, check=True,
     )
     assert result.stdout.strip() == "ReadableFormatter"
+
+
+def test_a_logged_request_shows_its_path_without_the_query_string():
+    stream = io.StringIO()
+    logger = _logger_to(stream, JsonFormatter())
+    request = RequestFactory().get("/webhooks/whatsapp", {"hub.verify_token": "vt-not-for-logs", "hub.challenge": "1"})
+    # What django.request does for a 4xx/5xx response.
+    logger.warning("Forbidden: %s", request.path, extra={"status_code": 403, "request": request})
+    line = json.loads(stream.getvalue())
+    assert (line["http_method"], line["http_path"], line["status_code"]) == ("GET", "/webhooks/whatsapp", 403)
+    assert "vt-not-for-logs" not in stream.getvalue()
