@@ -146,7 +146,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host named, or kombu warns on every publish
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 # Late acknowledgement: a task whose worker dies mid-run is delivered again; the
