@@ -524,9 +524,15 @@ def slot_alternatives(
     by_staff: bool = False,
     exclude_appointment_id: int | None = None,
     count: int = ALTERNATIVES_COUNT,
+    same_time_other_days: int = 0,
 ) -> list[Slot]:
-    """Free slots near ``near``: the closest ones on the same day first, then the first of the following days."""
-    day = near.astimezone(tenant.tzinfo).date()
+    """Free slots near ``near``: the closest ones on the same day first, then the first of the following days.
+
+    With ``same_time_other_days``, up to that many more follow: one per following day,
+    the closest to the same wall-clock time ("Saturday is full at 20:00; Sunday at 20:00?").
+    """
+    local_near = near.astimezone(tenant.tzinfo)
+    day = local_near.date()
     common = {
         "service": service, "party_size": party_size, "resource": resource, "now": now, "by_staff": by_staff,
         "exclude_appointment_id": exclude_appointment_id,
@@ -534,9 +540,16 @@ def slot_alternatives(
     same_day = available_slots(tenant, start_date=day, end_date=day, **common)
     closest = sorted(same_day, key=lambda slot: (abs(slot.start - near), slot.start))[:count]
     alternatives = sorted(closest, key=lambda slot: slot.start)
-    if len(alternatives) < count:
+    following = (day + timedelta(days=1), day + timedelta(days=ALTERNATIVES_FOLLOWING_DAYS))
+    if same_time_other_days:
+        by_day: dict[date, list[Slot]] = {}
+        for slot in available_slots(tenant, start_date=following[0], end_date=following[1], **common):
+            by_day.setdefault(slot.start.date(), []).append(slot)
+        for other_day in sorted(by_day)[:same_time_other_days]:
+            wanted = datetime.combine(other_day, local_near.time(), tzinfo=tenant.tzinfo)
+            alternatives.append(min(by_day[other_day], key=lambda slot: (abs(slot.start - wanted), slot.start)))
+    elif len(alternatives) < count:
         alternatives += available_slots(
-            tenant, start_date=day + timedelta(days=1), end_date=day + timedelta(days=ALTERNATIVES_FOLLOWING_DAYS),
-            limit=count - len(alternatives), **common,
+            tenant, start_date=following[0], end_date=following[1], limit=count - len(alternatives), **common,
         )
     return alternatives

@@ -256,3 +256,19 @@ def test_slot_times_are_in_the_tenants_zone(restaurant, tables):
     assert slots[0].start.tzinfo.key == "America/New_York"
     assert f"{slots[0].start:%H:%M}" == "12:00"
     assert slots[0].start.astimezone(ROME).hour == 18
+
+
+def test_alternatives_can_offer_the_same_time_on_the_following_days(salon):
+    from bookings.availability import slot_alternatives
+    from bookings.services import appointment_book
+
+    tenant, colour, giulia = salon["tenant"], salon["colour"], salon["giulia"]
+    # Giulia (the only colourist) is busy on Wednesday from 14:00 to 15:30.
+    appointment_book(tenant=tenant, start=rome(2026, 12, 2, 14), service=colour, resource=giulia,
+                     channel="admin", by_staff=True, now=NOW)
+    alternatives = slot_alternatives(
+        tenant, near=rome(2026, 12, 2, 14), service=colour, now=NOW, count=2, same_time_other_days=2
+    )
+    assert [(s.start.day, s.start.hour, s.start.minute) for s in alternatives] == [
+        (2, 12, 30), (2, 15, 30), (3, 14, 0), (4, 14, 0),
+    ]

@@ -9,7 +9,7 @@ through ``bookings.services``.
 
 from datetime import date, datetime, time, timedelta
 
-from bookings.availability import Slot, available_slots
+from bookings.availability import Slot, available_slots, slot_alternatives
 from bookings.errors import BookingError, SlotUnavailable, TooLateToCancel
 from bookings.models import Appointment, OpeningHours, Resource, Service
 from bookings.services import appointment_book, appointment_reschedule
@@ -114,20 +114,13 @@ def _slots(turn: Turn, start: date, end: date) -> list[Slot]:
         end_date=end,
         resource=_staff(turn, draft.get("staff")),
         now=turn.now,
-        # A booking being moved does not stand in its own way (half an hour later, same table).
-        exclude_appointment_id=turn.state.get("move_id") if turn.state.get("flow") == "move" else None,
+        exclude_appointment_id=_moving_id(turn),
     )
 
 
-def _first_per_start(slots: list[Slot]) -> list[Slot]:
-    """One slot per start time (the resource the engine prefers for it)."""
-    seen: set[datetime] = set()
-    unique = []
-    for slot in slots:
-        if slot.start not in seen:
-            seen.add(slot.start)
-            unique.append(slot)
-    return unique
+def _moving_id(turn: Turn) -> int | None:
+    # A booking being moved does not stand in its own way (half an hour later, same table).
+    return turn.state.get("move_id") if turn.state.get("flow") == "move" else None
 
 
 def _in_period(slot: Slot, period: str | None) -> bool:
@@ -224,7 +217,7 @@ def _day_closed(turn: Turn, day: date) -> bool:
 
 def _ask_time(turn: Turn, day: date, *, intro: str = "") -> None:
     draft = turn.state["draft"]
-    day_slots = _first_per_start(_slots(turn, day, day))
+    day_slots = _slots(turn, day, day)
     if not day_slots:
         key = "day_closed" if _day_closed(turn, day) else "day_full"
         draft.pop("date", None)
@@ -243,28 +236,22 @@ def _ask_time(turn: Turn, day: date, *, intro: str = "") -> None:
 
 
 def _offer_alternatives(turn: Turn, day: date, wanted: time, intro: str) -> None:
-    """The nearest free times: the same day first, then the following days."""
-    target = datetime.combine(day, wanted)
-    same_day = sorted(
-        _first_per_start(_slots(turn, day, day)),
-        key=lambda s: abs(s.start.replace(tzinfo=None) - target),
-    )[:ALTERNATIVES_SAME_DAY]
-    chosen = sorted(same_day, key=lambda s: s.start)
-    later_days: list[Slot] = []
-    end = min(day + timedelta(days=DAYS_LOOKAHEAD), _last_bookable_day(turn))
-    if day < end:
-        by_day: dict[date, list[Slot]] = {}
-        for slot in _first_per_start(_slots(turn, day + timedelta(days=1), end)):
-            by_day.setdefault(slot.start.date(), []).append(slot)
-        for other_day, slots in sorted(by_day.items()):
-            other_target = datetime.combine(other_day, wanted)
-            later_days.append(min(slots, key=lambda s: abs(s.start.replace(tzinfo=None) - other_target)))
-            if len(later_days) == ALTERNATIVES_OTHER_DAYS:
-                break
-    options = [_slot_option(s, turn, with_day=False) for s in chosen]
-    options += [_slot_option(s, turn, with_day=True) for s in later_days]
+    """The nearest free times: the same day first, then the same time on the following days."""
+    draft = turn.state["draft"]
+    alternatives = slot_alternatives(
+        turn.tenant,
+        near=datetime.combine(day, wanted, tzinfo=turn.tenant.tzinfo),
+        service=_service(turn, draft.get("service")),
+        party_size=draft.get("party", 1),
+        resource=_staff(turn, draft.get("staff")),
+        now=turn.now,
+        exclude_appointment_id=_moving_id(turn),
+        count=ALTERNATIVES_SAME_DAY,
+        same_time_other_days=ALTERNATIVES_OTHER_DAYS,
+    )
+    options = [_slot_option(s, turn, with_day=s.start.date() != day) for s in alternatives]
     turn.state["step"] = "time"
-    turn.state["draft"].pop("time", None)
+    draft.pop("time", None)
     if not options:
         turn.text(" ".join([intro, turn.t("no_days_free")]))
         turn.flow_clear()
