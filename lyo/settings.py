@@ -53,7 +53,8 @@ FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="") or _dev_field
 
 INSTALLED_APPS = [
     "django_prometheus",
-    "django.contrib.admin",
+    # Django's admin with Lyo's site (staff home, day view, test chat): backoffice/sites.py.
+    "backoffice.apps.LyoAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "conversations",
     "bookings",
     "whatsapp",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Staff pages in the staff user's language (Italian for an Italian business); after auth.
+    "backoffice.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.StaffTenantTimezoneMiddleware",
@@ -127,6 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("it", "Italiano"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"  # stored times are UTC; each tenant computes in its own zone
 USE_I18N = True
 USE_TZ = True

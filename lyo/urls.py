@@ -19,6 +19,8 @@ urlpatterns = [
     optional_slash("health", views.health, name="health"),
     optional_slash("health/live", views.health_live, name="health_live"),
     path("admin/", admin.site.urls),
+    # The admin's language switch (POST, CSRF-protected).
+    path("i18n/", include("django.conf.urls.i18n")),
     # One-time "choose your password" links printed by `onboard_tenant --staff-email`.
     path(
         "accounts/reset/<uidb64>/<token>/",
@@ -34,6 +36,4 @@ urlpatterns = [
     re_path(r"^api/", include("bookings.urls")),
 ]
 
-admin.site.site_header = "Lyo"
-admin.site.site_title = "Lyo"
-admin.site.index_title = "Bookings and conversations"
+# The admin site's titles (translated) are set on backoffice.sites.LyoAdminSite.

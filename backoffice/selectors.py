@@ -1,0 +1,208 @@
+"""Reads for the staff pages, always for one tenant passed in by the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+
+from backoffice.day import local_instant
+from bookings.models import Appointment, Resource, Service
+from bookings.selectors import appointments_for_tenant
+from conversations.models import Channel, Conversation, Customer, Message
+from conversations.replies import Option, Reply
+from tenants.models import Tenant
+
+HOME_CONVERSATIONS_MAX = 20
+HOME_FAILED_MESSAGES_MAX = 10
+# Failures older than this were dealt with (or no longer matter) at the host stand.
+HOME_FAILED_MESSAGES_DAYS = 7
+TRANSCRIPT_MESSAGES_MAX = 200
+
+
+@dataclass(frozen=True)
+class DayBookings:
+    day: date
+    appointments: list[Appointment]
+
+    @property
+    def covers(self) -> int:
+        return sum(a.party_size for a in self.appointments if a.status != Appointment.Status.CANCELLED)
+
+    @property
+    def active_count(self) -> int:
+        return sum(1 for a in self.appointments if a.status != Appointment.Status.CANCELLED)
+
+
+@dataclass(frozen=True)
+class StaffHome:
+    tenant: Tenant
+    today: DayBookings
+    tomorrow: DayBookings
+    conversations_needing_person: list[Conversation]
+    failed_messages: list[Message]
+    failed_messages_count: int
+
+    @property
+    def token_invalid(self) -> bool:
+        return self.tenant.whatsapp_token_invalid_at is not None
+
+
+def day_bookings(*, tenant: Tenant, day: date) -> DayBookings:
+    tz = tenant.tzinfo
+    starts = local_instant(datetime.combine(day, time()), tz)
+    ends = local_instant(datetime.combine(day + timedelta(days=1), time()), tz)
+    return DayBookings(day, list(appointments_for_tenant(tenant=tenant, starts_from=starts, starts_before=ends)))
+
+
+def staff_home(*, tenant: Tenant, now: datetime) -> StaffHome:
+    """What staff look at first: today's and tomorrow's bookings and what needs them."""
+    today = now.astimezone(tenant.tzinfo).date()
+    failed = failed_messages_for_tenant(tenant=tenant, since=now - timedelta(days=HOME_FAILED_MESSAGES_DAYS))
+    return StaffHome(
+        tenant=tenant,
+        today=day_bookings(tenant=tenant, day=today),
+        tomorrow=day_bookings(tenant=tenant, day=today + timedelta(days=1)),
+        conversations_needing_person=list(
+            conversations_needing_person(tenant=tenant)[:HOME_CONVERSATIONS_MAX]
+        ),
+        failed_messages=list(failed[:HOME_FAILED_MESSAGES_MAX]),
+        failed_messages_count=failed.count(),
+    )
+
+
+def conversations_needing_person(*, tenant: Tenant) -> QuerySet[Conversation]:
+    return (
+        Conversation.objects.filter(tenant=tenant, status=Conversation.Status.HUMAN)
+        .select_related("customer")
+        .order_by("-last_inbound_at", "-pk")
+    )
+
+
+def failed_messages_for_tenant(*, tenant: Tenant, since: datetime) -> QuerySet[Message]:
+    """Replies that could not be sent (Meta refused them, or they could never be sent)."""
+    return (
+        Message.objects.filter(
+            tenant=tenant,
+            direction=Message.Direction.OUTBOUND,
+            delivery_status__in=(Message.Delivery.FAILED, Message.Delivery.NOT_SENDABLE),
+            created_at__gte=since,
+        )
+        .select_related("conversation__customer")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def conversation_for_tenants(*, tenants: QuerySet[Tenant], conversation_id: int) -> Conversation:
+    """A conversation of one of ``tenants``; ``Conversation.DoesNotExist`` for a missing or someone else's."""
+    return Conversation.objects.select_related("tenant", "customer").get(pk=conversation_id, tenant__in=tenants)
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    message: Message
+    reply: Reply | None  # outbound: what was sent, with its buttons or list rows
+
+    @property
+    def is_inbound(self) -> bool:
+        return self.message.direction == Message.Direction.INBOUND
+
+    @property
+    def text(self) -> str:
+        return self.reply.text if self.reply is not None and self.reply.text else self.message.text
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        return self.reply.options if self.reply is not None else ()
+
+
+def transcript(*, conversation: Conversation) -> list[TranscriptLine]:
+    """The latest messages of a conversation, oldest first."""
+    latest = conversation.messages.order_by("-created_at", "-pk")[:TRANSCRIPT_MESSAGES_MAX]
+    lines = []
+    for message in reversed(list(latest)):
+        reply = None
+        if message.direction == Message.Direction.OUTBOUND and message.payload.get("type"):
+            try:
+                reply = Reply.from_dict(message.payload)
+            except (KeyError, ValueError, TypeError):
+                reply = None  # another channel's payload shape: show the stored text
+        lines.append(TranscriptLine(message, reply))
+    return lines
+
+
+@dataclass(frozen=True)
+class DraftField:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class AssistantDraft:
+    """What the assistant has understood so far (``conversation.state``), readable by staff."""
+
+    flow: str
+    step: str
+    fields: list[DraftField]
+    options: list[tuple[str, str]]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.flow or self.step or self.fields or self.options)
+
+
+def assistant_draft(*, conversation: Conversation) -> AssistantDraft:
+    state = conversation.state if isinstance(conversation.state, dict) else {}
+    draft = state.get("draft") if isinstance(state.get("draft"), dict) else {}
+    tenant = conversation.tenant
+    fields = []
+    for key in ("party", "service", "service_choices", "staff", "date", "time", "period"):
+        value = draft.get(key)
+        if value in (None, "", []):
+            continue
+        if key == "service":
+            value = _service_names(tenant, [value])
+        elif key == "service_choices":
+            value = _service_names(tenant, value if isinstance(value, list) else [value])
+        elif key == "staff":
+            value = ", ".join(
+                Resource.objects.filter(tenant=tenant, pk=_int(value)).values_list("name", flat=True)
+            ) or str(value)
+        fields.append(DraftField(key, str(value)))
+    for key in ("move_reference", "cancel_reference"):
+        if state.get(key):
+            fields.append(DraftField(key, str(state[key])))
+    options = [
+        (str(option[0]), str(option[1]))
+        for option in state.get("options") or []
+        if isinstance(option, list | tuple) and len(option) >= 2
+    ]
+    return AssistantDraft(flow=str(state.get("flow") or ""), step=str(state.get("step") or ""), fields=fields,
+                          options=options)
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _service_names(tenant: Tenant, ids: list) -> str:
+    wanted = [i for i in (_int(value) for value in ids) if i is not None]
+    names = dict(Service.objects.filter(tenant=tenant, pk__in=wanted).values_list("pk", "name_it"))
+    return ", ".join(names.get(i, str(i)) for i in wanted)
+
+
+def trial_conversation(*, tenant: Tenant, sender_id: str) -> Conversation | None:
+    """The staff user's latest test conversation with the assistant, if any."""
+    customer = Customer.objects.filter(tenant=tenant, channel=Channel.TEST, channel_user_id=sender_id).first()
+    if customer is None:
+        return None
+    return (
+        Conversation.objects.filter(tenant=tenant, customer=customer)
+        .select_related("tenant", "customer")
+        .order_by("-created_at", "-pk")
+        .first()
+    )

@@ -1,0 +1,69 @@
+"""Lyo's admin site: Django's admin plus the staff pages (home, day view, test chat, conversation view).
+
+It is installed as ``admin.site`` (``backoffice.apps.LyoAdminConfig``), so every
+``@admin.register`` keeps working; the extra pages live under ``/admin/`` behind the
+admin's own login, staff check and CSRF protection.
+"""
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
+
+from tenants.selectors import tenants_for_user
+
+
+class LyoAdminSite(admin.AdminSite):
+    site_header = "Lyo"
+    site_title = "Lyo"
+    index_title = gettext_lazy("Bookings and conversations")
+    index_template = "backoffice/index.html"
+
+    def get_urls(self):
+        from backoffice import views  # the views import the admin's models: load them after the registry
+
+        staff_pages = [
+            path("day/", self.admin_view(views.day_view), name="backoffice_day"),
+            path("day/book/", self.admin_view(views.day_book), name="backoffice_day_book"),
+            path("try/", self.admin_view(views.assistant_try), name="backoffice_try"),
+            path("try/clear/", self.admin_view(views.assistant_try_clear), name="backoffice_try_clear"),
+            path("chat/<int:conversation_id>/", self.admin_view(views.conversation_chat),
+                 name="backoffice_conversation"),
+            path("chat/<int:conversation_id>/handoff/", self.admin_view(views.conversation_handoff),
+                 name="backoffice_conversation_handoff"),
+        ]
+        return staff_pages + super().get_urls()
+
+    def each_context(self, request: HttpRequest) -> dict:
+        context = super().each_context(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not user.is_superuser:
+            tenants = list(tenants_for_user(user)[:2])
+            # The business's name in the header, for staff who work for exactly one.
+            context["lyo_tenant"] = tenants[0] if len(tenants) == 1 else None
+        return context
+
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
+        from backoffice import views
+
+        home = views.staff_home_context(request)
+        response = super().index(request, {**home, **(extra_context or {})})
+        if "lyo_home" in home:
+            # The business's times, whoever is looking (superusers keep UTC elsewhere).
+            with timezone.override(home["lyo_home"].tenant.tzinfo):
+                response.render()
+        return response
+
+    def _build_app_dict(self, request: HttpRequest, label: str | None = None) -> dict:
+        app_dict = super()._build_app_dict(request, label)
+        # See backoffice.names: the models' own names are English-only.
+        apps = [app_dict] if label else app_dict.values()
+        for app in apps:
+            if not app:
+                continue
+            app["name"] = gettext(str(app["name"]))
+            for model in app["models"]:
+                model["name"] = gettext(str(model["name"]))
+        return app_dict

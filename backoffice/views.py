@@ -1,0 +1,341 @@
+"""The staff pages inside the admin. Each view resolves the tenant, calls one selector or
+service, and renders; the admin site wraps them in its login, staff and CSRF checks.
+
+Tenancy: staff of one tenant always get that tenant; superusers and staff of several
+tenants pick one with ``?tenant=<slug>``. Someone else's tenant, conversation or
+resource is a 404, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from backoffice.day import day_grid
+from backoffice.selectors import (
+    assistant_draft,
+    conversation_for_tenants,
+    staff_home,
+    transcript,
+    trial_conversation,
+)
+from backoffice.services import trial_data_clear
+from bookings.errors import BookingError, NoTableFits, SlotUnavailable
+from bookings.models import Appointment, Resource, Service
+from bookings.services import appointment_book
+from conversations.assistant_trial import assistant_trial_turn
+from conversations.models import Conversation
+from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
+from tenants.models import Tenant
+from tenants.selectors import tenant_ids_for_user, tenants_for_user
+
+# Longer than anything a customer types, short enough to keep the transcript readable.
+TRIAL_TEXT_MAX = 2000
+
+
+# --- Tenancy at the edge -------------------------------------------------------------
+
+
+def _tenant(request: HttpRequest) -> Tenant | None:
+    """The tenant this page is about, or None when the user must pick one first."""
+    tenants = tenants_for_user(request.user)
+    slug = request.POST.get("tenant") or request.GET.get("tenant")
+    if slug:
+        tenant = tenants.filter(slug=slug).first()
+        if tenant is None:
+            raise Http404("No such tenant.")
+        return tenant
+    choices = list(tenants[:2])
+    if len(choices) == 1:
+        return choices[0]
+    if not choices:
+        raise Http404("No tenant.")  # a staff login that works for no business
+    return None
+
+
+def _tenant_slug(request: HttpRequest, tenant: Tenant) -> str:
+    """The slug that links and forms carry, for users who choose their tenant; else ""."""
+    return tenant.slug if request.user.is_superuser or len(tenant_ids_for_user(request.user)) > 1 else ""
+
+
+def _tenant_query(request: HttpRequest, tenant: Tenant, **params: str) -> str:
+    slug = _tenant_slug(request, tenant)
+    if slug:
+        params = {"tenant": slug, **params}
+    return f"?{urlencode(params)}" if params else ""
+
+
+def _render(request: HttpRequest, template: str, context: dict, tenant: Tenant | None = None) -> TemplateResponse:
+    context = {**admin.site.each_context(request), "lyo_page_tenant": tenant, **context}
+    if tenant is not None:
+        # Times on these pages are the business's, whoever is looking (superusers too).
+        with timezone.override(tenant.tzinfo):
+            return TemplateResponse(request, template, context).render()
+    return TemplateResponse(request, template, context)
+
+
+def _tenant_choice(request: HttpRequest, title: str) -> TemplateResponse:
+    return _render(request, "backoffice/tenant_choice.html", {
+        "title": title, "tenants": tenants_for_user(request.user).order_by("name"), "path": request.path,
+    })
+
+
+# --- Home ------------------------------------------------------------------------------
+
+
+def staff_home_context(request: HttpRequest) -> dict:
+    """What the admin index shows above the list of models."""
+    if not tenants_for_user(request.user).exists():
+        return {}
+    tenant = _tenant(request)
+    if tenant is None:
+        return {"lyo_tenant_choices": tenants_for_user(request.user).order_by("name")}
+    with timezone.override(tenant.tzinfo):
+        return {
+            "lyo_home": staff_home(tenant=tenant, now=timezone.now()),
+            "lyo_tenant_query": _tenant_query(request, tenant),
+            "lyo_today": timezone.localdate(),
+        }
+
+
+# --- Day view --------------------------------------------------------------------------
+
+
+def _day_param(value: str | None, tenant: Tenant) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return timezone.now().astimezone(tenant.tzinfo).date()
+
+
+def day_view(request: HttpRequest) -> HttpResponse:
+    tenant = _tenant(request)
+    if tenant is None:
+        return _tenant_choice(request, _("Day view"))
+    day = _day_param(request.GET.get("date"), tenant)
+    grid = day_grid(tenant=tenant, day=day, now=timezone.now())
+    return _render(request, "backoffice/day.html", {
+        "title": _("Day view"),
+        "subtitle": date_format(day, "l j F Y"),
+        "grid": grid,
+        "day": day,
+        "today": timezone.now().astimezone(tenant.tzinfo).date(),
+        "previous_query": _tenant_query(request, tenant, date=(day - timedelta(days=1)).isoformat()),
+        "next_query": _tenant_query(request, tenant, date=(day + timedelta(days=1)).isoformat()),
+        "today_query": _tenant_query(request, tenant),
+        "tenant_slug": _tenant_slug(request, tenant),
+        "is_nav_sidebar_enabled": False,  # every pixel of width goes to the columns
+    }, tenant)
+
+
+class StaffBookingForm(forms.Form):
+    """A booking made by clicking a free time on the day view."""
+
+    start = forms.CharField(widget=forms.HiddenInput)
+    resource = forms.ModelChoiceField(
+        queryset=Resource.objects.none(), required=False, label=gettext_lazy("Table or staff member"),
+        empty_label=gettext_lazy("Any free one"),
+    )
+    party_size = forms.IntegerField(min_value=1, max_value=500, initial=2, label=gettext_lazy("Party size"))
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(), required=False, label=gettext_lazy("Service"),
+        empty_label=gettext_lazy("No particular service"),
+    )
+    notes = forms.CharField(
+        required=False, max_length=1000, label=gettext_lazy("Customer and notes"),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": gettext_lazy("Name, phone, allergies…")}),
+    )
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self.fields["resource"].queryset = Resource.objects.filter(tenant=tenant, is_active=True).order_by(
+            "position", "name"
+        )
+        if tenant.kind == Tenant.Kind.RESTAURANT:
+            del self.fields["service"]
+        else:
+            del self.fields["party_size"]
+            self.fields["service"].queryset = Service.objects.filter(tenant=tenant, is_active=True)
+
+    def clean_start(self) -> datetime:
+        try:
+            start = datetime.fromisoformat(self.cleaned_data["start"])
+        except ValueError:
+            raise forms.ValidationError(_("Pick a time on the day view.")) from None
+        if timezone.is_naive(start):
+            raise forms.ValidationError(_("Pick a time on the day view."))
+        return start.astimezone(self.tenant.tzinfo)
+
+
+def day_book(request: HttpRequest) -> HttpResponse:
+    tenant = _tenant(request)
+    if tenant is None:
+        raise Http404("Choose a tenant on the day view first.")
+    source = request.POST if request.method == "POST" else request.GET
+    form = StaffBookingForm(source if request.method == "POST" else None, tenant=tenant, initial={
+        "start": source.get("start", ""), "resource": _resource_id(source.get("resource")),
+    })
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = appointment_book(
+                tenant=tenant, start=data["start"], party_size=data.get("party_size") or 1,
+                service=data.get("service"), resource=data.get("resource"), channel=Appointment.Channel.ADMIN,
+                notes=data.get("notes", ""), by_staff=True,
+            )
+        except BookingError as error:
+            form.add_error(None, booking_refusal_text(error, tenant))
+        else:
+            local = appointment.starts_at.astimezone(tenant.tzinfo)
+            messages.success(request, _("Booked %(reference)s: %(when)s, %(resource)s.") % {
+                "reference": appointment.reference, "when": date_format(local, "D j F H:i"),
+                "resource": appointment.resource.name,
+            })
+            query = _tenant_query(request, tenant, date=local.date().isoformat())
+            return HttpResponseRedirect(f"{reverse('admin:backoffice_day')}{query}#booking-{appointment.pk}")
+    start = _start_param(source.get("start"), tenant)
+    day = start.date() if start else timezone.now().astimezone(tenant.tzinfo).date()
+    return _render(request, "backoffice/day_book.html", {
+        "title": _("New booking"),
+        "form": form,
+        "start": start,
+        "tenant_slug": _tenant_slug(request, tenant),
+        "back_query": _tenant_query(request, tenant, date=day.isoformat()),
+        "is_nav_sidebar_enabled": False,
+    }, tenant)
+
+
+def _resource_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _start_param(value: str | None, tenant: Tenant) -> datetime | None:
+    try:
+        start = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return start.astimezone(tenant.tzinfo) if timezone.is_aware(start) else None
+
+
+def booking_refusal_text(error: BookingError, tenant: Tenant) -> str:
+    """Why a booking was refused, in the staff user's language, with free times nearby."""
+    headlines = {
+        "slot_unavailable": _("That time is not free."),
+        "outside_opening_hours": _("The business is closed at that time."),
+        "notice_too_short": _("That time has already passed."),
+        "too_far_ahead": _("That date is too far ahead."),
+        "service_not_offered": _("That service is not offered by this staff member."),
+        "appointment_not_active": _("This booking is no longer active."),
+    }
+    if isinstance(error, NoTableFits):
+        text = _("No table fits a party of %(size)s here.") % {"size": error.party_size}
+    else:
+        text = headlines.get(error.code, _("The booking could not be made."))
+    if translation.get_language() == "en" and error.message:
+        text = error.message  # the booking rules' own wording is the most precise in English
+    if isinstance(error, SlotUnavailable) and error.alternatives:
+        nearby = ", ".join(
+            f"{date_format(slot.start.astimezone(tenant.tzinfo), 'D j H:i')} ({slot.resource.name})"
+            for slot in error.alternatives
+        )
+        text = f"{text} " + _("Free nearby: %(times)s.") % {"times": nearby}
+    return text
+
+
+# --- Try your assistant ---------------------------------------------------------------
+
+
+def _trial_sender(request: HttpRequest) -> str:
+    # One test customer per staff user, so two colleagues testing do not mix their chats.
+    return f"staff-{request.user.pk}"
+
+
+def assistant_try(request: HttpRequest) -> HttpResponse:
+    tenant = _tenant(request)
+    if tenant is None:
+        return _tenant_choice(request, _("Try your assistant"))
+    if request.method == "POST":
+        text = request.POST.get("text", "").strip()[:TRIAL_TEXT_MAX]
+        choice = request.POST.get("choice", "").strip()[:200]
+        if text or choice:
+            assistant_trial_turn(
+                tenant=tenant, sender_id=_trial_sender(request), text="" if choice else text, choice_id=choice,
+                display_name=request.user.get_full_name() or request.user.get_username(),
+            )
+        return HttpResponseRedirect(f"{reverse('admin:backoffice_try')}{_tenant_query(request, tenant)}#latest")
+    conversation = trial_conversation(tenant=tenant, sender_id=_trial_sender(request))
+    lines = transcript(conversation=conversation) if conversation else []
+    # Only the replies after the customer's last message can be tapped, as on a phone.
+    last_inbound = max((i for i, line in enumerate(lines) if line.is_inbound), default=-1)
+    return _render(request, "backoffice/try.html", {
+        "title": _("Try your assistant"),
+        "lines": lines,
+        "tappable_from": last_inbound + 1,
+        "draft": assistant_draft(conversation=conversation) if conversation else None,
+        "test_bookings": Appointment.objects.filter(
+            tenant=tenant, channel=Appointment.Channel.TEST, status=Appointment.Status.CONFIRMED
+        ).select_related("resource", "service").order_by("starts_at")[:20],
+        "tenant_slug": _tenant_slug(request, tenant),
+        "is_nav_sidebar_enabled": False,
+    }, tenant)
+
+
+@require_POST
+def assistant_try_clear(request: HttpRequest) -> HttpResponse:
+    tenant = _tenant(request)
+    if tenant is None:
+        raise Http404("Choose a tenant first.")
+    cleared = trial_data_clear(tenant=tenant)
+    messages.success(request, _("Test data cleared: %(bookings)s booking(s), %(conversations)s conversation(s).") % {
+        "bookings": cleared.appointments, "conversations": cleared.conversations,
+    })
+    return HttpResponseRedirect(f"{reverse('admin:backoffice_try')}{_tenant_query(request, tenant)}")
+
+
+# --- Conversation view ----------------------------------------------------------------
+
+
+def _conversation(request: HttpRequest, conversation_id: int) -> Conversation:
+    try:
+        return conversation_for_tenants(tenants=tenants_for_user(request.user), conversation_id=conversation_id)
+    except Conversation.DoesNotExist:
+        raise Http404("No such conversation.") from None
+
+
+def conversation_chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    return _render(request, "backoffice/conversation.html", {
+        "title": str(conversation.customer),
+        "subtitle": _("Conversation"),
+        "conversation": conversation,
+        "lines": transcript(conversation=conversation),
+        "draft": assistant_draft(conversation=conversation),
+        "is_nav_sidebar_enabled": False,
+    }, conversation.tenant)
+
+
+@require_POST
+def conversation_handoff(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    action = request.POST.get("action")
+    if action == "take":
+        if conversation_hand_to_staff(conversation=conversation):
+            messages.success(request, _("You are answering this conversation; the assistant stays silent."))
+    elif action == "back":
+        if conversation_hand_back(conversation=conversation):
+            messages.success(request, _("The assistant answers this conversation again."))
+    else:
+        return HttpResponse(status=400)
+    return HttpResponseRedirect(reverse("admin:backoffice_conversation", args=[conversation.pk]))
