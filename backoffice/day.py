@@ -78,7 +78,8 @@ class DayGrid:
 
     @property
     def hours(self) -> float:
-        return (self.ends_at - self.starts_at) / timedelta(hours=1)
+        # In UTC: two datetimes of one zone subtract as wall-clock times (always 24 hours).
+        return (self.ends_at.astimezone(UTC) - self.starts_at.astimezone(UTC)) / timedelta(hours=1)
 
     @property
     def first_open_row(self) -> DayRow | None:

@@ -1,0 +1,284 @@
+"""The day view: columns, blocks, closed hours, daylight-saving days, click-to-book."""
+
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from backoffice.day import day_grid
+from backoffice.tests.conftest import NOW, ROME
+from bookings.models import Appointment, Closure, Resource
+from bookings.services import appointment_book
+from conversations.tests.factories import CustomerFactory
+from tenants.tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
+
+DAY_URL = reverse("admin:backoffice_day")
+BOOK_URL = reverse("admin:backoffice_day_book")
+
+
+def rome(*args: int, fold: int = 0) -> datetime:
+    return datetime(*args, tzinfo=ROME, fold=fold)
+
+
+def _table(tenant, suffix: str) -> Resource:
+    return Resource.objects.get(tenant=tenant, name=f"{tenant.name} {suffix}")
+
+
+def _book(tenant, start, party_size=2, **kwargs) -> Appointment:
+    return appointment_book(tenant=tenant, start=start, party_size=party_size, channel="whatsapp", **kwargs)
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'class="lyo-day-time"[^>]*>([^<]+)<', html)
+
+
+def test_one_column_per_table_with_each_booking_as_a_block(staff, restaurant):
+    customer = CustomerFactory(tenant=restaurant, display_name="Maria Rossi")
+    booking = _book(restaurant, rome(2026, 12, 4, 20, 0), party_size=3, customer=customer)
+    response = staff.get(DAY_URL, {"date": "2026-12-04"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    heads = re.findall(r'class="lyo-day-head"[^>]*>([^<]+)<', html)
+    assert heads == ["Trattoria Uno T2 ", "Trattoria Uno T4 ", "Trattoria Uno T6 "]
+    block = re.search(rf'<a class="lyo-block[^"]*" id="booking-{booking.pk}"(.*?)</a>', html, re.S)
+    assert block is not None
+    assert reverse("admin:bookings_appointment_change", args=[booking.pk]) in block.group(1)
+    # Column 3 is T4 (the smallest table for 3); 20:00 is 80 quarter hours after midnight.
+    assert "grid-column: 3; grid-row: 82 / 88" in block.group(1)
+    for expected in ("Maria Rossi", "20:00–21:30", "3 persone", "Confermata", "WhatsApp"):
+        assert expected in block.group(1)
+
+
+def test_closed_hours_are_shaded_and_free_open_times_are_links_to_book(staff, restaurant):
+    html = staff.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
+    shaded = re.findall(r'class="lyo-day-closed" style="grid-row: (\d+)"', html)
+    # Open 12:00-15:00 and 19:00-23:00: 24 - 7 = 17 hours closed, in quarter hours.
+    assert len(shaded) == 17 * 4
+    free = re.findall(r'class="lyo-free" href="([^"]+)"', html)
+    assert len(free) == 3 * 7 * 4  # three tables, seven open hours
+    assert f"{BOOK_URL}?start=2026-12-04T12%3A00%3A00%2B01%3A00&amp;resource=" in free[0]
+
+
+def test_a_closure_is_shaded_too(staff, restaurant):
+    Closure.objects.create(tenant=restaurant, starts_at=rome(2026, 12, 4, 19), ends_at=rome(2026, 12, 5))
+    html = staff.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
+    assert len(re.findall(r'class="lyo-day-closed"', html)) == 21 * 4
+
+
+def test_previous_and_next_day_and_the_date_picker(staff, restaurant):
+    html = staff.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
+    assert 'href="?date=2026-12-03" rel="prev"' in html
+    assert 'href="?date=2026-12-05" rel="next"' in html
+    assert 'type="date" id="lyo-date" name="date" value="2026-12-04"' in html
+    # No date (or a bad one): today in the business's time zone.
+    assert 'value="2026-12-01"' in staff.get(DAY_URL, {"date": "not-a-date"}).content.decode()
+
+
+def test_spring_forward_day_has_23_hours():
+    grid_html_rows, grid = _dst_day(date(2026, 3, 29))
+    assert grid.hours == 23
+    assert len(grid.rows) == 23 * 4
+    assert grid_html_rows[:4] == ["00:00", "01:00", "03:00", "04:00"]
+    assert len(grid_html_rows) == 23
+
+
+def test_fall_back_day_has_25_hours_and_names_the_repeated_hour():
+    grid_html_rows, grid = _dst_day(date(2026, 10, 25))
+    assert grid.hours == 25
+    assert len(grid.rows) == 25 * 4
+    assert grid_html_rows[:5] == ["00:00", "01:00", "02:00 CEST", "02:00 CET", "03:00"]
+    assert len(grid_html_rows) == 25
+
+
+def _dst_day(day: date):
+    from backoffice.tests.conftest import restaurant_create
+    from tenants.tests.factories import MembershipFactory
+
+    tenant = restaurant_create("Ora Legale")
+    grid = day_grid(tenant=tenant, day=day, now=NOW - timedelta(days=365))
+    from django.test import Client
+
+    client = Client()
+    client.force_login(MembershipFactory(tenant=tenant).user)
+    response = client.get(DAY_URL, {"date": day.isoformat()})
+    html = response.content.decode()
+    hours = 23 if day.month == 3 else 25
+    assert f'data-hours="{hours}"' in html
+    assert f"Questo giorno ha {hours} ore" in html
+    return _rows(html), grid
+
+
+def test_on_a_25_hour_day_a_booking_is_placed_by_its_real_instant(restaurant):
+    # A 90-minute dinner on the day the clocks go back: 20:00 local is 21 real hours after midnight.
+    booking = Appointment.objects.create(
+        tenant=restaurant, resource=_table(restaurant, "T2"), starts_at=rome(2026, 10, 25, 20),
+        ends_at=rome(2026, 10, 25, 21, 30), blocks_until=rome(2026, 10, 25, 21, 30), party_size=2,
+        reference="DST001", channel="admin",
+    )
+    grid = day_grid(tenant=restaurant, day=date(2026, 10, 25), now=NOW - timedelta(days=60))
+    [block] = grid.blocks
+    assert block.appointment == booking
+    assert (block.row_from, block.row_to) == (21 * 4 + 2, 21 * 4 + 2 + 6)
+    # On the 23-hour day, 20:00 is 19 real hours after midnight.
+    grid = day_grid(tenant=restaurant, day=date(2026, 3, 29), now=NOW - timedelta(days=300))
+    twenty = next(row for row in grid.rows if row.label == "20:00")
+    assert twenty.index == 19 * 4
+
+
+def test_staff_see_only_their_own_tenant_on_the_day_view(staff, restaurant, other_restaurant):
+    theirs = _book(other_restaurant, rome(2026, 12, 4, 20), party_size=2)
+    ours = _book(restaurant, rome(2026, 12, 4, 21), party_size=2)
+    html = staff.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
+    assert f"booking-{ours.pk}" in html
+    assert f"booking-{theirs.pk}" not in html
+    assert "Osteria Due" not in html
+    # Asking for the other business by name is a 404, like a business that does not exist.
+    assert staff.get(DAY_URL, {"date": "2026-12-04", "tenant": other_restaurant.slug}).status_code == 404
+    assert staff.get(DAY_URL, {"tenant": "no-such-business"}).status_code == 404
+
+
+def test_superusers_choose_a_tenant_first(client, restaurant, other_restaurant):
+    client.force_login(UserFactory(is_superuser=True))
+    html = client.get(DAY_URL).content.decode()
+    assert f"?tenant={restaurant.slug}" in html and f"?tenant={other_restaurant.slug}" in html
+    html = client.get(DAY_URL, {"tenant": other_restaurant.slug, "date": "2026-12-04"}).content.decode()
+    assert "Osteria Due T6" in html and "Trattoria Uno T6" not in html
+    # The links keep the chosen tenant.
+    assert f'href="?tenant={other_restaurant.slug}&amp;date=2026-12-05" rel="next"' in html
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client, restaurant):
+    for url in (DAY_URL, BOOK_URL):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- Click to book ----------------------------------------------------------------------
+
+
+def _book_form(staff, tenant, start: datetime, table: str, **data):
+    resource = _table(tenant, table)
+    return staff.post(BOOK_URL, {"start": start.isoformat(), "resource": resource.pk, "party_size": 2,
+                                 "notes": "", **data})
+
+
+def test_clicking_a_free_time_opens_a_booking_form_for_it(staff, restaurant):
+    resource = _table(restaurant, "T4")
+    response = staff.get(BOOK_URL, {"start": "2026-12-04T20:00:00+01:00", "resource": resource.pk})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Venerdì 4 Dicembre 2026, 20:00" in html
+    assert f'<option value="{resource.pk}" selected>' in html
+    assert 'name="party_size"' in html and 'name="service"' not in html
+
+
+def test_a_booking_made_from_the_day_view_goes_through_the_booking_service(staff, restaurant):
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", notes="Bianchi 333 1234567")
+    assert response.status_code == 302
+    booking = Appointment.objects.get(tenant=restaurant)
+    assert response["Location"] == f"{DAY_URL}?date=2026-12-04#booking-{booking.pk}"
+    assert (booking.starts_at, booking.ends_at) == (rome(2026, 12, 4, 20), rome(2026, 12, 4, 21, 30))
+    assert (booking.resource.name, booking.channel) == ("Trattoria Uno T4", "admin")
+    assert booking.notes == "Bianchi 333 1234567"
+    assert len(booking.reference) == 6
+    html = staff.get(response["Location"]).content.decode()
+    assert f'id="booking-{booking.pk}"' in html and f"Prenotato {booking.reference}" in html
+
+
+def test_staff_book_inside_the_minimum_notice_that_customers_must_respect(staff, restaurant):
+    # 12:15 today is 2 h 15 after "now": fine for staff (by_staff), while customers need 2 hours' notice
+    # plus the grid; 12:05 is off the grid, which only staff may use.
+    response = _book_form(staff, restaurant, rome(2026, 12, 1, 12, 5), "T2")
+    assert response.status_code == 302
+    assert Appointment.objects.get(tenant=restaurant).starts_at == rome(2026, 12, 1, 12, 5)
+
+
+def test_an_overlapping_booking_is_refused_with_a_message_and_nothing_is_written(staff, restaurant):
+    existing = _book(restaurant, rome(2026, 12, 4, 20), party_size=2, resource=_table(restaurant, "T2"))
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20, 30), "T2")
+    assert response.status_code == 200
+    html = response.content.decode()
+    error = re.search(r'id="lyo-book-error">(.*?)</div>', html, re.S).group(1)
+    assert "Quell&#x27;orario non è libero." in error
+    assert "Liberi vicino:" in error and "(Trattoria Uno T2)" in error
+    assert list(Appointment.objects.filter(tenant=restaurant)) == [existing]
+
+
+def test_an_overlapping_booking_is_refused_in_english_for_english_staff(staff, restaurant):
+    _book(restaurant, rome(2026, 12, 4, 20), party_size=2, resource=_table(restaurant, "T2"))
+    staff.cookies["django_language"] = "en"
+    html = _book_form(staff, restaurant, rome(2026, 12, 4, 20, 30), "T2").content.decode()
+    assert "That time is already booked. Free nearby:" in html
+
+
+def test_a_closed_time_is_refused_with_a_message(staff, restaurant):
+    html = _book_form(staff, restaurant, rome(2026, 12, 4, 16), "T2").content.decode()
+    assert "Il locale è chiuso a quell&#x27;ora." in html
+    assert not Appointment.objects.exists()
+
+
+def test_a_party_too_large_for_the_table_is_refused(staff, restaurant):
+    html = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T2", party_size=5).content.decode()
+    assert "Nessun tavolo adatto a 5 persone qui." in html
+    assert not Appointment.objects.exists()
+
+
+def test_any_free_table_picks_the_smallest_that_fits(staff, restaurant):
+    response = staff.post(BOOK_URL, {"start": rome(2026, 12, 4, 20).isoformat(), "resource": "", "party_size": 3})
+    assert response.status_code == 302
+    assert Appointment.objects.get(tenant=restaurant).resource.name == "Trattoria Uno T4"
+
+
+def test_booking_another_tenants_table_is_refused(staff, restaurant, other_restaurant):
+    theirs = _table(other_restaurant, "T4")
+    response = staff.post(BOOK_URL, {"start": rome(2026, 12, 4, 20).isoformat(), "resource": theirs.pk,
+                                     "party_size": 2})
+    assert response.status_code == 200
+    assert not Appointment.objects.exists()
+    response = staff.post(BOOK_URL, {"start": rome(2026, 12, 4, 20).isoformat(), "tenant": other_restaurant.slug,
+                                     "resource": theirs.pk, "party_size": 2})
+    assert response.status_code == 404
+    assert not Appointment.objects.exists()
+
+
+def test_booking_needs_the_csrf_token(restaurant):
+    from django.test import Client
+
+    from tenants.tests.factories import MembershipFactory
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(MembershipFactory(tenant=restaurant).user)
+    response = client.post(BOOK_URL, {"start": rome(2026, 12, 4, 20).isoformat(), "party_size": 2})
+    assert response.status_code == 403
+    assert not Appointment.objects.exists()
+
+
+def test_a_salon_books_a_service_with_the_staff_member_clicked(client, db):
+    from bookings.tests.factories import OpeningHoursFactory, ResourceFactory, ServiceFactory
+    from tenants.tests.factories import MembershipFactory, TenantFactory
+
+    salon = TenantFactory(kind="salon", name="Salone", slot_minutes=15)
+    for weekday in range(7):
+        OpeningHoursFactory(tenant=salon, weekday=weekday, opens=datetime(2000, 1, 1, 9).time(),
+                            closes=datetime(2000, 1, 1, 19).time())
+    cut = ServiceFactory(tenant=salon, name_it="Taglio", duration_minutes=30)
+    colour = ServiceFactory(tenant=salon, name_it="Colore", duration_minutes=90)
+    giulia = ResourceFactory(tenant=salon, kind="staff", name="Giulia")
+    giulia.services.set([cut])
+    client.force_login(MembershipFactory(tenant=salon).user)
+    html = client.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
+    assert "Giulia" in html
+    response = client.post(BOOK_URL, {"start": rome(2026, 12, 4, 10).isoformat(), "resource": giulia.pk,
+                                      "service": colour.pk})
+    assert "Questo servizio non è fatto da questo membro dello staff." in response.content.decode()
+    response = client.post(BOOK_URL, {"start": rome(2026, 12, 4, 10).isoformat(), "resource": giulia.pk,
+                                      "service": cut.pk})
+    assert response.status_code == 302
+    booking = Appointment.objects.get(tenant=salon)
+    assert (booking.service, booking.ends_at) == (cut, rome(2026, 12, 4, 10, 30))
+    html = client.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
+    assert "Taglio" in re.search(rf'id="booking-{booking.pk}"(.*?)</a>', html, re.S).group(1)
