@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
+from django.utils import translation
 
 from backoffice.day import local_instant
 from bookings.models import Appointment, Resource, Service
@@ -191,7 +192,8 @@ def _int(value: object) -> int | None:
 
 def _service_names(tenant: Tenant, ids: list) -> str:
     wanted = [i for i in (_int(value) for value in ids) if i is not None]
-    names = dict(Service.objects.filter(tenant=tenant, pk__in=wanted).values_list("pk", "name_it"))
+    language = translation.get_language() or "it"
+    names = {service.pk: service.name(language) for service in Service.objects.filter(tenant=tenant, pk__in=wanted)}
     return ", ".join(names.get(i, str(i)) for i in wanted)
 
 

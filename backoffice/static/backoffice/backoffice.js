@@ -13,7 +13,11 @@
     var day = document.getElementById("lyo-day");
     if (day && !window.location.hash) {
       var firstOpen = day.querySelector("[data-first-open]");
-      if (firstOpen) { firstOpen.scrollIntoView({ block: "start" }); }
+      if (firstOpen) {
+        firstOpen.scrollIntoView({ block: "start" });
+        // Keep the opening hour clear of the sticky column headers.
+        window.scrollBy(0, -3 * firstOpen.offsetHeight - 40);
+      }
     }
     // Chats: show the latest message.
     var chat = document.getElementById("lyo-chat");
