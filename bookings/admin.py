@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from bookings.errors import (
     AppointmentNotActive,
@@ -36,7 +38,7 @@ class ResourceForm(forms.ModelForm):
         tenant_id = cleaned.get("tenant").pk if cleaned.get("tenant") else self.instance.tenant_id
         foreign = [s for s in cleaned.get("services") or [] if s.tenant_id != tenant_id]
         if foreign:
-            self.add_error("services", "Only this tenant's services can be linked.")
+            self.add_error("services", _("Only this tenant's services can be linked."))
         return cleaned
 
 
@@ -115,11 +117,11 @@ class ResourceAdmin(TenantScopedAdmin):
 class AppointmentDayFilter(admin.SimpleListFilter):
     """Today / tomorrow / upcoming / past, in the active (tenant's) time zone."""
 
-    title = "when"
+    title = _("when")
     parameter_name = "when"
 
     def lookups(self, request, model_admin):
-        return [("today", "Today"), ("tomorrow", "Tomorrow"), ("upcoming", "Upcoming"), ("past", "Past")]
+        return [("today", _("Today")), ("tomorrow", _("Tomorrow")), ("upcoming", _("Upcoming")), ("past", _("Past"))]
 
     def queryset(self, request, queryset):
         now = timezone.localtime()
@@ -156,9 +158,9 @@ class AppointmentAdminForm(forms.ModelForm):
         model = Appointment
         fields = ("tenant", "customer", "service", "resource", "starts_at", "party_size", "status", "notes")
         help_texts = {
-            "starts_at": "In the business's time zone.",
-            "resource": "Leave empty to give the booking the smallest free table that fits, or any free "
-            "staff member who does the service.",
+            "starts_at": _("In the business's time zone."),
+            "resource": _("Leave empty to give the booking the smallest free table that fits, or any free "
+                          "staff member who does the service."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -262,7 +264,7 @@ class AppointmentAdmin(TenantScopedAdmin):
         # Already written by the booking service while the form was validated.
         pass
 
-    @admin.action(description="Cancel selected bookings")
+    @admin.action(description=_("Cancel selected bookings"))
     def cancel_selected(self, request, queryset):
         cancelled, refused = 0, []
         for appointment in queryset.select_related("tenant"):
@@ -272,6 +274,10 @@ class AppointmentAdmin(TenantScopedAdmin):
             except BookingError as error:
                 refused.append(f"{appointment.reference}: {error.message}")
         if cancelled:
-            self.message_user(request, f"Cancelled {cancelled} booking(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Cancelled %(n)d booking.", "Cancelled %(n)d bookings.", cancelled) % {"n": cancelled},
+                messages.SUCCESS,
+            )
         if refused:
-            self.message_user(request, "Not cancelled: " + "; ".join(refused), messages.WARNING)
+            self.message_user(request, _("Not cancelled: %(list)s") % {"list": "; ".join(refused)}, messages.WARNING)

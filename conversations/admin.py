@@ -5,6 +5,8 @@ from django.contrib.admin import helpers
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from conversations.models import Conversation, Customer, Message
 from conversations.personal_data import customers_data_export, customers_erase
@@ -21,7 +23,7 @@ class CustomerAdmin(TenantScopedAdmin):
     readonly_fields = ("created_at", "updated_at")
     actions = ["personal_data_export", "personal_data_erase"]
 
-    @admin.action(description="Export personal data (JSON)", permissions=["view"])
+    @admin.action(description=_("Export personal data (JSON)"), permissions=["view"])
     def personal_data_export(self, request, queryset):
         # The queryset is already limited to the user's tenants (TenantScopedAdmin).
         response = HttpResponse(
@@ -31,7 +33,7 @@ class CustomerAdmin(TenantScopedAdmin):
         response["Content-Disposition"] = f'attachment; filename="customer-data-{timezone.now():%Y%m%d-%H%M}.json"'
         return response
 
-    @admin.action(description="Erase personal data (keeps appointments, anonymised)", permissions=["delete"])
+    @admin.action(description=_("Erase personal data (keeps appointments, anonymised)"), permissions=["delete"])
     def personal_data_erase(self, request, queryset):
         if request.POST.get("post") != "yes":  # irreversible: ask first, like "delete selected"
             return TemplateResponse(request, "admin/conversations/customer/erase_confirmation.html", {
@@ -72,15 +74,20 @@ class ConversationAdmin(TenantScopedAdmin):
     inlines = [MessageInline]
     actions = ["hand_back_to_assistant", "hand_to_staff"]
 
-    @admin.action(description="Hand back to the assistant")
+    @admin.action(description=_("Hand back to the assistant"))
     def hand_back_to_assistant(self, request, queryset):
         changed = sum(conversation_hand_back(conversation=c) for c in queryset)
-        self.message_user(request, f"{changed} conversation(s) handed back to the assistant.")
+        self.message_user(request, ngettext(
+            "%(n)d conversation handed back to the assistant.", "%(n)d conversations handed back to the assistant.",
+            changed,
+        ) % {"n": changed})
 
-    @admin.action(description="Take over (the assistant stays silent)")
+    @admin.action(description=_("Take over (the assistant stays silent)"))
     def hand_to_staff(self, request, queryset):
         changed = sum(conversation_hand_to_staff(conversation=c) for c in queryset)
-        self.message_user(request, f"{changed} conversation(s) taken over by staff.")
+        self.message_user(request, ngettext(
+            "%(n)d conversation taken over by staff.", "%(n)d conversations taken over by staff.", changed,
+        ) % {"n": changed})
 
 
 @admin.register(Message)
