@@ -137,6 +137,7 @@ def test_staff_chat_with_the_assistant_until_a_booking_is_made(browser, live_ser
     _click(browser, 'button.lyo-option[value="yes"]')
 
     _wait(browser).until(lambda d: "Fatto!" in d.find_element("id", "lyo-chat").text)
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     booking = Appointment.objects.get(tenant=trattoria)
     assert (booking.channel, booking.party_size) == ("test", 2)
     assert booking.reference in browser.find_element("id", "lyo-test-bookings").text
