@@ -67,6 +67,9 @@ class Conversation(TenantOwnedModel):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
     channel = models.CharField(max_length=16, choices=Channel.choices)
+    # The channel's own id of the thread replies go to, where it has one (Chatwoot's
+    # conversation id); empty for channels that address the customer directly.
+    channel_conversation_id = models.CharField(max_length=64, blank=True)
     # The assistant's memory of a half-finished dialogue (what it asked, what it understood).
     state = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.BOT)

@@ -1,7 +1,12 @@
-"""Meta's webhook signature: ``X-Hub-Signature-256: sha256=<HMAC-SHA256 of the raw body with the app secret>``."""
+"""How Meta authenticates webhooks, for every Meta product of the app (WhatsApp, Instagram).
+
+POSTs carry ``X-Hub-Signature-256: sha256=<HMAC-SHA256 of the raw body with the app secret>``;
+subscribing a callback URL is a GET handshake with a verify token.
+"""
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 
 from django.conf import settings
 
@@ -24,3 +29,17 @@ def webhook_signature_check(body: bytes, header: str | None) -> bool:
     if not secret:
         return bool(settings.DEBUG)
     return signature_is_valid(body, header, secret)
+
+
+def verification_challenge(params: Mapping[str, str], verify_token: str) -> str | None:
+    """The ``hub.challenge`` to echo when Meta's subscription check carries our verify token; else None."""
+    challenge = params.get("hub.challenge", "")
+    given = params.get("hub.verify_token", "")
+    if (
+        params.get("hub.mode") == "subscribe"
+        and verify_token
+        and challenge
+        and hmac.compare_digest(given.encode(), verify_token.encode())
+    ):
+        return challenge
+    return None

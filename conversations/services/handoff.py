@@ -2,26 +2,56 @@
 
 One concept across channels: the conversation's status says who answers. While it
 is ``human`` the assistant stays silent; the admin's "needs a person" filter lists
-those conversations.
+those conversations. Lyo's status is the single truth; a channel with a status of
+its own (Chatwoot's open / pending) registers a mirror (``handoff_mirror_register``,
+from its ``AppConfig.ready``, like the outbox senders), so this module never imports
+a channel. Every change of status, whoever makes it (the assistant, staff in the
+admin, agents in the channel), goes through ``handoff_mirror`` once.
 """
+
+from collections.abc import Callable
+from functools import partial
 
 from django.db import transaction
 
 from conversations.models import Conversation
+from conversations.services.broker import broker_publish
+
+# channel → called with a conversation id once its status changed; it must read the
+# conversation's current status (not assume one), so mirrors arriving late or twice
+# still leave the channel showing the truth.
+_mirrors: dict[str, Callable[[int], object]] = {}
 
 
-def conversation_hand_to_staff(*, conversation: Conversation) -> bool:
-    """Staff take over; ``False`` when they already had it (or it is closed)."""
+def handoff_mirror_register(channel: str, mirror: Callable[[int], object]) -> None:
+    _mirrors[channel] = mirror
+
+
+def handoff_mirror(*, conversation: Conversation) -> None:
+    """Call inside the transaction that changed the status: once it commits, the channel shows it."""
+    mirror = _mirrors.get(conversation.channel)
+    if mirror is not None:
+        what = f"hand-off of conversation {conversation.pk}"
+        transaction.on_commit(partial(broker_publish, partial(mirror, conversation.pk), what=what))
+
+
+def conversation_hand_to_staff(*, conversation: Conversation, mirror: bool = True) -> bool:
+    """Staff take over; ``False`` when they already had it (or it is closed).
+
+    ``mirror=False`` when the channel itself reported the change (it already shows it).
+    """
     with transaction.atomic():
         changed = Conversation.objects.filter(pk=conversation.pk, status=Conversation.Status.BOT).update(
             status=Conversation.Status.HUMAN
         )
-    if changed:
-        conversation.status = Conversation.Status.HUMAN
+        if changed:
+            conversation.status = Conversation.Status.HUMAN
+            if mirror:
+                handoff_mirror(conversation=conversation)
     return bool(changed)
 
 
-def conversation_hand_back(*, conversation: Conversation) -> bool:
+def conversation_hand_back(*, conversation: Conversation, mirror: bool = True) -> bool:
     """The assistant answers again, starting afresh; ``False`` when it already was answering."""
     with transaction.atomic():
         # Locked so a message being handled right now finishes with the old status first.
@@ -31,5 +61,7 @@ def conversation_hand_back(*, conversation: Conversation) -> bool:
         locked.status = Conversation.Status.BOT
         locked.state = {}
         locked.save(update_fields=["status", "state", "updated_at"])
+        if mirror:
+            handoff_mirror(conversation=locked)
     conversation.status, conversation.state = locked.status, locked.state
     return True

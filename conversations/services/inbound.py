@@ -20,6 +20,7 @@ from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation, Customer, Message
 from conversations.selectors import inbound_message_exists, inbound_messages_pending
 from conversations.services.broker import broker_publish
+from conversations.services.handoff import handoff_mirror
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
 from lyo import metrics
 from lyo.log_context import log_context, log_context_bind
@@ -198,6 +199,7 @@ def _inbound_handle(*, tenant: Tenant, customer: Customer, conversation: Convers
         if result.handoff:
             conversation.status = Conversation.Status.HUMAN
             fields.append("status")
+            handoff_mirror(conversation=conversation)
         if result.language in _LANGUAGES and result.language != customer.language:
             customer.language = result.language
             customer.save(update_fields=["language", "updated_at"])

@@ -43,3 +43,56 @@ def test_needs_a_person_filter_lists_handed_off_conversations(client):
     client.force_login(MembershipFactory(tenant=waiting.tenant).user)
     response = client.get(reverse("admin:conversations_conversation_changelist"), {"status__exact": "human"})
     assert [c.pk for c in response.context["cl"].result_list] == [waiting.pk]
+
+
+# --- The channel shows it: mirrors registered per channel ------------------------------------
+
+
+@pytest.fixture
+def mirrored(monkeypatch):
+    """A mirror for the test channel that records the conversation ids it is told about."""
+    from conversations.services import handoff
+
+    calls: list[int] = []
+    monkeypatch.setitem(handoff._mirrors, "test", calls.append)
+    return calls
+
+
+def test_hand_off_and_hand_back_are_mirrored_once_committed(mirrored, django_capture_on_commit_callbacks):
+    conversation = ConversationFactory(channel="test", customer__channel="test")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        conversation_hand_to_staff(conversation=conversation)
+    assert mirrored == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert mirrored == [conversation.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_hand_to_staff(conversation=conversation)  # no change: nothing to show
+        conversation_hand_back(conversation=conversation)
+    assert mirrored == [conversation.pk, conversation.pk]
+
+
+def test_a_change_the_channel_reported_is_not_mirrored_back(mirrored, django_capture_on_commit_callbacks):
+    conversation = ConversationFactory(channel="test", customer__channel="test")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert conversation_hand_to_staff(conversation=conversation, mirror=False) is True
+        assert conversation_hand_back(conversation=conversation, mirror=False) is True
+    assert mirrored == []
+
+
+def test_channels_without_a_mirror_are_left_alone(mirrored, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_hand_to_staff(conversation=ConversationFactory())  # WhatsApp: no status of its own
+    assert mirrored == []
+
+
+def test_the_assistant_handing_off_is_mirrored(mirrored, django_capture_on_commit_callbacks):
+    from conversations.assistant_trial import assistant_trial_turn
+
+    tenant = ConversationFactory().tenant
+    with django_capture_on_commit_callbacks(execute=True):
+        assistant_trial_turn(tenant=tenant, sender_id="me", text="voglio parlare con una persona")
+    conversation = Conversation.objects.get(tenant=tenant, channel="test")
+    assert conversation.status == Conversation.Status.HUMAN
+    assert mirrored == [conversation.pk]

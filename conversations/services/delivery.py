@@ -1,0 +1,171 @@
+"""Delivering one queued outbound message through its channel: what every channel's sender shares.
+
+A channel says how a stored reply becomes its messages and how one is sent
+(``ChannelSend``); this module does the bookkeeping around it. The row is locked
+for the whole send, so a second task for the same row (a retry, the sweep, a
+redelivered task) waits, then finds it sent and does nothing. A reply that needs
+several channel messages remembers the parts already accepted, so a retry never
+sends them twice. Channel errors say whether trying again may help (``transient``).
+"""
+
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from celery import Task
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import Message
+from conversations.replies import Reply
+from conversations.services.outbound import (
+    SEND_MAX_ATTEMPTS,
+    outbound_attempt_count,
+    outbound_message_record_failure,
+    outbound_message_record_sent,
+)
+from lyo import metrics
+from lyo.log_context import log_context, log_context_bind
+
+logger = logging.getLogger(__name__)
+
+# Backoff between attempts: 2 s doubling to at most 5 minutes, each with up to half
+# taken off at random so a burst of failures does not retry in lockstep.
+RETRY_BASE_SECONDS = 2
+RETRY_MAX_SECONDS = 300
+# Channel ids of the parts already sent, when a long reply needs several messages.
+SENT_PARTS_KEY = "sent_part_ids"
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    NOT_SENDABLE = "not_sendable"
+    SKIPPED = "skipped"  # gone, or already sent / failed
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: SendOutcome
+    attempts: int = 0
+    # A transient error that used up every attempt.
+    exhausted: bool = False
+
+
+class SendError(Protocol):
+    """What a channel's client errors carry (``GraphError``, ``ChatwootError``)."""
+
+    transient: bool
+    code: int | None
+    title: str
+
+
+class ReplyNotSendable(Exception):
+    """The reply cannot go out as things stand (channel not configured, nobody to address...)."""
+
+
+@dataclass(frozen=True)
+class ChannelSend:
+    """One reply, ready to go: the channel's message bodies in order, and how to send one."""
+
+    bodies: Sequence[dict]
+    # Sends one body; returns the channel's id of the new message; raises one of the channel's errors.
+    send: Callable[[dict], str | None]
+    # Told about an error the channel will keep refusing (e.g. to flag a rejected token).
+    refused: Callable[[SendError], None] | None = None
+
+
+def send_retry_delay(attempts: int) -> float:
+    """Seconds before attempt ``attempts + 1``: exponential, capped, with jitter."""
+    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
+
+
+def outbound_message_deliver(
+    *,
+    message_id: int,
+    channel: str,
+    prepare: Callable[[Message, Reply], ChannelSend],
+    errors: tuple[type[Exception], ...],
+) -> SendResult:
+    """Send one queued outbound message of ``channel`` and record the channel's id or the error.
+
+    ``prepare`` is called holding the row's lock; it raises ``ReplyNotSendable`` when
+    the reply cannot go out. ``errors`` are the channel's error classes (``SendError``).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(pk=message_id, channel=channel, direction=Message.Direction.OUTBOUND)
+            .first()
+        )
+        if message is None or message.delivery_status != Message.Delivery.QUEUED:
+            return SendResult(SendOutcome.SKIPPED)
+        log_context_bind(tenant_id=message.tenant_id, conversation_id=message.conversation_id)
+        try:
+            try:
+                reply = Reply.from_dict(message.payload)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                logger.exception("Outbound message %s has an unreadable reply", message.pk)
+                raise ReplyNotSendable("The stored reply cannot be read.") from exc
+            prepared = prepare(message, reply)
+            if not prepared.bodies:
+                raise ReplyNotSendable("The reply is empty.")
+        except ReplyNotSendable as problem:
+            outbound_message_record_failure(
+                message=message, code=None, title=str(problem), final=True, now=now,
+                status=Message.Delivery.NOT_SENDABLE,
+            )
+            logger.warning("Outbound message %s not sendable: %s", message.pk, problem)
+            return SendResult(SendOutcome.NOT_SENDABLE, attempts=message.attempts)
+
+        sent_ids = list(message.payload.get(SENT_PARTS_KEY, []))
+        try:
+            for body in prepared.bodies[len(sent_ids):]:
+                sent_ids.append(prepared.send(body))
+        except errors as error:
+            if sent_ids:
+                # The parts already accepted are never sent again by a retry.
+                message.payload = {**message.payload, SENT_PARTS_KEY: sent_ids}
+                message.save(update_fields=["payload"])
+            return _failure_record(message=message, error=error, prepared=prepared, now=now)
+
+        outbound_message_record_sent(message=message, channel_message_id=sent_ids[-1], now=now)
+        return SendResult(SendOutcome.SENT, attempts=message.attempts)
+
+
+def outbound_send_task_run(task: Task, *, message_id: int, send: Callable[[int], SendResult], name: str) -> None:
+    """The body of a channel's send task: transient errors retry with backoff (bounded on the row)."""
+    with log_context(message_id=message_id):
+        try:
+            result = send(message_id)
+        except Exception:
+            # A bug, not the channel: count the attempt so the sweep gives up after the limit.
+            outbound_attempt_count(message_id)
+            metrics.task_failures.labels(task=name).inc()
+            raise
+        if result.outcome == SendOutcome.RETRY:
+            metrics.task_retries.labels(task=name).inc()
+            raise task.retry(countdown=send_retry_delay(result.attempts))
+        if result.exhausted:
+            metrics.task_failures.labels(task=name).inc()
+
+
+def _failure_record(*, message: Message, error: SendError, prepared: ChannelSend, now: datetime) -> SendResult:
+    if not error.transient and prepared.refused is not None:
+        prepared.refused(error)
+    exhausted = error.transient and message.attempts + 1 >= SEND_MAX_ATTEMPTS
+    final = not error.transient or exhausted
+    outbound_message_record_failure(message=message, code=error.code, title=error.title, final=final, now=now)
+    logger.warning(
+        "Sending outbound message %s failed (%s, attempt %s): %s",
+        message.pk, "gives up" if final else "will retry", message.attempts, error,
+    )
+    outcome = SendOutcome.FAILED if final else SendOutcome.RETRY
+    return SendResult(outcome, attempts=message.attempts, exhausted=exhausted)
