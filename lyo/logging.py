@@ -40,6 +40,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?i)([\"']({_CREDENTIAL_KEYS})[\"']\s*:\s*)([\"'])(?:(?!\3).)*\3"), rf"\1\3{REDACTED}\3"),
     # Meta access tokens (user, system-user and page tokens all start with "EAA").
     (re.compile(r"\bEAA[A-Za-z0-9]{20,}"), REDACTED),
+    # A tenant's Chatwoot webhook secret, when older Chatwoot puts it in the URL (access logs).
+    (re.compile(r"(/webhooks/chatwoot/)[^/\s\"'?]+"), rf"\1{REDACTED}"),
 )
 # Configured secrets are masked by value too; shorter values would mask ordinary words.
 _MIN_SECRET_LENGTH = 8

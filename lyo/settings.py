@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "conversations",
     "bookings",
     "whatsapp",
+    "instagram",
+    "chatwoot",
     "backoffice",
 ]
 
@@ -182,6 +184,11 @@ WHATSAPP_WEBHOOK_VERIFY_TOKEN = env.str("WHATSAPP_WEBHOOK_VERIFY_TOKEN", default
 META_APP_SECRET = env.str("META_APP_SECRET", default="")
 GRAPH_API_BASE = env.str("GRAPH_API_BASE", default="https://graph.facebook.com").rstrip("/")
 GRAPH_API_VERSION = env.str("GRAPH_API_VERSION", default="v25.0")
+# Instagram messaging: the same Meta app (its secret signs these webhooks too). The
+# verify token may differ from WhatsApp's; the Graph root is graph.instagram.com for
+# Instagram-login tokens, graph.facebook.com (the default) for Facebook Page tokens.
+INSTAGRAM_WEBHOOK_VERIFY_TOKEN = env.str("INSTAGRAM_WEBHOOK_VERIFY_TOKEN", default="") or WHATSAPP_WEBHOOK_VERIFY_TOKEN
+INSTAGRAM_GRAPH_API_BASE = env.str("INSTAGRAM_GRAPH_API_BASE", default="").rstrip("/") or GRAPH_API_BASE
 LYO_SEND_BACKEND = env.str("LYO_SEND_BACKEND", default="graph")
 if LYO_SEND_BACKEND not in ("graph", "console"):
     raise ImproperlyConfigured(f"LYO_SEND_BACKEND must be 'graph' or 'console', not {LYO_SEND_BACKEND!r}.")

@@ -4,7 +4,9 @@ from django.urls import include, path, re_path
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from chatwoot.views import ChatwootWebhookView
 from conversations.apis import TestMessageApi
+from instagram.views import InstagramWebhookView
 from lyo import views
 from whatsapp.views import WhatsAppWebhookView
 
@@ -30,6 +32,10 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     optional_slash("metrics", ExportToDjangoView, name="metrics"),
     optional_slash("webhooks/whatsapp", WhatsAppWebhookView.as_view(), name="whatsapp_webhook"),
+    optional_slash("webhooks/instagram", InstagramWebhookView.as_view(), name="instagram_webhook"),
+    optional_slash("webhooks/chatwoot", ChatwootWebhookView.as_view(), name="chatwoot_webhook"),
+    # Chatwoot versions that do not sign their webhooks: the tenant's secret is the last path segment.
+    optional_slash(r"webhooks/chatwoot/(?P<token>[^/]+)", ChatwootWebhookView.as_view(), name="chatwoot_webhook_token"),
     optional_slash("api/test-message", TestMessageApi.as_view(), name="api_test_message"),
     optional_slash("api/schema", SpectacularAPIView.as_view(), name="api_schema"),
     optional_slash("api/docs", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django import forms
 from django.contrib import admin
 from django.http import Http404
@@ -17,20 +19,49 @@ OPERATOR_FIELDS = (
     "whatsapp_phone_number_id",
     "whatsapp_business_account_id",
     "whatsapp_display_phone_number",
+    "instagram_account_id",
 )
 
 
-class TenantAdminForm(forms.ModelForm):
-    """The access token is never rendered: it can only be set, replaced or cleared."""
+# Channels whose access token the tenant page sets: (field prefix, label).
+TOKEN_CHANNELS = (("whatsapp", "WhatsApp"), ("instagram", "Instagram"))
 
-    new_whatsapp_access_token = forms.CharField(
-        label="Set / replace WhatsApp access token",
+
+def secret_field(label: str, help_text: str) -> forms.CharField:
+    """A form field that sets or replaces a secret: empty keeps the stored one, nothing is ever rendered."""
+    return forms.CharField(
+        label=label,
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Leave empty to keep the current token. The token is stored encrypted and never shown.",
+        help_text=help_text,
     )
+
+
+def token_status_display(is_set: bool, invalid_at: datetime | None, *, rejected_by: str = "Meta") -> str:
+    """What staff see instead of a token: whether it is set, and since when the other side refuses it."""
+    if not is_set:
+        return "not set"
+    if invalid_at:
+        when = timezone.localtime(invalid_at).strftime("%Y-%m-%d %H:%M")
+        return format_html('<strong style="color:#ba2121">rejected by {} since {}</strong>', rejected_by, when)
+    return "set"
+
+
+def _token_field(label: str) -> forms.CharField:
+    return secret_field(
+        f"Set / replace {label} access token",
+        "Leave empty to keep the current token. The token is stored encrypted and never shown.",
+    )
+
+
+class TenantAdminForm(forms.ModelForm):
+    """Access tokens are never rendered: they can only be set, replaced or cleared."""
+
+    new_whatsapp_access_token = _token_field("WhatsApp")
     clear_whatsapp_access_token = forms.BooleanField(label="Remove the stored token", required=False)
+    new_instagram_access_token = _token_field("Instagram")
+    clear_instagram_access_token = forms.BooleanField(label="Remove the stored token", required=False)
 
     class Meta:
         model = Tenant
@@ -38,19 +69,17 @@ class TenantAdminForm(forms.ModelForm):
         fields = (
             "name", "slug", "kind", "timezone", "language", "address", "contact_phone", "is_active",
             "whatsapp_phone_number_id", "whatsapp_business_account_id", "whatsapp_display_phone_number",
-            "slot_minutes", "min_notice_minutes", "max_days_ahead", "default_duration_minutes",
+            "instagram_account_id", "slot_minutes", "min_notice_minutes", "max_days_ahead", "default_duration_minutes",
             "cancellation_cutoff_hours", "pacing_max_covers", "conversation_timeout_minutes",
         )
 
     def save(self, commit=True):
         tenant = super().save(commit=False)
-        new_token = self.cleaned_data.get("new_whatsapp_access_token")
-        if new_token:
-            tenant.whatsapp_access_token = new_token
-            tenant.whatsapp_token_invalid_at = None
-        elif self.cleaned_data.get("clear_whatsapp_access_token"):
-            tenant.whatsapp_access_token = ""
-            tenant.whatsapp_token_invalid_at = None
+        for channel, _ in TOKEN_CHANNELS:
+            new_token = self.cleaned_data.get(f"new_{channel}_access_token")
+            if new_token or self.cleaned_data.get(f"clear_{channel}_access_token"):
+                setattr(tenant, f"{channel}_access_token", new_token or "")
+                setattr(tenant, f"{channel}_token_invalid_at", None)
         if commit:
             tenant.save()
             self.save_m2m()
@@ -68,8 +97,10 @@ class TenantAdmin(TenantScopedPermissionsMixin, admin.ModelAdmin):
     form = TenantAdminForm
     list_display = ("name", "slug", "kind", "whatsapp_phone_number_id", "token_status", "is_active")
     list_filter = ("kind", "is_active", "language")
-    search_fields = ("name", "slug", "whatsapp_phone_number_id", "whatsapp_display_phone_number")
-    readonly_fields = ("id", "token_status", "created_at", "updated_at")
+    search_fields = (
+        "name", "slug", "whatsapp_phone_number_id", "whatsapp_display_phone_number", "instagram_account_id"
+    )
+    readonly_fields = ("id", "token_status", "instagram_token_status", "created_at", "updated_at")
     inlines = [ServiceInline, OpeningHoursInline, ClosureInline, ResourceInline]
     fieldsets = (
         (
@@ -86,6 +117,17 @@ class TenantAdmin(TenantScopedPermissionsMixin, admin.ModelAdmin):
                     "token_status",
                     "new_whatsapp_access_token",
                     "clear_whatsapp_access_token",
+                )
+            },
+        ),
+        (
+            "Instagram",
+            {
+                "fields": (
+                    "instagram_account_id",
+                    "instagram_token_status",
+                    "new_instagram_access_token",
+                    "clear_instagram_access_token",
                 )
             },
         ),
@@ -108,12 +150,11 @@ class TenantAdmin(TenantScopedPermissionsMixin, admin.ModelAdmin):
 
     @admin.display(description="Access token")
     def token_status(self, tenant: Tenant) -> str:
-        if not tenant.has_whatsapp_token:
-            return "not set"
-        if tenant.whatsapp_token_invalid_at:
-            when = timezone.localtime(tenant.whatsapp_token_invalid_at).strftime("%Y-%m-%d %H:%M")
-            return format_html('<strong style="color:#ba2121">rejected by Meta since {}</strong>', when)
-        return "set"
+        return token_status_display(tenant.has_whatsapp_token, tenant.whatsapp_token_invalid_at)
+
+    @admin.display(description="Access token")
+    def instagram_token_status(self, tenant: Tenant) -> str:
+        return token_status_display(tenant.has_instagram_token, tenant.instagram_token_invalid_at)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

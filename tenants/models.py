@@ -51,6 +51,14 @@ class Tenant(models.Model):
     # Set when the Graph API rejects the token (code 190); cleared when a new one is set.
     whatsapp_token_invalid_at = models.DateTimeField(null=True, blank=True)
 
+    instagram_account_id = models.CharField(
+        max_length=32, unique=True, null=True, blank=True,
+        help_text="The Instagram professional account's id (the entry id of Meta's Instagram webhooks).",
+    )
+    instagram_access_token = EncryptedTextField(blank=True, default="")
+    # Like the WhatsApp one: set when Meta rejects the token, cleared when a new one is set.
+    instagram_token_invalid_at = models.DateTimeField(null=True, blank=True)
+
     is_active = models.BooleanField(default=True)
 
     # Booking settings.
@@ -97,6 +105,10 @@ class Tenant(models.Model):
     @property
     def has_whatsapp_token(self) -> bool:
         return bool(self.whatsapp_access_token)
+
+    @property
+    def has_instagram_token(self) -> bool:
+        return bool(self.instagram_access_token)
 
 
 class TenantMembership(models.Model):

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class ChatwootConfig(AppConfig):
+    name = "chatwoot"
+    verbose_name = "Chatwoot"
+
+    def ready(self) -> None:
+        # The outbox and the hand-off are channel-neutral: tell them how Chatwoot does both.
+        from chatwoot.services.outbound import chatwoot_outbound_send
+        from chatwoot.tasks import chatwoot_conversation_status_sync_task, chatwoot_message_send_task
+        from conversations.models import Channel
+        from conversations.services.handoff import handoff_mirror_register
+        from conversations.services.outbound import OutboundSender, outbound_sender_register
+
+        outbound_sender_register(
+            Channel.CHATWOOT,
+            OutboundSender(
+                enqueue=lambda message_id: chatwoot_message_send_task.delay(message_id),
+                send_now=lambda message_id: chatwoot_outbound_send(message_id=message_id),
+            ),
+        )
+        handoff_mirror_register(
+            Channel.CHATWOOT, lambda conversation_id: chatwoot_conversation_status_sync_task.delay(conversation_id)
+        )

@@ -1,0 +1,92 @@
+"""Posting queued replies into the customer's Chatwoot conversation, as the tenant's agent bot.
+
+The bookkeeping (row lock, parts already sent, retries, failures) is the outbox's
+(``outbound_message_deliver``); this says how a reply reaches a Chatwoot conversation.
+"""
+
+import json
+import logging
+import sys
+import uuid
+from functools import partial
+
+from django.conf import settings
+from django.utils import timezone
+
+from chatwoot.client import ChatwootClient, ChatwootError, ChatwootTokenInvalid
+from chatwoot.models import ChatwootConnection
+from chatwoot.rendering import reply_render
+from chatwoot.selectors import connection_for_tenant
+from conversations.models import Channel, Conversation, Message
+from conversations.replies import Reply
+from conversations.services.delivery import (
+    ChannelSend,
+    ReplyNotSendable,
+    SendError,
+    SendResult,
+    outbound_message_deliver,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def chatwoot_outbound_send(*, message_id: int) -> SendResult:
+    """Post one queued Chatwoot outbound message and record Chatwoot's message id or the error."""
+    return outbound_message_deliver(
+        message_id=message_id, channel=Channel.CHATWOOT, prepare=_prepare, errors=(ChatwootError,)
+    )
+
+
+def chatwoot_connection_problem(connection: ChatwootConnection | None) -> str:
+    """Why Lyo cannot call this tenant's Chatwoot now; empty when it can."""
+    if connection is None or not connection.tenant.is_active or not connection.is_active:
+        return "Chatwoot is not connected for this tenant (or the tenant or connection is not active)."
+    if settings.LYO_SEND_BACKEND == "console":
+        return ""
+    if not connection.has_bot_token:
+        return "Chatwoot is not configured for this tenant (bot access token missing)."
+    if connection.token_invalid_at:
+        return "Chatwoot rejected the bot's access token; set a new one in the admin."
+    return ""
+
+
+def chatwoot_client(connection: ChatwootConnection) -> ChatwootClient:
+    return ChatwootClient(base_url=connection.base_url, token=connection.bot_access_token)
+
+
+def chatwoot_refused(connection: ChatwootConnection, error: SendError) -> None:
+    """Chatwoot refused for good; a rejected token stops every further call until a new one is set."""
+    if isinstance(error, ChatwootTokenInvalid):
+        ChatwootConnection.objects.filter(pk=connection.pk, token_invalid_at__isnull=True).update(
+            token_invalid_at=timezone.now()
+        )
+        logger.error("Chatwoot rejected the bot token of tenant %s (401); flagged in the admin", connection.tenant_id)
+
+
+def _prepare(message: Message, reply: Reply) -> ChannelSend:
+    conversation = Conversation.objects.select_related("tenant", "customer").get(pk=message.conversation_id)
+    connection = connection_for_tenant(conversation.tenant)
+    problem = chatwoot_connection_problem(connection)
+    if not problem and not conversation.channel_conversation_id:
+        problem = "The conversation has no Chatwoot conversation to reply in."
+    if problem:
+        raise ReplyNotSendable(problem)
+    language = conversation.customer.language or conversation.tenant.language
+    return ChannelSend(
+        bodies=reply_render(reply, language=language),
+        send=partial(_deliver, connection, conversation.channel_conversation_id),
+        refused=partial(chatwoot_refused, connection),
+    )
+
+
+def _deliver(connection: ChatwootConnection, chatwoot_conversation_id: str, body: dict) -> str | None:
+    if settings.LYO_SEND_BACKEND == "console":
+        sys.stdout.write(
+            f"Chatwoot → conversation {chatwoot_conversation_id}: " + json.dumps(body, ensure_ascii=False) + "\n"
+        )
+        return f"console.{uuid.uuid4().hex}"
+    message_id = chatwoot_client(connection).message_create(
+        account_id=connection.account_id, conversation_id=chatwoot_conversation_id, body=body
+    )
+    # Namespaced like inbound ids: Chatwoot's ids are unique within one installation only.
+    return f"{connection.tenant_id}:{message_id}" if message_id else None

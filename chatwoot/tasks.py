@@ -1,0 +1,36 @@
+"""Celery tasks of the Chatwoot channel. Edges: they take ids and call a service."""
+
+from celery import shared_task
+
+from chatwoot.services.handoff import chatwoot_conversation_status_sync
+from chatwoot.services.outbound import chatwoot_outbound_send
+from conversations.services.delivery import SendOutcome, outbound_send_task_run, send_retry_delay
+from conversations.services.outbound import SEND_MAX_ATTEMPTS
+from lyo import metrics
+from lyo.log_context import log_context
+
+SEND_TASK = "chatwoot_message_send"
+STATUS_TASK = "chatwoot_conversation_status_sync"
+
+
+@shared_task(bind=True, name="chatwoot.message_send", max_retries=None, ignore_result=True)
+def chatwoot_message_send_task(self, message_id: int) -> None:
+    """Post one queued outbound message; transient errors retry with backoff (bounded on the row)."""
+    outbound_send_task_run(
+        self, message_id=message_id, send=lambda pk: chatwoot_outbound_send(message_id=pk), name=SEND_TASK
+    )
+
+
+@shared_task(bind=True, name="chatwoot.conversation_status_sync", max_retries=None, ignore_result=True)
+def chatwoot_conversation_status_sync_task(self, conversation_id: int) -> None:
+    """Show Lyo's hand-off status in Chatwoot; transient errors retry with backoff, as many times as a send."""
+    with log_context(conversation_id=conversation_id):
+        outcome = chatwoot_conversation_status_sync(conversation_id=conversation_id)
+        if outcome != SendOutcome.RETRY:
+            return
+        attempts = self.request.retries + 1
+        if attempts >= SEND_MAX_ATTEMPTS:
+            metrics.task_failures.labels(task=STATUS_TASK).inc()
+            return
+        metrics.task_retries.labels(task=STATUS_TASK).inc()
+        raise self.retry(countdown=send_retry_delay(attempts))

@@ -1,0 +1,42 @@
+"""``/webhooks/chatwoot``: the agent-bot events of every tenant's Chatwoot."""
+
+import logging
+
+from django.utils import timezone
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chatwoot.parsing import PayloadInvalid
+from chatwoot.services.inbound import WebhookRefused, chatwoot_webhook_authenticate, chatwoot_webhook_handle
+from lyo import metrics
+from lyo.log_context import log_context
+
+logger = logging.getLogger(__name__)
+
+
+class ChatwootWebhookView(APIView):
+    # Chatwoot authenticates per tenant (signature or secret URL), not by session or token.
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def post(self, request: Request, token: str | None = None) -> Response:
+        """Authenticate, store and enqueue; answers at once (no Chatwoot API call here)."""
+        with log_context():
+            try:
+                connection, data = chatwoot_webhook_authenticate(
+                    body=request.body,
+                    path_secret=token,
+                    signature=request.headers.get("X-Chatwoot-Signature"),
+                    timestamp=request.headers.get("X-Chatwoot-Timestamp"),
+                    now=timezone.now(),
+                )
+            except WebhookRefused as exc:
+                metrics.webhook_signature_failures.labels(channel="chatwoot").inc()
+                logger.warning("Chatwoot webhook refused: %s", exc)
+                return Response({"error": "invalid_signature", "detail": str(exc)}, status=403)
+            except PayloadInvalid as exc:
+                return Response({"error": "invalid_payload", "detail": str(exc)}, status=400)
+            summary = chatwoot_webhook_handle(connection=connection, data=data)
+            return Response({"status": "ok", "stored": summary.stored, "duplicates": summary.duplicates})

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class InstagramConfig(AppConfig):
+    name = "instagram"
+    verbose_name = "Instagram"
+
+    def ready(self) -> None:
+        # The outbox is channel-neutral: tell it how Instagram rows are delivered.
+        from conversations.models import Channel
+        from conversations.services.outbound import OutboundSender, outbound_sender_register
+        from instagram.services.outbound import instagram_outbound_send
+        from instagram.tasks import instagram_message_send_task
+
+        outbound_sender_register(
+            Channel.INSTAGRAM,
+            OutboundSender(
+                enqueue=lambda message_id: instagram_message_send_task.delay(message_id),
+                send_now=lambda message_id: instagram_outbound_send(message_id=message_id),
+            ),
+        )

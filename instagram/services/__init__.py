@@ -1,0 +1,1 @@
+"""Instagram services: ``inbound`` (webhook events stored per tenant), ``outbound`` (sending queued replies)."""

@@ -1,0 +1,86 @@
+"""Delivering queued outbound messages as Instagram direct messages, with the tenant's own token.
+
+The bookkeeping (row lock, parts already sent, retries, failures) is the outbox's
+(``outbound_message_deliver``); this says how a reply reaches an Instagram customer.
+"""
+
+import json
+import logging
+import sys
+import uuid
+from functools import partial
+
+from django.conf import settings
+from django.utils import timezone
+
+from conversations.models import Channel, Customer, Message
+from conversations.replies import Reply
+from conversations.services.delivery import (
+    ChannelSend,
+    ReplyNotSendable,
+    SendError,
+    SendResult,
+    outbound_message_deliver,
+)
+from instagram.client import InstagramClient
+from instagram.rendering import reply_render
+from tenants.models import Tenant
+from whatsapp.client import GraphError, GraphTokenInvalid
+
+logger = logging.getLogger(__name__)
+
+
+def instagram_outbound_send(*, message_id: int) -> SendResult:
+    """Send one queued Instagram outbound message and record the mid or the error."""
+    return outbound_message_deliver(
+        message_id=message_id, channel=Channel.INSTAGRAM, prepare=_prepare, errors=(GraphError,)
+    )
+
+
+def _prepare(message: Message, reply: Reply) -> ChannelSend:
+    tenant = Tenant.objects.get(pk=message.tenant_id)
+    customer = Customer.objects.get(conversations=message.conversation_id)
+    problem = _unsendable_reason(tenant, customer)
+    if problem:
+        raise ReplyNotSendable(problem)
+    language = customer.language or tenant.language
+    return ChannelSend(
+        bodies=reply_render(reply, recipient_id=customer.channel_user_id, language=language),
+        send=partial(_deliver, tenant),
+        refused=partial(_refused, tenant),
+    )
+
+
+def _deliver(tenant: Tenant, body: dict) -> str | None:
+    if settings.LYO_SEND_BACKEND == "console":
+        # Development: show what would be sent, and invent a mid for the status bookkeeping.
+        sys.stdout.write(
+            "Instagram → "
+            + json.dumps({"from": tenant.instagram_account_id, **body}, ensure_ascii=False)
+            + "\n"
+        )
+        return f"console.{uuid.uuid4().hex}"
+    return InstagramClient().direct_message_send(token=tenant.instagram_access_token, body=body)
+
+
+def _unsendable_reason(tenant: Tenant, customer: Customer) -> str:
+    if not tenant.is_active:
+        return "The tenant is not active."
+    if not customer.channel_user_id:
+        return "The customer has no Instagram id."
+    if settings.LYO_SEND_BACKEND == "console":
+        return ""
+    if not tenant.has_instagram_token:
+        return "Instagram is not configured for this tenant (access token missing)."
+    if tenant.instagram_token_invalid_at:
+        return "Meta rejected the tenant's Instagram access token; set a new one in the admin."
+    return ""
+
+
+def _refused(tenant: Tenant, error: SendError) -> None:
+    if isinstance(error, GraphTokenInvalid):
+        # Shown in the admin; every further send for this tenant stops until a new token is set.
+        Tenant.objects.filter(pk=tenant.pk, instagram_token_invalid_at__isnull=True).update(
+            instagram_token_invalid_at=timezone.now()
+        )
+        logger.error("Meta rejected the Instagram token of tenant %s (code 190); flagged in the admin", tenant.pk)
