@@ -11,10 +11,12 @@ from bookings.models import OpeningHours, Resource, Service, Weekday
 from tenants.models import Tenant, TenantMembership
 
 DEMO_ADMIN = ("admin", "admin")
-# phone number id and display number match the samples in the shared webhook payloads,
-# so a sample POSTed to a local server reaches the trattoria.
+# The WhatsApp phone number id, display number and Instagram account id match the
+# samples in the shared webhook payloads, so a sample POSTed to a local server
+# reaches the trattoria.
 TRATTORIA_PHONE_NUMBER_ID = "106540352242922"
 SALON_PHONE_NUMBER_ID = "106540352242933"
+TRATTORIA_INSTAGRAM_ACCOUNT_ID = "17841400000000001"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def _trattoria_seed() -> Tenant:
             "whatsapp_phone_number_id": TRATTORIA_PHONE_NUMBER_ID,
             "whatsapp_business_account_id": "102290129340398",
             "whatsapp_display_phone_number": "393331112222",
+            "instagram_account_id": TRATTORIA_INSTAGRAM_ACCOUNT_ID,
             "default_duration_minutes": 90,
             "is_active": True,
         },
