@@ -96,7 +96,7 @@ def _salon_seed() -> Tenant:
             ("Taglio donna", "Women's haircut", "taglio, haircut, capelli", 45, "35.00"),
             ("Taglio uomo", "Men's haircut", "taglio, haircut, capelli", 30, "20.00"),
             ("Piega", "Blow-dry", "blow dry, piega, styling", 30, "20.00"),
-            ("Colore", "Colour", "tinta, color, dye, colore", 90, "60.00"),
+            ("Colore", "Colour", "tinta, tingere, color, dye, colore", 90, "60.00"),
             ("Barba", "Beard trim", "beard, beard trim, rasatura", 20, "12.00"),
         ]
     ):

@@ -18,7 +18,7 @@ SALON = Vocabulary(
         ServiceTerm(1, ("Taglio donna", "Women's haircut", "taglio", "haircut", "capelli")),
         ServiceTerm(2, ("Taglio uomo", "Men's haircut", "taglio", "haircut", "capelli")),
         ServiceTerm(3, ("Piega", "Blow-dry", "blow dry", "piega", "styling")),
-        ServiceTerm(4, ("Colore", "Colour", "tinta", "color", "dye", "colore")),
+        ServiceTerm(4, ("Colore", "Colour", "tinta", "tingere", "color", "dye", "colore")),
         ServiceTerm(5, ("Barba", "Beard trim", "beard", "beard trim", "rasatura")),
     ),
     staff=(StaffTerm(11, "Giulia"), StaffTerm(12, "Marco")),
