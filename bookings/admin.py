@@ -25,6 +25,8 @@ from bookings.services import (
     appointment_reschedule,
     appointment_status_set,
 )
+from reminders.models import Purpose
+from reminders.services import appointment_change_notify
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedInline
 
 
@@ -181,13 +183,16 @@ class AppointmentAdminForm(forms.ModelForm):
     def _apply(self) -> Appointment:
         data = self.cleaned_data
         if self.instance._state.adding:
-            return appointment_book(
+            appointment = appointment_book(
                 tenant=data["tenant"], start=data["starts_at"], party_size=data["party_size"],
                 service=data.get("service"), resource=data.get("resource"), customer=data.get("customer"),
                 channel=Appointment.Channel.ADMIN, notes=data.get("notes", ""), by_staff=True,
             )
+            appointment_change_notify(tenant=data["tenant"], appointment=appointment, purpose=Purpose.STAFF_BOOKED)
+            return appointment
         tenant = self.instance.tenant
         appointment = Appointment.objects.get(pk=self.instance.pk, tenant=tenant)
+        before = _customer_view(appointment)
         changed = set(self.changed_data)
         if changed & set(self.SCHEDULE_FIELDS):
             appointment = appointment_reschedule(
@@ -201,7 +206,30 @@ class AppointmentAdminForm(forms.ModelForm):
             )
         if "status" in changed:
             appointment = appointment_status_set(tenant=tenant, appointment=appointment, status=data["status"])
+        _staff_change_notify(tenant, before, appointment)
         return appointment
+
+
+def _customer_view(appointment: Appointment) -> tuple:
+    """What the customer knows of a booking: a change to it is news for them (the table is not)."""
+    return (appointment.customer_id, appointment.status, appointment.starts_at, appointment.party_size,
+            appointment.service_id)
+
+
+def _staff_change_notify(tenant, before: tuple, appointment: Appointment) -> None:
+    """One message to the customer per edit, about the change that matters most to them."""
+    customer_id, status = before[:2]
+    if appointment.status == Appointment.Status.CANCELLED and status != Appointment.Status.CANCELLED:
+        purpose = Purpose.STAFF_CANCELLED
+    elif not appointment.is_active:
+        return
+    elif appointment.customer_id != customer_id:
+        purpose = Purpose.STAFF_BOOKED  # booked for this customer from now on
+    elif _customer_view(appointment) != before:
+        purpose = Purpose.STAFF_MOVED
+    else:
+        return
+    appointment_change_notify(tenant=tenant, appointment=appointment, purpose=purpose)
 
 
 def _error_field(error: BookingError, fields) -> str | None:
@@ -228,7 +256,8 @@ def _staff_message(error: BookingError, appointment: Appointment) -> str:
 class AppointmentAdmin(TenantScopedAdmin):
     form = AppointmentAdminForm
     list_display = (
-        "reference", "starts_at", "ends_at", "customer", "party_size", "service", "resource", "status", "channel",
+        "reference", "starts_at", "ends_at", "customer", "party_size", "service", "resource", "status",
+        "confirmed_by_customer", "channel",
     )
     list_filter = (
         AppointmentDayFilter,
@@ -242,7 +271,7 @@ class AppointmentAdmin(TenantScopedAdmin):
     date_hierarchy = "starts_at"
     list_select_related = ("tenant", "customer", "service", "resource")
     autocomplete_fields = ("customer",)
-    actions = ["cancel_selected"]
+    actions = ["cancel_selected", "mark_no_show"]
     # The quick links to today's and tomorrow's bookings live in the change list template.
     change_list_template = "admin/bookings/appointment/change_list.html"
 
@@ -250,9 +279,10 @@ class AppointmentAdmin(TenantScopedAdmin):
     CHANGE_FIELDS = (
         "tenant", "reference", "customer", "service", "resource", "starts_at", "ends_at", "blocks_until",
         "party_size", "status", "channel", "notes", "created_at", "updated_at", "cancelled_at",
+        "customer_confirmed_at", "reminder_sent_at", "second_reminder_sent_at",
     )
     CHANGE_READONLY = ("tenant", "reference", "ends_at", "blocks_until", "channel", "created_at", "updated_at",
-                       "cancelled_at")
+                       "cancelled_at", "customer_confirmed_at", "reminder_sent_at", "second_reminder_sent_at")
 
     def get_fields(self, request, obj=None):
         return self.CHANGE_FIELDS if obj is not None else self.ADD_FIELDS
@@ -264,12 +294,20 @@ class AppointmentAdmin(TenantScopedAdmin):
         # Already written by the booking service while the form was validated.
         pass
 
+    @admin.display(description=_("confirmed by customer"), boolean=True, ordering="customer_confirmed_at")
+    def confirmed_by_customer(self, appointment: Appointment) -> bool:
+        return appointment.customer_confirmed_at is not None
+
     @admin.action(description=_("Cancel selected bookings"))
     def cancel_selected(self, request, queryset):
         cancelled, refused = 0, []
         for appointment in queryset.select_related("tenant"):
             try:
-                appointment_cancel(tenant=appointment.tenant, appointment=appointment, by_staff=True)
+                with transaction.atomic():  # the cancellation and the customer's message, together
+                    row = appointment_cancel(tenant=appointment.tenant, appointment=appointment, by_staff=True)
+                    appointment_change_notify(
+                        tenant=appointment.tenant, appointment=row, purpose=Purpose.STAFF_CANCELLED
+                    )
                 cancelled += 1
             except BookingError as error:
                 refused.append(f"{appointment.reference}: {error.message}")
@@ -281,3 +319,24 @@ class AppointmentAdmin(TenantScopedAdmin):
             )
         if refused:
             self.message_user(request, _("Not cancelled: %(list)s") % {"list": "; ".join(refused)}, messages.WARNING)
+
+    @admin.action(description=_("Mark selected bookings as no-show"))
+    def mark_no_show(self, request, queryset):
+        marked, refused = 0, []
+        for appointment in queryset.select_related("tenant"):
+            try:
+                appointment_status_set(
+                    tenant=appointment.tenant, appointment=appointment, status=Appointment.Status.NO_SHOW
+                )
+                marked += 1
+            except BookingError as error:
+                refused.append(f"{appointment.reference}: {error.message}")
+        if marked:
+            self.message_user(
+                request,
+                ngettext("Marked %(n)d booking as no-show.", "Marked %(n)d bookings as no-show.", marked)
+                % {"n": marked},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(request, _("Not marked: %(list)s") % {"list": "; ".join(refused)}, messages.WARNING)

@@ -185,6 +185,13 @@ class Appointment(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The customer tapped "Confirm" on a reminder (cleared when the booking moves).
+    customer_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Each reminder goes out once: the sender claims it by setting its time with a
+    # conditional UPDATE (``reminders.services``). Cleared when the booking moves, so
+    # the new time is reminded too.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    second_reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     # Statuses that occupy the resource. A no-show frees the table for walk-ins; a
     # completed booking is in the past.

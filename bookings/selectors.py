@@ -30,6 +30,23 @@ def appointments_upcoming_for_customer(*, tenant: Tenant, customer: Customer, no
     )
 
 
+def appointment_upcoming_for_customer(
+    *, tenant: Tenant, customer: Customer, now: datetime, reference: str = ""
+) -> Appointment | None:
+    """The customer's own confirmed booking, not started yet, with ``reference``; without one, the
+    soonest of those already reminded (what a reminder's button without its code refers to).
+
+    Another customer's code is not found, exactly like a missing one.
+    """
+    upcoming = Appointment.objects.filter(
+        tenant=tenant, customer=customer, status__in=Appointment.ACTIVE_STATUSES, starts_at__gt=now
+    ).select_related("service", "resource")
+    if reference:
+        return upcoming.filter(reference=reference_normalise(reference)).first()
+    reminded = upcoming.exclude(reminder_sent_at__isnull=True, second_reminder_sent_at__isnull=True)
+    return reminded.order_by("starts_at", "pk").first()
+
+
 def appointments_for_tenant(
     *, tenant: Tenant, starts_from: datetime | None = None, starts_before: datetime | None = None,
     status: str | None = None,

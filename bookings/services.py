@@ -46,9 +46,11 @@ __all__ = [
     "TooLateToCancel",
     "appointment_book",
     "appointment_cancel",
+    "appointment_customer_confirm",
     "appointment_details_update",
     "appointment_reschedule",
     "appointment_status_set",
+    "appointments_past_complete",
     "booking_request_check",
 ]
 
@@ -57,6 +59,10 @@ REFERENCE_CONSTRAINT = "uniq_appointment_reference"
 # A fresh code collides with probability (bookings of the tenant) / 887 million; a few
 # attempts are plenty, and a loop that never ends would hide a broken generator.
 REFERENCE_ATTEMPTS = 8
+# Past bookings marked completed per periodic run; the next run takes the rest.
+COMPLETE_BATCH = 1000
+# What a reminder was about: a booking that moves is reminded (and confirmed) anew.
+_REMINDER_FIELDS = ("reminder_sent_at", "second_reminder_sent_at", "customer_confirmed_at")
 
 
 class _Keep:
@@ -355,16 +361,20 @@ def appointment_reschedule(
             raise _refusal(check, now=now, by_staff=by_staff, exclude_appointment_id=locked.pk, **common)
         current = next((r for r in check.resources if r.pk == locked.resource_id), None)
         choices = ([current] if current else []) + [r for r in check.resources if r is not current]
+        moved = check.start != locked.starts_at
         for chosen in choices:
             locked.resource = chosen
             locked.service = common["service"]
             locked.party_size = common["party_size"]
             locked.starts_at, locked.ends_at, locked.blocks_until = check.start, check.end, check.blocks_until
+            fields = ["resource", "service", "party_size", "starts_at", "ends_at", "blocks_until", "updated_at"]
+            if moved:
+                for name in _REMINDER_FIELDS:
+                    setattr(locked, name, None)
+                fields += _REMINDER_FIELDS
             try:
                 with transaction.atomic():
-                    locked.save(update_fields=[
-                        "resource", "service", "party_size", "starts_at", "ends_at", "blocks_until", "updated_at",
-                    ])
+                    locked.save(update_fields=fields)
             except IntegrityError as error:
                 if _integrity_constraint(error) != OVERLAP_CONSTRAINT:
                     raise
@@ -387,22 +397,60 @@ def appointment_status_set(
     """Staff mark a confirmed booking completed, a no-show, or cancelled (no cut-off for staff).
 
     A booking that is no longer confirmed is not reopened (its time may be taken):
-    book again instead.
+    book again instead. Completed and no-show may be swapped (past bookings are marked
+    completed automatically; staff record the no-shows afterwards). A no-show needs the
+    booking to have started.
     """
+    now = now or timezone.now()
     if status == Appointment.Status.CANCELLED:
         return appointment_cancel(tenant=tenant, appointment=appointment, by_staff=True, now=now)
+    past = (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW)
     with transaction.atomic():
         locked = _appointment_lock(tenant, appointment)
         if locked.status == status:
             return locked
-        if not locked.is_active or status not in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
+        if status not in past or not (locked.is_active or locked.status in past):
             raise AppointmentNotActive(
-                "Only a confirmed booking can change status; a cancelled, completed or no-show booking "
-                "is not reopened. Make a new booking instead."
+                "Only a confirmed booking can change status; a cancelled booking is not reopened, nor is "
+                "a completed or no-show one confirmed again. Make a new booking instead."
             )
+        if status == Appointment.Status.NO_SHOW and locked.starts_at > now:
+            raise AppointmentNotActive("A booking that has not started yet cannot be a no-show.")
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
+    _mirror(locked, appointment)
     return locked
+
+
+def appointment_customer_confirm(*, tenant: Tenant, appointment: Appointment, now: datetime) -> Appointment:
+    """The customer confirmed they are coming (a reminder's "Confirm"). Idempotent: the first time stays.
+
+    Raises ``AppointmentNotActive`` for a booking no longer confirmed or already started.
+    """
+    with transaction.atomic():
+        locked = _appointment_lock(tenant, appointment)
+        if not locked.is_active or locked.starts_at <= now:
+            raise AppointmentNotActive()
+        if locked.customer_confirmed_at is None:
+            locked.customer_confirmed_at = now
+            locked.save(update_fields=["customer_confirmed_at", "updated_at"])
+    appointment.customer_confirmed_at = locked.customer_confirmed_at
+    return locked
+
+
+def appointments_past_complete(*, now: datetime) -> int:
+    """Mark confirmed bookings that have ended as completed (periodic); how many changed.
+
+    One conditional UPDATE per batch: a booking cancelled or marked a no-show meanwhile
+    is left alone, and two runs at once cannot do anything twice.
+    """
+    ended = Appointment.objects.filter(status=Appointment.Status.CONFIRMED, ends_at__lte=now).order_by("ends_at")
+    ids = list(ended.values_list("pk", flat=True)[:COMPLETE_BATCH])
+    if not ids:
+        return 0
+    return Appointment.objects.filter(pk__in=ids, status=Appointment.Status.CONFIRMED).update(
+        status=Appointment.Status.COMPLETED, updated_at=now
+    )
 
 
 def appointment_details_update(
@@ -428,7 +476,10 @@ def appointment_details_update(
 def _mirror(source: Appointment, target: Appointment) -> None:
     """Keep the caller's instance in step with the row just written (it is often reused)."""
     if target is not source:
-        for name in ("status", "cancelled_at", "starts_at", "ends_at", "blocks_until", "party_size", "updated_at"):
+        for name in (
+            "status", "cancelled_at", "starts_at", "ends_at", "blocks_until", "party_size", "updated_at",
+            *_REMINDER_FIELDS,
+        ):
             setattr(target, name, getattr(source, name))
         target.resource_id, target.service_id = source.resource_id, source.service_id
         for relation in ("resource", "service"):

@@ -2,12 +2,15 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from bookings.models import Appointment
 from conversations.models import Conversation, Customer, Message
 from conversations.personal_data import customers_data_export, customers_erase
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
@@ -16,12 +19,24 @@ from tenants.admin_scoping import TenantScopedAdmin, TenantScopedInline
 
 @admin.register(Customer)
 class CustomerAdmin(TenantScopedAdmin):
-    list_display = ("__str__", "phone", "channel", "language", "tenant", "created_at")
+    list_display = ("__str__", "phone", "channel", "language", "no_shows", "tenant", "created_at")
     list_filter = ("channel", "language", ("tenant", admin.RelatedOnlyFieldListFilter))
     search_fields = ("display_name", "phone", "channel_user_id")
     list_select_related = ("tenant",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("no_shows", "created_at", "updated_at")
     actions = ["personal_data_export", "personal_data_erase"]
+
+    def get_queryset(self, request):
+        # A subquery per row, not a join: the list stays one flat query however many bookings there are.
+        no_shows = (
+            Appointment.objects.filter(customer=OuterRef("pk"), status=Appointment.Status.NO_SHOW)
+            .order_by().values("customer").annotate(n=Count("pk")).values("n")
+        )
+        return super().get_queryset(request).annotate(no_show_count=Coalesce(Subquery(no_shows), 0))
+
+    @admin.display(description=_("no-shows"), ordering="no_show_count")
+    def no_shows(self, customer: Customer) -> int:
+        return getattr(customer, "no_show_count", 0)
 
     @admin.action(description=_("Export personal data (JSON)"), permissions=["view"])
     def personal_data_export(self, request, queryset):
@@ -92,7 +107,10 @@ class ConversationAdmin(TenantScopedAdmin):
 
 @admin.register(Message)
 class MessageAdmin(TenantScopedAdmin):
-    list_display = ("created_at", "direction", "type", "short_text", "delivery_status", "processing_status", "tenant")
+    list_display = (
+        "created_at", "direction", "type", "short_text", "delivery_status", "error_title", "processing_status",
+        "tenant",
+    )
     list_filter = (
         "direction", "type", "delivery_status", "processing_status", "channel",
         ("tenant", admin.RelatedOnlyFieldListFilter),

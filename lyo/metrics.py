@@ -22,6 +22,11 @@ webhook_value_errors = Counter(
     "lyo_webhook_value_errors_total", "Error objects reported by the channel inside a webhook.", ["channel"]
 )
 bookings = Counter("lyo_bookings_total", "Bookings by action (created, cancelled, rescheduled).", ["action"])
+notifications = Counter(
+    "lyo_notifications_total",
+    "Messages Lyo starts itself (reminders, news of staff changes) stored for sending, by purpose.",
+    ["purpose"],
+)
 task_failures = Counter("lyo_task_failures_total", "Celery tasks that failed for good.", ["task"])
 task_retries = Counter("lyo_task_retries_total", "Celery task retries.", ["task"])
 first_reply_seconds = Histogram(

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "whatsapp",
     "instagram",
     "chatwoot",
+    "reminders",
     "backoffice",
 ]
 
@@ -172,6 +173,10 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 # still queued after a minute (what a broker outage left behind).
 CELERY_BEAT_SCHEDULE = {
     "messages-pending-sweep": {"task": "conversations.messages_pending_sweep", "schedule": 60.0},
+    # Reminders due now; each is claimed on its booking, so overlapping runs send it once.
+    "reminders-send-due": {"task": "reminders.send_due", "schedule": 60.0},
+    # Bookings that have ended become completed (staff may then mark no-shows).
+    "appointments-complete": {"task": "bookings.appointments_complete", "schedule": 300.0},
 }
 
 if REDIS_URL:

@@ -171,13 +171,29 @@ def list_body(
     }
 
 
-def template_body(recipient: Recipient, name: str, language: str, parameters: Sequence[str] = ()) -> dict:
-    """An approved template (the only thing Meta delivers outside the 24-hour window)."""
+def template_body(
+    recipient: Recipient, name: str, language: str, parameters: Sequence[str] = (),
+    button_payloads: Sequence[str] = (),
+) -> dict:
+    """An approved template (the only thing Meta delivers outside the 24-hour window).
+
+    ``parameters`` fill the body's {{1}}, {{2}}, ...; ``button_payloads`` are given to
+    its quick-reply buttons in order, and come back as the payload of the customer's tap.
+    Meta refuses a parameter with a newline, a tab or a run of spaces: whitespace collapses.
+    """
     template: dict = {"name": name, "language": {"code": language}}
+    components: list[dict] = []
     if parameters:
-        template["components"] = [
-            {"type": "body", "parameters": [{"type": "text", "text": str(p)} for p in parameters]}
-        ]
+        components.append(
+            {"type": "body", "parameters": [{"type": "text", "text": " ".join(str(p).split())} for p in parameters]}
+        )
+    for index, payload in enumerate(button_payloads):
+        components.append({
+            "type": "button", "sub_type": "quick_reply", "index": str(index),
+            "parameters": [{"type": "payload", "payload": payload}],
+        })
+    if components:
+        template["components"] = components
     return {**_envelope(recipient), "type": "template", "template": template}
 
 

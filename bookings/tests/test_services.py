@@ -277,10 +277,10 @@ def test_reschedule_respects_the_cutoff_for_customers_only(restaurant, tables):
 
 def test_status_changes_never_reopen_a_booking(restaurant, tables):
     appointment = _book(restaurant)
-    done = appointment_status_set(tenant=restaurant, appointment=appointment, status="no_show")
+    done = appointment_status_set(tenant=restaurant, appointment=appointment, status="no_show", now=AT_20)
     assert done.status == "no_show"
     with pytest.raises(AppointmentNotActive):
-        appointment_status_set(tenant=restaurant, appointment=appointment, status="confirmed")
+        appointment_status_set(tenant=restaurant, appointment=appointment, status="confirmed", now=AT_20)
 
 
 def test_naive_start_or_empty_party_is_a_programming_error(restaurant, tables, salon):

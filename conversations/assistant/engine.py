@@ -9,7 +9,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from conversations.assistant import booking, info, my_bookings
+from conversations.assistant import booking, info, my_bookings, reminder_replies
 from conversations.assistant.turn import Turn
 from conversations.assistant.understanding import Intent, Understanding, understand, vocabulary_for_tenant
 from conversations.inbound import InboundKind, InboundMessage
@@ -24,7 +24,7 @@ UNDERSTOOD_CHARS_MAX = 2000
 MISSES_BEFORE_MENU = 2
 MISSES_BEFORE_HANDOFF = 3
 # Options that mean the same thing whatever state the conversation is in.
-SELF_CONTAINED_CHOICES = ("m:",)
+SELF_CONTAINED_CHOICES = ("m:", reminder_replies.PREFIX)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,8 @@ def _dispatch(turn: Turn, *, expired: bool) -> None:
         return
 
     choice = _choice(turn)
-    if expired and ((choice and not choice.startswith(SELF_CONTAINED_CHOICES)) or _is_answer_to_question(turn)):
+    self_contained = bool(choice) and choice.startswith(SELF_CONTAINED_CHOICES)
+    if expired and not self_contained and (choice or _is_answer_to_question(turn)):
         # An old button or a bare "yes" refers to a question we no longer remember.
         turn.text(turn.t("expired"))
         _menu(turn)
@@ -129,7 +130,7 @@ def _choice(turn: Turn) -> str | None:
     """The option the customer picked: tapped, or typed as its title or its number."""
     inbound = turn.inbound
     if inbound.kind == InboundKind.CHOICE and inbound.choice_id:
-        return inbound.choice_id
+        return reminder_replies.reminder_choice(inbound) or inbound.choice_id
     typed = " ".join(inbound.text.split()).casefold()
     if not typed:
         return None
@@ -149,6 +150,8 @@ def _choice_handle(turn: Turn, choice: str) -> bool:
     flow = state.get("flow")
     if kind == "m":
         return _menu_item(turn, value)
+    if kind == reminder_replies.KIND:
+        return reminder_replies.reminder_reply_handle(turn, value)
     if choice == "yes":
         if flow in ("book", "move") and state.get("step") == "confirm":
             booking.book_confirm(turn)

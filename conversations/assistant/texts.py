@@ -231,6 +231,37 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "it": "Va bene, la prenotazione resta com'era.",
         "en": "All right, your booking stays as it was.",
     },
+    # --- reminders and messages about changes made by staff ---------------------
+    # Sent by ``reminders``, not as answers: inside WhatsApp's 24-hour window as they
+    # are, outside it as the tenant's approved template (see reminders/models.py).
+    "reminder": {
+        "it": "Ciao{name}, ti ricordiamo la prenotazione da {tenant}: {what}, {when} (codice {reference}). "
+        "Confermi?",
+        "en": "Hi{name}, a reminder of your booking at {tenant}: {what}, {when} (code {reference}). "
+        "Will you be there?",
+    },
+    "reminder_button_confirm": {"it": "Confermo", "en": "Confirm"},
+    "reminder_button_cancel": {"it": "Annulla", "en": "Cancel"},
+    "reminder_confirmed": {
+        "it": "Grazie per la conferma! Ti aspettiamo {when}.",
+        "en": "Thanks for confirming! See you {when}.",
+    },
+    "staff_booked": {
+        "it": "Ciao{name}, {tenant} ha registrato la tua prenotazione: {what}, {when}. Codice: {reference}.",
+        "en": "Hi{name}, {tenant} has booked you in: {what}, {when}. Booking code: {reference}.",
+    },
+    "staff_moved": {
+        "it": "Ciao{name}, {tenant} ha modificato la tua prenotazione {reference}: ora è {what}, {when}.",
+        "en": "Hi{name}, {tenant} has changed your booking {reference}: it is now {what}, {when}.",
+    },
+    "staff_cancelled": {
+        "it": "Ciao{name}, {tenant} ha disdetto la tua prenotazione {reference} ({what}, {when}). "
+        "Per prenotare di nuovo scrivici qui.",
+        "en": "Hi{name}, {tenant} has cancelled your booking {reference} ({what}, {when}). "
+        "To book again, just write to us here.",
+    },
+    # A template parameter may not be empty (Meta refuses the message): the name when unknown.
+    "customer_name_unknown": {"it": "cliente", "en": "there"},
     # --- date and time words -----------------------------------------------------
     "when": {"it": "{date} alle {time}", "en": "{date} at {time}"},
     "today": {"it": "oggi", "en": "today"},

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 
 from tenants.tests.factories import TenantFactory
+from whatsapp.tests.conftest import payload_bytes
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "whatsapp" / "tests" / "payloads"
 SAMPLE_PHONE_NUMBER_ID = "106540352242922"  # what the sample payloads are addressed to
@@ -42,7 +43,8 @@ def test_metrics_count_a_webhook_round_trip(client, console_sends, caplog, djang
     before = client.get("/metrics").content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert _signed_post(client, (PAYLOADS / "whatsapp_text.json").read_bytes()).status_code == 200
+        # As just received: the reply is due inside WhatsApp's 24-hour window.
+        assert _signed_post(client, payload_bytes("whatsapp_text.json")).status_code == 200
     assert _signed_post(client, b'{"object": "whatsapp_business_account"}', "sha256=" + "0" * 64).status_code == 403
     unknown = json.loads((PAYLOADS / "whatsapp_text.json").read_text())
     unknown["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999000999"

@@ -5,6 +5,12 @@ sweep, a redelivered task) waits, then finds it ``sent`` and does nothing. So on
 outbound row is never sent twice by our retries. The one ambiguity left is Meta's:
 a read timeout after Meta accepted a message is retried as the issue asks, and may
 then reach the customer twice.
+
+Every outbound row is free-form (``Message.Type`` text or interactive) or a template
+(``TEMPLATE``). Meta delivers free-form messages only within 24 hours of the
+customer's last message; a free-form row found outside that window is never tried:
+it is sent as the approved template it carries (``payload["template"]``, set by
+``reminders``), or recorded ``not_sendable`` for staff to see.
 """
 
 import json
@@ -13,11 +19,13 @@ import random
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conversations.models import Channel, Conversation, Customer, Message
@@ -30,7 +38,7 @@ from conversations.services.outbound import (
 from lyo.log_context import log_context_bind
 from tenants.models import Tenant
 from whatsapp.client import GraphClient, GraphError, GraphTokenInvalid
-from whatsapp.rendering import Recipient, reply_render
+from whatsapp.rendering import Recipient, reply_render, template_body
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +48,15 @@ RETRY_BASE_SECONDS = 2
 RETRY_MAX_SECONDS = 300
 # Wamids of the parts already sent, when a long reply needs several messages.
 SENT_PARTS_KEY = "whatsapp_sent_ids"
+# The template form of a free-form row: {"name", "language", "parameters": [...], "buttons": [payloads]}.
+TEMPLATE_KEY = "template"
+# Meta's customer service window: free-form messages are delivered only within 24 hours
+# of the customer's last message (Cloud API "Send messages"); after it, only templates.
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+WINDOW_CLOSED = (
+    "Outside WhatsApp's 24-hour window (the customer last wrote more than 24 hours ago) and no approved "
+    "template applies, so it was not sent."
+)
 
 
 class SendOutcome(StrEnum):
@@ -77,15 +94,15 @@ def whatsapp_outbound_send(*, message_id: int) -> SendResult:
             return SendResult(SendOutcome.SKIPPED)
         log_context_bind(tenant_id=message.tenant_id, conversation_id=message.conversation_id)
         tenant = Tenant.objects.get(pk=message.tenant_id)
-        customer = Customer.objects.get(pk=Conversation.objects.get(pk=message.conversation_id).customer_id)
+        conversation = Conversation.objects.get(pk=message.conversation_id)
+        customer = Customer.objects.get(pk=conversation.customer_id)
         recipient = Recipient(phone=customer.phone or "", user_id=customer.channel_user_id or "")
 
-        problem = _unsendable_reason(tenant, recipient)
+        problem = _unsendable_reason(tenant, recipient) or _window_apply(message, conversation, now)
         bodies: list[dict] = []
         if not problem:
             try:
-                reply = Reply.from_dict(message.payload)
-                bodies = reply_render(reply, recipient=recipient, language=customer.language or tenant.language)
+                bodies = _bodies(message, recipient, language=customer.language or tenant.language)
             except (KeyError, TypeError, ValueError, AttributeError):
                 logger.exception("Outbound message %s has an unreadable reply", message.pk)
                 problem = "The stored reply cannot be read."
@@ -112,6 +129,49 @@ def whatsapp_outbound_send(*, message_id: int) -> SendResult:
 
         outbound_message_record_sent(message=message, channel_message_id=sent_ids[-1], now=now)
         return SendResult(SendOutcome.SENT, attempts=message.attempts)
+
+
+def whatsapp_window_open(*, conversation: Conversation, now: datetime) -> bool:
+    """Is the customer's 24-hour window open: did they write on this conversation in the last 24 hours?"""
+    last = conversation.last_inbound_at
+    if last is None or now - last >= CUSTOMER_SERVICE_WINDOW:
+        # A message stored but not handled yet (it is what the reply answers) counts too;
+        # Meta's timestamp is when the customer wrote, which is what the window runs from.
+        stored = Message.objects.filter(conversation=conversation, direction=Message.Direction.INBOUND).aggregate(
+            last=Max(Coalesce("channel_timestamp", "created_at"))
+        )["last"]
+        last = max(filter(None, (last, stored)), default=None)
+    return last is not None and now - last < CUSTOMER_SERVICE_WINDOW
+
+
+def _window_apply(message: Message, conversation: Conversation, now: datetime) -> str:
+    """Why ``message`` cannot go ("" when it can). Call holding the row's lock.
+
+    A free-form message outside the window is never attempted: one carrying a template
+    becomes that template (the row says so: ``type`` template), any other is not sendable.
+    """
+    if message.type == Message.Type.TEMPLATE or whatsapp_window_open(conversation=conversation, now=now):
+        return ""
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    # Parts of a long reply already delivered: the template would repeat them.
+    if not isinstance(payload.get(TEMPLATE_KEY), dict) or payload.get(SENT_PARTS_KEY):
+        return WINDOW_CLOSED
+    message.type = Message.Type.TEMPLATE
+    message.save(update_fields=["type"])
+    return ""
+
+
+def _bodies(message: Message, recipient: Recipient, *, language: str) -> list[dict]:
+    """The message bodies of the row: its template, or its free-form reply rendered within Meta's limits."""
+    if message.type == Message.Type.TEMPLATE:
+        template = message.payload[TEMPLATE_KEY]
+        return [
+            template_body(
+                recipient, template["name"], template["language"], template.get("parameters") or (),
+                button_payloads=template.get("buttons") or (),
+            )
+        ]
+    return reply_render(Reply.from_dict(message.payload), recipient=recipient, language=language)
 
 
 def _deliver(tenant: Tenant, body: dict) -> str | None:

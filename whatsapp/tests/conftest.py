@@ -5,6 +5,7 @@ import hmac
 import itertools
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -18,15 +19,28 @@ PAYLOADS = Path(__file__).parent / "payloads"
 # The phone number id every sample payload is addressed to.
 SAMPLE_PHONE_NUMBER_ID = "106540352242922"
 WEBHOOK = "/webhooks/whatsapp"
+# Meta's message and status timestamps: Unix seconds as a string.
+_TIMESTAMP = re.compile(rb'"timestamp": "(\d{10})"')
 MESSAGES_URL = re.compile(rf"{re.escape(settings.GRAPH_API_BASE)}/{settings.GRAPH_API_VERSION}/(\d+)/messages")
 
 
 def payload_bytes(name: str) -> bytes:
-    return (PAYLOADS / name).read_bytes()
+    """A sample as Meta would deliver it now: its timestamps shifted so the newest is the current time.
+
+    Replies may only be free-form within 24 hours of the customer's message (WhatsApp's
+    window), so a sample recorded long ago must not look long ago. The shift keeps their
+    order and the bytes' layout; ``payload_json`` gives the sample exactly as recorded.
+    """
+    raw = (PAYLOADS / name).read_bytes()
+    stamps = [int(match) for match in _TIMESTAMP.findall(raw)]
+    if not stamps:
+        return raw
+    shift = int(time.time()) - max(stamps)
+    return _TIMESTAMP.sub(lambda m: m.group(0).replace(m.group(1), str(int(m.group(1)) + shift).encode()), raw)
 
 
 def payload_json(name: str) -> dict:
-    return json.loads(payload_bytes(name))
+    return json.loads((PAYLOADS / name).read_bytes())
 
 
 def sign(body: bytes, secret: str | None = None) -> str:

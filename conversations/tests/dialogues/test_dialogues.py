@@ -79,8 +79,10 @@ def _inbound_for(turn: dict, customer) -> InboundMessage:
         text = turn["send_repeat"]["text"] * turn["send_repeat"]["times"]
         return InboundMessage(kind=InboundKind.TEXT, text=text, **common)
     if "tap" in turn or "tap_title" in turn:
-        conversation = Conversation.objects.get(customer=customer, status__in=["bot", "human"])
-        options = dict((title, option_id) for option_id, title in conversation.state.get("options", []))
+        # A tap may come first: a button of a message the customer did not ask for (a reminder).
+        conversation = Conversation.objects.filter(customer=customer, status__in=["bot", "human"]).first()
+        state = conversation.state if conversation else {}
+        options = dict((title, option_id) for option_id, title in state.get("options", []))
         titles = {option_id: title for title, option_id in options.items()}
         if "tap_title" in turn:
             assert turn["tap_title"] in options, f"no option titled {turn['tap_title']!r} in {list(options)}"

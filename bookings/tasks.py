@@ -1,0 +1,20 @@
+"""Celery tasks of bookings. Edges: they call a service."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from bookings.services import appointments_past_complete
+from lyo.log_context import log_context
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="bookings.appointments_complete", ignore_result=True)
+def appointments_complete_task() -> None:
+    """Every few minutes (Celery beat): bookings that have ended become completed."""
+    with log_context():
+        completed = appointments_past_complete(now=timezone.now())
+        if completed:
+            logger.info("Marked %s past booking(s) completed", completed)

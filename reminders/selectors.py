@@ -1,0 +1,121 @@
+"""Reads for reminders and notifications. Every query is scoped by tenant."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from django.db.models import Q
+
+from bookings.models import Appointment
+from reminders.models import MessageTemplate, ReminderSettings
+from reminders.timing import reminder_due_at
+from tenants.models import Tenant
+
+
+class ReminderKind(StrEnum):
+    FIRST = "first"
+    SECOND = "second"
+
+    @property
+    def field(self) -> str:
+        """The appointment field that records this reminder as sent."""
+        return "reminder_sent_at" if self is ReminderKind.FIRST else "second_reminder_sent_at"
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    appointment: Appointment
+    kind: ReminderKind
+    hours_before: int
+    # When it became due: N hours before the start, or the end of the quiet hours.
+    due_at: datetime
+
+
+def reminder_settings_get(*, tenant: Tenant) -> ReminderSettings:
+    """The tenant's settings; the defaults (unsaved) when staff never changed them."""
+    try:
+        return tenant.reminder_settings
+    except ReminderSettings.DoesNotExist:
+        return ReminderSettings(tenant=tenant)
+
+
+def message_template_for(*, tenant: Tenant, purpose: str, language: str) -> MessageTemplate | None:
+    """The template for ``purpose`` in the customer's ``language``, else the business's, else any."""
+    templates = list(MessageTemplate.objects.filter(tenant=tenant, purpose=purpose).order_by("language", "pk"))
+    for wanted in (language, tenant.language):
+        for template in templates:
+            if template.base_language == wanted:
+                return template
+    return templates[0] if templates else None
+
+
+def reminders_due(*, now: datetime, tenant: Tenant | None = None) -> list[DueReminder]:
+    """Reminders to send now, at most one per booking, for every active tenant (or ``tenant``)."""
+    tenants = Tenant.objects.filter(is_active=True).select_related("reminder_settings").order_by("pk")
+    if tenant is not None:
+        tenants = tenants.filter(pk=tenant.pk)
+    due = []
+    for each in tenants:
+        due += tenant_reminders_due(tenant=each, settings=reminder_settings_get(tenant=each), now=now)
+    return due
+
+
+def tenant_reminders_due(*, tenant: Tenant, settings: ReminderSettings, now: datetime) -> list[DueReminder]:
+    kinds = _kinds(settings)
+    if not settings.reminders_enabled or not kinds:
+        return []
+    # A reminder is never due before its nominal time, and quiet hours only delay it:
+    # only bookings starting within the longest lead time can have one due.
+    unsent = Q()
+    for kind, hours in kinds:
+        unsent |= Q(**{f"{kind.field}__isnull": True}, starts_at__lte=now + timedelta(hours=hours))
+    candidates = (
+        Appointment.objects.filter(
+            tenant=tenant, status=Appointment.Status.CONFIRMED, customer__isnull=False, starts_at__gt=now
+        )
+        .filter(unsent)
+        .select_related("tenant", "customer", "service")
+        .order_by("starts_at", "pk")
+    )
+    due = []
+    for appointment in candidates:
+        reminder = _reminder_due(appointment, kinds, settings, now)
+        if reminder is not None:
+            due.append(reminder)
+    return due
+
+
+def _kinds(settings: ReminderSettings) -> list[tuple[ReminderKind, int]]:
+    """(kind, hours before), earliest reminder first."""
+    kinds = [(ReminderKind.FIRST, settings.hours_before)] if settings.hours_before else []
+    second = settings.second_hours_before
+    if kinds and second and second < settings.hours_before:
+        kinds.append((ReminderKind.SECOND, second))
+    return kinds
+
+
+def _reminder_due(
+    appointment: Appointment, kinds: list[tuple[ReminderKind, int]], settings: ReminderSettings, now: datetime
+) -> DueReminder | None:
+    """The latest of the booking's reminders that is due and still worth sending.
+
+    Skipped: a reminder whose time had passed when the booking was made (the booking's
+    own confirmation just told the customer), one that the quiet hours push to the
+    start itself, and one a later reminder has overtaken (after an outage, only the
+    latest goes out).
+    """
+    chosen = None
+    for kind, hours in kinds:  # earliest first: a later one that is due wins
+        if getattr(appointment, kind.field) is not None:
+            chosen = None  # sent; anything earlier is overtaken
+            continue
+        nominal = appointment.starts_at.astimezone(UTC) - timedelta(hours=hours)
+        if appointment.created_at and appointment.created_at > nominal:
+            continue
+        due_at = reminder_due_at(
+            starts_at=appointment.starts_at, hours_before=hours, tz=appointment.tenant.tzinfo,
+            quiet_start=settings.quiet_hours_start, quiet_end=settings.quiet_hours_end,
+        )
+        if due_at <= now and due_at < appointment.starts_at:
+            chosen = DueReminder(appointment=appointment, kind=kind, hours_before=hours, due_at=due_at)
+    return chosen

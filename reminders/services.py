@@ -1,0 +1,218 @@
+"""Messages Lyo starts itself: reminders before a booking, and news of what staff changed.
+
+They go through the same outbox as the assistant's replies: stored ``queued`` in the
+customer's conversation, handed to the customer's channel once the transaction
+commits, retried by the channel's sender and swept like any reply. Each one carries
+its free-form text and, when the tenant configured one, the approved template to
+send instead outside WhatsApp's 24-hour window (``payload["template"]``); the
+channel's sender decides which applies when it sends (whatsapp/services/outbound.py).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.models import Appointment
+from conversations.assistant.formatting import date_long, time_short, when_long
+from conversations.assistant.reminder_replies import CANCEL, CONFIRM, reminder_button_id
+from conversations.assistant.texts import say
+from conversations.models import Message
+from conversations.replies import BUTTON_BODY_MAX, TEXT_MAX, Option, Reply, ReplyType
+from conversations.services.customers import conversation_get_or_open
+from conversations.services.outbound import outbound_message_enqueue
+from lyo import metrics
+from lyo.log_context import log_context
+from reminders.models import MessageTemplate, Purpose, TemplateParameter
+from reminders.selectors import DueReminder, message_template_for, reminder_settings_get, reminders_due
+from tenants.models import Language, Tenant
+
+logger = logging.getLogger(__name__)
+
+# Payload keys of a notification's outbound row (next to the free-form reply's own).
+PURPOSE_KEY = "purpose"
+REFERENCE_KEY = "reference"
+# The template to send instead outside the 24-hour window; read by the channel's sender
+# (``whatsapp.services.outbound.TEMPLATE_KEY``), which this app does not import.
+TEMPLATE_KEY = "template"
+
+_STAFF_TEXT = {
+    Purpose.STAFF_BOOKED: "staff_booked",
+    Purpose.STAFF_MOVED: "staff_moved",
+    Purpose.STAFF_CANCELLED: "staff_cancelled",
+}
+
+
+@dataclass(frozen=True)
+class ReminderSent:
+    reminder: DueReminder
+    message: Message
+
+
+def reminders_send_due(*, now: datetime | None = None, tenant: Tenant | None = None) -> list[ReminderSent]:
+    """Queue every reminder due now (Celery beat, every minute; ``manage.py send_due_reminders``).
+
+    Safe to run twice at once or again after a crash: each reminder is claimed on its
+    appointment in the transaction that stores the message (``reminder_send``).
+    """
+    now = now or timezone.now()
+    sent = []
+    for reminder in reminders_due(now=now, tenant=tenant):
+        appointment = reminder.appointment
+        with log_context(tenant_id=appointment.tenant_id):
+            message = reminder_send(reminder=reminder, now=now)
+        if message is not None:
+            sent.append(ReminderSent(reminder=reminder, message=message))
+    if sent:
+        logger.info("Queued %s reminder(s)", len(sent))
+    return sent
+
+
+def reminder_send(*, reminder: DueReminder, now: datetime) -> Message | None:
+    """Claim the reminder on its appointment and queue it, in one transaction; ``None`` when already taken.
+
+    The claim is a conditional UPDATE (still confirmed, same start, this reminder not
+    yet sent): of two runs racing for it, the second waits for the first's row lock and
+    then matches nothing. A booking cancelled or moved since it was read is skipped too.
+    """
+    appointment = reminder.appointment
+    field = reminder.kind.field
+    with transaction.atomic():
+        claimed = Appointment.objects.filter(
+            pk=appointment.pk, tenant_id=appointment.tenant_id, status=Appointment.Status.CONFIRMED,
+            starts_at=appointment.starts_at, **{f"{field}__isnull": True},
+        ).update(**{field: now})
+        if not claimed:
+            return None
+        setattr(appointment, field, now)
+        return _notification_queue(
+            tenant=appointment.tenant, appointment=appointment, purpose=Purpose.REMINDER, now=now
+        )
+
+
+def appointment_change_notify(
+    *, tenant: Tenant, appointment: Appointment, purpose: str, now: datetime | None = None
+) -> Message | None:
+    """Tell the customer that staff booked, moved or cancelled their booking on their behalf.
+
+    Call in the transaction that made the change: the message is stored with it and
+    sent once it commits, so a refused change tells nobody anything. Nothing is sent
+    for a booking without a customer, one already past, or when the tenant turned
+    these messages off.
+    """
+    if purpose not in _STAFF_TEXT:
+        raise ValueError(f"Not a staff change: {purpose!r}")
+    now = now or timezone.now()
+    if appointment.tenant_id != tenant.pk:
+        raise ValueError("The appointment belongs to another tenant.")
+    if appointment.customer_id is None or appointment.starts_at <= now:
+        return None
+    if not reminder_settings_get(tenant=tenant).notify_staff_changes:
+        return None
+    return _notification_queue(tenant=tenant, appointment=appointment, purpose=purpose, now=now)
+
+
+def notification_content(
+    *, tenant: Tenant, appointment: Appointment, purpose: str
+) -> tuple[Reply, dict | None]:
+    """The free-form reply, and the template to send instead outside the window (``None``: none configured)."""
+    customer = appointment.customer
+    language = _language(customer.language or tenant.language, tenant)
+    start = appointment.starts_at.astimezone(tenant.tzinfo)
+    first_name = (customer.display_name or "").split(" ")[0].strip()
+    values = {
+        "name": f" {first_name}" if first_name else "",
+        "tenant": tenant.name,
+        "what": _what(appointment, language),
+        "when": when_long(start, language),
+        "reference": appointment.reference,
+    }
+    if purpose == Purpose.REMINDER:
+        reply = Reply(
+            ReplyType.BUTTONS,
+            _shorten(say("reminder", language, **values), BUTTON_BODY_MAX),
+            (
+                Option(reminder_button_id(CONFIRM, appointment.reference), say("reminder_button_confirm", language)),
+                Option(reminder_button_id(CANCEL, appointment.reference), say("reminder_button_cancel", language)),
+            ),
+        )
+    else:
+        reply = Reply(ReplyType.TEXT, _shorten(say(_STAFF_TEXT[purpose], language, **values), TEXT_MAX))
+    template = message_template_for(tenant=tenant, purpose=purpose, language=language)
+    return reply, (_template_spec(template, tenant, appointment) if template else None)
+
+
+# --- Internals --------------------------------------------------------------------
+
+
+def _notification_queue(*, tenant: Tenant, appointment: Appointment, purpose: str, now: datetime) -> Message:
+    """Store the message in the customer's conversation (opened if needed) and send it on commit."""
+    reply, template = notification_content(tenant=tenant, appointment=appointment, purpose=purpose)
+    conversation = conversation_get_or_open(tenant=tenant, customer=appointment.customer)
+    payload = {**reply.as_dict(), PURPOSE_KEY: str(purpose), REFERENCE_KEY: appointment.reference}
+    if template is not None:
+        payload[TEMPLATE_KEY] = template
+    message = Message.objects.create(
+        tenant=tenant,
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        channel=conversation.channel,
+        # Free-form until the sender finds the window closed and sends the template instead.
+        type=Message.Type.TEXT if reply.type == ReplyType.TEXT else Message.Type.INTERACTIVE,
+        text=reply.text,
+        payload=payload,
+        delivery_status=Message.Delivery.QUEUED,
+    )
+    metrics.outbound_messages.labels(channel=message.channel, status=Message.Delivery.QUEUED).inc()
+    transaction.on_commit(partial(_committed, message.pk, message.channel, str(purpose)))
+    return message
+
+
+def _committed(message_id: int, channel: str, purpose: str) -> None:
+    metrics.notifications.labels(purpose=purpose).inc()
+    outbound_message_enqueue(message_id, channel)
+
+
+def _template_spec(template: MessageTemplate, tenant: Tenant, appointment: Appointment) -> dict:
+    """What the channel needs to send ``template``: name, language, body parameters, button payloads."""
+    language = _language(template.base_language, tenant)
+    start = appointment.starts_at.astimezone(tenant.tzinfo)
+    customer = appointment.customer
+    values = {
+        TemplateParameter.CUSTOMER_NAME: (customer.display_name or "").split(" ")[0].strip()
+        or say("customer_name_unknown", language),
+        TemplateParameter.DATE: date_long(start.date(), language),
+        TemplateParameter.TIME: time_short(start),
+        TemplateParameter.PARTY_OR_SERVICE: _what(appointment, language),
+        TemplateParameter.REFERENCE: appointment.reference,
+    }
+    buttons = []
+    if template.purpose == Purpose.REMINDER and template.confirm_cancel_buttons:
+        # In the template's button order: Confirm first, Cancel second (see MessageTemplate).
+        buttons = [reminder_button_id(action, appointment.reference) for action in (CONFIRM, CANCEL)]
+    return {
+        "name": template.name,
+        "language": template.language,
+        "parameters": [values[name] for name in template.parameter_names],
+        "buttons": buttons,
+    }
+
+
+def _what(appointment: Appointment, language: str) -> str:
+    if appointment.service is not None:
+        return appointment.service.name(language)
+    key = "party_one" if appointment.party_size == 1 else "party_people"
+    return say(key, language, count=appointment.party_size)
+
+
+def _language(language: str, tenant: Tenant) -> str:
+    if language in Language.values:
+        return language
+    return tenant.language if tenant.language in Language.values else Language.ITALIAN
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

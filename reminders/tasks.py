@@ -1,0 +1,13 @@
+"""Celery tasks of reminders. Edges: they call a service."""
+
+from celery import shared_task
+
+from lyo.log_context import log_context
+from reminders.services import reminders_send_due
+
+
+@shared_task(name="reminders.send_due", ignore_result=True)
+def reminders_send_due_task() -> None:
+    """Every minute (Celery beat): queue the reminders due now. Each is sent once, however many run."""
+    with log_context():
+        reminders_send_due()
