@@ -15,19 +15,17 @@ from enum import StrEnum
 
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Message
-
-# The typed getters are channel-neutral; reused rather than copied.
-from whatsapp.parsing import (
+from conversations.payload_fields import (
     DISPLAY_NAME_MAX,
     USER_ID_MAX,
-    _dict,
-    _dicts,
-    _float,
-    _id,
-    _reject_constant,
-    _sanitise,
-    _str,
-    _timestamp,
+    as_dict,
+    as_dicts,
+    as_float,
+    as_id,
+    as_str,
+    json_constant_reject,
+    sanitise,
+    unix_timestamp,
 )
 
 # Chatwoot ids are database integers; anything longer is not one.
@@ -76,7 +74,7 @@ class ChatwootEvent:
 def webhook_body_load(body: bytes) -> dict:
     """Decode a webhook body; ``PayloadInvalid`` unless it is a JSON object."""
     try:
-        data = _sanitise(json.loads(body, parse_constant=_reject_constant))
+        data = sanitise(json.loads(body, parse_constant=json_constant_reject))
     except (ValueError, RecursionError) as exc:
         raise PayloadInvalid("The body is not valid JSON.") from exc
     if not isinstance(data, dict):
@@ -86,26 +84,26 @@ def webhook_body_load(body: bytes) -> dict:
 
 def webhook_route_ids(data: dict) -> tuple[int | None, int | None]:
     """The account and inbox an event belongs to, as far as it says (for finding its tenant)."""
-    conversation = _dict(data.get("conversation"))
-    messages = _dicts(data.get("messages"))
-    account_id = _int(_dict(data.get("account")).get("id"))
+    conversation = as_dict(data.get("conversation"))
+    messages = as_dicts(data.get("messages"))
+    account_id = _int(as_dict(data.get("account")).get("id"))
     if account_id is None:
         account_id = _int(data.get("account_id")) or (_int(messages[0].get("account_id")) if messages else None)
-    inbox_id = _int(_dict(data.get("inbox")).get("id"))
+    inbox_id = _int(as_dict(data.get("inbox")).get("id"))
     if inbox_id is None:
         inbox_id = _int(conversation.get("inbox_id")) or _int(data.get("inbox_id"))
     return account_id, inbox_id
 
 
 def webhook_event_parse(data: dict) -> ChatwootEvent:
-    name = _str(data.get("event"))
+    name = as_str(data.get("event"))
     account_id, inbox_id = webhook_route_ids(data)
     common = {"name": name, "account_id": account_id, "inbox_id": inbox_id, "raw": data}
     if name == "message_created":
         return _message_parse(data, common)
     if name in _STATUS_EVENTS or name == "conversation_status_changed":
-        status = _str(data.get("status")) if name == "conversation_status_changed" else _STATUS_EVENTS[name]
-        conversation_id = _id(data.get("id"), ID_MAX)
+        status = as_str(data.get("status")) if name == "conversation_status_changed" else _STATUS_EVENTS[name]
+        conversation_id = as_id(data.get("id"), ID_MAX)
         if status not in STATUSES or not conversation_id:
             return ChatwootEvent(EventKind.IGNORED, reason="status event without a known status or id", **common)
         return ChatwootEvent(EventKind.STATUS, conversation_id=conversation_id, status=status, **common)
@@ -115,24 +113,24 @@ def webhook_event_parse(data: dict) -> ChatwootEvent:
 
 def _message_parse(data: dict, common: dict) -> ChatwootEvent:
     message_type = data.get("message_type")
-    message_type = _MESSAGE_TYPES.get(message_type, "") if isinstance(message_type, int) else _str(message_type)
-    sender = _dict(data.get("sender"))
+    message_type = _MESSAGE_TYPES.get(message_type, "") if isinstance(message_type, int) else as_str(message_type)
+    sender = as_dict(data.get("sender"))
     if message_type != "incoming":
         # Our own replies, agents' messages, activity notes: the assistant answers customers only.
         return ChatwootEvent(EventKind.IGNORED, reason=f"{message_type or 'unknown'} message", **common)
     if data.get("private") is not False and data.get("private") is not None:
         return ChatwootEvent(EventKind.IGNORED, reason="private note", **common)
-    if _str(sender.get("type")) not in ("contact", ""):
-        return ChatwootEvent(EventKind.IGNORED, reason=f"sent by a {_str(sender.get('type'))}", **common)
-    message_id = _id(data.get("id"), ID_MAX)
-    contact_id = _id(sender.get("id"), USER_ID_MAX)
-    conversation_id = _id(_dict(data.get("conversation")).get("id"), ID_MAX)
+    if as_str(sender.get("type")) not in ("contact", ""):
+        return ChatwootEvent(EventKind.IGNORED, reason=f"sent by a {as_str(sender.get('type'))}", **common)
+    message_id = as_id(data.get("id"), ID_MAX)
+    contact_id = as_id(sender.get("id"), USER_ID_MAX)
+    conversation_id = as_id(as_dict(data.get("conversation")).get("id"), ID_MAX)
     if not message_id or not contact_id or not conversation_id:
         return ChatwootEvent(EventKind.IGNORED, reason="message without its id, sender or conversation", **common)
     inbound, message_type = _inbound_parse(data, message_id)
     return ChatwootEvent(
         EventKind.MESSAGE, conversation_id=conversation_id, contact_id=contact_id,
-        contact_name=_str(sender.get("name"))[:DISPLAY_NAME_MAX], message_type=message_type, inbound=inbound,
+        contact_name=as_str(sender.get("name"))[:DISPLAY_NAME_MAX], message_type=message_type, inbound=inbound,
         **common,
     )
 
@@ -141,20 +139,20 @@ def _inbound_parse(data: dict, message_id: str) -> tuple[InboundMessage, str]:
     # The message id alone is only unique within one Chatwoot installation; the caller
     # stores it under the tenant's namespace (``chatwoot.services.inbound``).
     common = {"channel_message_id": message_id, "timestamp": _created_at(data.get("created_at"))}
-    text = _str(data.get("content"))
-    attachments = _dicts(data.get("attachments"))
+    text = as_str(data.get("content"))
+    attachments = as_dicts(data.get("attachments"))
     attachment = attachments[0] if attachments else {}
-    file_type = _str(attachment.get("file_type"))
+    file_type = as_str(attachment.get("file_type"))
     if file_type in _ATTACHMENT_TYPES:
         message_type, media_type = _ATTACHMENT_TYPES[file_type]
         return InboundMessage(
-            kind=InboundKind.MEDIA, media_type=media_type, media_id=_str(attachment.get("id")), text=text,
+            kind=InboundKind.MEDIA, media_type=media_type, media_id=as_str(attachment.get("id")), text=text,
             channel_type=file_type, **common,
         ), message_type
     if file_type == "location":
-        latitude, longitude = _float(attachment.get("coordinates_lat")), _float(attachment.get("coordinates_long"))
+        latitude, longitude = as_float(attachment.get("coordinates_lat")), as_float(attachment.get("coordinates_long"))
         if latitude is not None and longitude is not None:
-            location = Location(latitude, longitude, name=_str(attachment.get("fallback_title")))
+            location = Location(latitude, longitude, name=as_str(attachment.get("fallback_title")))
             return InboundMessage(
                 kind=InboundKind.LOCATION, location=location, channel_type="location", **common
             ), Message.Type.LOCATION
@@ -172,10 +170,10 @@ def _created_at(value: object) -> datetime:
             moment = datetime.fromisoformat(value.strip())
             return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
         except (ValueError, OverflowError):
-            return _timestamp(None)
-    return _timestamp(value)
+            return unix_timestamp(None)
+    return unix_timestamp(value)
 
 
 def _int(value: object) -> int | None:
-    text = _id(value, ID_MAX)
+    text = as_id(value, ID_MAX)
     return int(text) if text.isdigit() else None

@@ -13,19 +13,17 @@ from enum import StrEnum
 
 from conversations.inbound import InboundKind, InboundMessage
 from conversations.models import Message
-
-# The typed getters are channel-neutral; reused rather than copied.
-from whatsapp.parsing import (
+from conversations.payload_fields import (
     CHANNEL_MESSAGE_ID_MAX,
     USER_ID_MAX,
-    _dict,
-    _dicts,
-    _float,
-    _id,
-    _reject_constant,
-    _sanitise,
-    _str,
-    _timestamp,
+    as_dict,
+    as_dicts,
+    as_float,
+    as_id,
+    as_str,
+    json_constant_reject,
+    sanitise,
+    unix_timestamp,
 )
 
 WEBHOOK_OBJECT = "instagram"
@@ -89,7 +87,7 @@ class InstagramEntry:
 def webhook_body_load(body: bytes) -> dict:
     """Decode a webhook body; ``PayloadInvalid`` unless it is an Instagram object."""
     try:
-        data = _sanitise(json.loads(body, parse_constant=_reject_constant))
+        data = sanitise(json.loads(body, parse_constant=json_constant_reject))
     except (ValueError, RecursionError) as exc:
         raise PayloadInvalid("The body is not valid JSON.") from exc
     if not isinstance(data, dict) or data.get("object") != WEBHOOK_OBJECT:
@@ -99,22 +97,22 @@ def webhook_body_load(body: bytes) -> dict:
 
 def webhook_entries_parse(data: dict) -> list[InstagramEntry]:
     """Every entry with its messaging events, in payload order."""
-    return [_entry_parse(entry) for entry in _dicts(data.get("entry"))]
+    return [_entry_parse(entry) for entry in as_dicts(data.get("entry"))]
 
 
 # --- Pieces ---------------------------------------------------------------------
 
 
 def _entry_parse(entry: dict) -> InstagramEntry:
-    account_id = _id(entry.get("id"), USER_ID_MAX)
+    account_id = as_id(entry.get("id"), USER_ID_MAX)
     messages, receipts, echoes, ignored = [], [], 0, 0
-    for event in _dicts(entry.get("messaging")):
-        message = _dict(event.get("message"))
+    for event in as_dicts(entry.get("messaging")):
+        message = as_dict(event.get("message"))
         if message.get("is_echo") is True:
             echoes += 1
             continue
         # Events without an account id in the entry still name it as their recipient.
-        account_id = account_id or _id(_dict(event.get("recipient")).get("id"), USER_ID_MAX)
+        account_id = account_id or as_id(as_dict(event.get("recipient")).get("id"), USER_ID_MAX)
         parsed = _message_parse(event) or _receipt_parse(event)
         if isinstance(parsed, InstagramMessage):
             messages.append(parsed)
@@ -128,7 +126,7 @@ def _entry_parse(entry: dict) -> InstagramEntry:
 
 
 def _message_parse(event: dict) -> InstagramMessage | None:
-    sender_id = _id(_dict(event.get("sender")).get("id"), USER_ID_MAX)
+    sender_id = as_id(as_dict(event.get("sender")).get("id"), USER_ID_MAX)
     if not sender_id:
         return None
     timestamp = _milliseconds(event.get("timestamp"))
@@ -144,17 +142,17 @@ def _message_parse(event: dict) -> InstagramMessage | None:
 def _customer_message_parse(
     message: dict, sender_id: str, timestamp: datetime, event: dict
 ) -> InstagramMessage | None:
-    mid = _id(message.get("mid"), CHANNEL_MESSAGE_ID_MAX)
+    mid = as_id(message.get("mid"), CHANNEL_MESSAGE_ID_MAX)
     if not mid or message.get("is_deleted") is True:
         # Without a mid it cannot be stored idempotently; an unsent message needs no answer.
         return None
     common = {"channel_message_id": mid, "timestamp": timestamp}
-    text = _str(message.get("text"))
-    reply_to = _str(_dict(message.get("reply_to")).get("mid"))
+    text = as_str(message.get("text"))
+    reply_to = as_str(as_dict(message.get("reply_to")).get("mid"))
     extra = {"reply_to": reply_to} if reply_to else {}
-    payload = _str(_dict(message.get("quick_reply")).get("payload"))
-    attachments = _dicts(message.get("attachments"))
-    attachment_type = _str(attachments[0].get("type")) if attachments else ""
+    payload = as_str(as_dict(message.get("quick_reply")).get("payload"))
+    attachments = as_dicts(message.get("attachments"))
+    attachment_type = as_str(attachments[0].get("type")) if attachments else ""
 
     if payload:
         # A quick reply we offered: the payload is the option's id, the text its title.
@@ -187,11 +185,11 @@ def _customer_message_parse(
 
 
 def _postback_parse(postback: dict, sender_id: str, timestamp: datetime, event: dict) -> InstagramMessage | None:
-    payload, title = _str(postback.get("payload")), _str(postback.get("title"))
+    payload, title = as_str(postback.get("payload")), as_str(postback.get("title"))
     if not payload and not title:
         return None
     # Postbacks normally carry a mid; a redelivery of one without it has the same sender and time.
-    mid = _id(postback.get("mid"), CHANNEL_MESSAGE_ID_MAX) or _derived_id("postback", sender_id, timestamp)
+    mid = as_id(postback.get("mid"), CHANNEL_MESSAGE_ID_MAX) or _derived_id("postback", sender_id, timestamp)
     inbound = InboundMessage(
         kind=InboundKind.CHOICE, channel_message_id=mid, timestamp=timestamp, choice_id=payload or title,
         choice_title=title, channel_type="postback",
@@ -200,26 +198,26 @@ def _postback_parse(postback: dict, sender_id: str, timestamp: datetime, event: 
 
 
 def _reaction_parse(reaction: dict, sender_id: str, timestamp: datetime, event: dict) -> InstagramMessage | None:
-    if _str(reaction.get("action")) != "react":
+    if as_str(reaction.get("action")) != "react":
         return None  # an "unreact" needs nothing
     mid = _derived_id("reaction", sender_id, timestamp)
     inbound = InboundMessage(
         kind=InboundKind.REACTION, channel_message_id=mid, timestamp=timestamp,
-        emoji=_str(reaction.get("emoji")) or _str(reaction.get("reaction")),
-        reacted_message_id=_str(reaction.get("mid")), channel_type="reaction",
+        emoji=as_str(reaction.get("emoji")) or as_str(reaction.get("reaction")),
+        reacted_message_id=as_str(reaction.get("mid")), channel_type="reaction",
     )
     return InstagramMessage(mid, sender_id, timestamp, Message.Type.REACTION, inbound, event)
 
 
 def _receipt_parse(event: dict) -> InstagramReceipt | None:
     timestamp = _milliseconds(event.get("timestamp"))
-    read = _dict(event.get("read"))
+    read = as_dict(event.get("read"))
     if read:
-        mid = _id(read.get("mid"), CHANNEL_MESSAGE_ID_MAX)
+        mid = as_id(read.get("mid"), CHANNEL_MESSAGE_ID_MAX)
         return InstagramReceipt(ReceiptKind.READ, (mid,), timestamp) if mid else None
-    delivery = _dict(event.get("delivery"))
+    delivery = as_dict(event.get("delivery"))
     mids = delivery.get("mids")
-    mids = tuple(m for m in (_id(v, CHANNEL_MESSAGE_ID_MAX) for v in mids) if m) if isinstance(mids, list) else ()
+    mids = tuple(m for m in (as_id(v, CHANNEL_MESSAGE_ID_MAX) for v in mids) if m) if isinstance(mids, list) else ()
     return InstagramReceipt(ReceiptKind.DELIVERED, mids, timestamp) if mids else None
 
 
@@ -229,5 +227,5 @@ def _derived_id(kind: str, sender_id: str, timestamp: datetime) -> str:
 
 def _milliseconds(value: object) -> datetime:
     """Instagram's Unix milliseconds as an aware UTC datetime; now when missing or nonsense."""
-    milliseconds = _float(value)
-    return _timestamp(milliseconds / 1000 if milliseconds is not None else None)
+    milliseconds = as_float(value)
+    return unix_timestamp(milliseconds / 1000 if milliseconds is not None else None)

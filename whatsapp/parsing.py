@@ -7,25 +7,29 @@ Meta's "Webhooks components" and "Messages webhook" reference pages.
 """
 
 import json
-import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
-
-from django.utils import timezone
 
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Message
+from conversations.payload_fields import (
+    CHANNEL_MESSAGE_ID_MAX,
+    DISPLAY_NAME_MAX,
+    PHONE_MAX,
+    USER_ID_MAX,
+    as_dict,
+    as_dicts,
+    as_float,
+    as_id,
+    as_str,
+    json_constant_reject,
+    sanitise,
+    unix_timestamp,
+)
 
 WEBHOOK_OBJECT = "whatsapp_business_account"
 
-# Column widths of the rows these values land in (conversations.models): a longer
-# value cannot be a real Meta id, so it is treated as missing instead of failing
-# the insert.
-CHANNEL_MESSAGE_ID_MAX = 256
-USER_ID_MAX = 128
-PHONE_MAX = 32
-DISPLAY_NAME_MAX = 200
 # Meta error codes fit comfortably in 32 bits; anything bigger is noise.
 ERROR_CODE_MAX = 2**31 - 1
 
@@ -118,7 +122,7 @@ class WebhookValue:
 def webhook_body_load(body: bytes) -> dict:
     """Decode a webhook body; ``PayloadInvalid`` unless it is a WhatsApp Business Account object."""
     try:
-        data = _sanitise(json.loads(body, parse_constant=_reject_constant))
+        data = sanitise(json.loads(body, parse_constant=json_constant_reject))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         # RecursionError: absurdly deep nesting, which no Meta payload has.
         raise PayloadInvalid("The body is not valid JSON.") from exc
@@ -132,10 +136,10 @@ def webhook_body_load(body: bytes) -> dict:
 def webhook_values_parse(data: dict) -> list[WebhookValue]:
     """Every ``messages`` change of every entry, in payload order."""
     values = []
-    for entry in _dicts(data.get("entry")):
-        for change in _dicts(entry.get("changes")):
-            field_name = _str(change.get("field")) or "messages"
-            value = _dict(change.get("value"))
+    for entry in as_dicts(data.get("entry")):
+        for change in as_dicts(entry.get("changes")):
+            field_name = as_str(change.get("field")) or "messages"
+            value = as_dict(change.get("value"))
             if field_name != "messages" or not value:
                 # Account, template and quality updates are not ours to handle.
                 continue
@@ -147,36 +151,36 @@ def webhook_values_parse(data: dict) -> list[WebhookValue]:
 
 
 def _value_parse(value: dict) -> WebhookValue:
-    metadata = _dict(value.get("metadata"))
+    metadata = as_dict(value.get("metadata"))
     return WebhookValue(
-        phone_number_id=_str(metadata.get("phone_number_id")),
-        contacts=tuple(_contact_parse(c) for c in _dicts(value.get("contacts"))),
-        messages=tuple(m for m in (_message_parse(raw) for raw in _dicts(value.get("messages"))) if m),
-        statuses=tuple(s for s in (_status_parse(raw) for raw in _dicts(value.get("statuses"))) if s),
+        phone_number_id=as_str(metadata.get("phone_number_id")),
+        contacts=tuple(_contact_parse(c) for c in as_dicts(value.get("contacts"))),
+        messages=tuple(m for m in (_message_parse(raw) for raw in as_dicts(value.get("messages"))) if m),
+        statuses=tuple(s for s in (_status_parse(raw) for raw in as_dicts(value.get("statuses"))) if s),
         errors=_errors_parse(value.get("errors")),
     )
 
 
 def _contact_parse(contact: dict) -> WebhookContact:
     return WebhookContact(
-        user_id=_id(contact.get("user_id"), USER_ID_MAX),
-        wa_id=_id(contact.get("wa_id"), PHONE_MAX),
-        name=_str(_dict(contact.get("profile")).get("name"))[:DISPLAY_NAME_MAX],
+        user_id=as_id(contact.get("user_id"), USER_ID_MAX),
+        wa_id=as_id(contact.get("wa_id"), PHONE_MAX),
+        name=as_str(as_dict(contact.get("profile")).get("name"))[:DISPLAY_NAME_MAX],
     )
 
 
 def _message_parse(raw: dict) -> WebhookMessage | None:
-    message_id = _id(raw.get("id"), CHANNEL_MESSAGE_ID_MAX)
+    message_id = as_id(raw.get("id"), CHANNEL_MESSAGE_ID_MAX)
     if not message_id:
         # Without an id a message cannot be stored idempotently; Meta always sends one.
         return None
-    channel_type = _str(raw.get("type")) or "unknown"
-    timestamp = _timestamp(raw.get("timestamp"))
+    channel_type = as_str(raw.get("type")) or "unknown"
+    timestamp = unix_timestamp(raw.get("timestamp"))
     inbound, changed_number_to = _inbound_parse(raw, message_id, channel_type, timestamp)
     return WebhookMessage(
         id=message_id,
-        from_user_id=_id(raw.get("from_user_id"), USER_ID_MAX),
-        from_wa_id=_id(raw.get("from"), PHONE_MAX),
+        from_user_id=as_id(raw.get("from_user_id"), USER_ID_MAX),
+        from_wa_id=as_id(raw.get("from"), PHONE_MAX),
         timestamp=timestamp,
         message_type=_MESSAGE_TYPES.get(channel_type, Message.Type.UNKNOWN),
         inbound=inbound,
@@ -189,22 +193,22 @@ def _inbound_parse(
     raw: dict, message_id: str, channel_type: str, timestamp: datetime
 ) -> tuple[InboundMessage, str]:
     common = {"channel_message_id": message_id, "timestamp": timestamp, "channel_type": channel_type}
-    context_id = _str(_dict(raw.get("context")).get("id"))
+    context_id = as_str(as_dict(raw.get("context")).get("id"))
     extra = {"context_id": context_id} if context_id else {}
 
     if channel_type == "text":
-        text = _str(_dict(raw.get("text")).get("body"))
+        text = as_str(as_dict(raw.get("text")).get("body"))
         return InboundMessage(kind=InboundKind.TEXT, text=text, extra=extra, **common), ""
 
     if channel_type == "interactive":
-        interactive = _dict(raw.get("interactive"))
-        reply_type = _str(interactive.get("type"))
+        interactive = as_dict(raw.get("interactive"))
+        reply_type = as_str(interactive.get("type"))
         if reply_type in ("button_reply", "list_reply"):
-            reply = _dict(interactive.get(reply_type))
-            choice_id = _str(reply.get("id"))
+            reply = as_dict(interactive.get(reply_type))
+            choice_id = as_str(reply.get("id"))
             if choice_id:
                 return InboundMessage(
-                    kind=InboundKind.CHOICE, choice_id=choice_id, choice_title=_str(reply.get("title")),
+                    kind=InboundKind.CHOICE, choice_id=choice_id, choice_title=as_str(reply.get("title")),
                     extra={**extra, "interactive_type": reply_type}, **common,
                 ), ""
         return InboundMessage(
@@ -213,47 +217,47 @@ def _inbound_parse(
 
     if channel_type == "button":
         # A template's quick-reply button: the payload is the id we gave it.
-        button = _dict(raw.get("button"))
-        payload, title = _str(button.get("payload")), _str(button.get("text"))
+        button = as_dict(raw.get("button"))
+        payload, title = as_str(button.get("payload")), as_str(button.get("text"))
         if payload or title:
             return InboundMessage(
                 kind=InboundKind.CHOICE, choice_id=payload or title, choice_title=title, extra=extra, **common
             ), ""
 
     if channel_type == "location":
-        location = _dict(raw.get("location"))
-        latitude, longitude = _float(location.get("latitude")), _float(location.get("longitude"))
+        location = as_dict(raw.get("location"))
+        latitude, longitude = as_float(location.get("latitude")), as_float(location.get("longitude"))
         if latitude is not None and longitude is not None:
             return InboundMessage(
                 kind=InboundKind.LOCATION,
                 location=Location(
                     latitude=latitude, longitude=longitude,
-                    name=_str(location.get("name")), address=_str(location.get("address")),
+                    name=as_str(location.get("name")), address=as_str(location.get("address")),
                 ),
                 extra=extra, **common,
             ), ""
 
     if channel_type in MEDIA_TYPES:
-        media = _dict(raw.get(channel_type))
+        media = as_dict(raw.get(channel_type))
         return InboundMessage(
-            kind=InboundKind.MEDIA, media_type=channel_type, media_id=_str(media.get("id")),
-            text=_str(media.get("caption")), extra=extra, **common,
+            kind=InboundKind.MEDIA, media_type=channel_type, media_id=as_str(media.get("id")),
+            text=as_str(media.get("caption")), extra=extra, **common,
         ), ""
 
     if channel_type == "reaction":
-        reaction = _dict(raw.get("reaction"))
+        reaction = as_dict(raw.get("reaction"))
         return InboundMessage(
-            kind=InboundKind.REACTION, emoji=_str(reaction.get("emoji")),
-            reacted_message_id=_str(reaction.get("message_id")), extra=extra, **common,
+            kind=InboundKind.REACTION, emoji=as_str(reaction.get("emoji")),
+            reacted_message_id=as_str(reaction.get("message_id")), extra=extra, **common,
         ), ""
 
     changed_number_to = ""
     if channel_type == "system":
-        system = _dict(raw.get("system"))
-        if _str(system.get("type")) in NUMBER_CHANGE_TYPES:
+        system = as_dict(raw.get("system"))
+        if as_str(system.get("type")) in NUMBER_CHANGE_TYPES:
             # Current payloads name the new number ``wa_id``; older ones ``new_wa_id``.
-            changed_number_to = _id(system.get("wa_id"), PHONE_MAX) or _id(system.get("new_wa_id"), PHONE_MAX)
-        extra = {**extra, "system_type": _str(system.get("type"))}
+            changed_number_to = as_id(system.get("wa_id"), PHONE_MAX) or as_id(system.get("new_wa_id"), PHONE_MAX)
+        extra = {**extra, "system_type": as_str(system.get("type"))}
 
     # ``unsupported``, ``system``, unknown types and malformed known ones: kept, answered politely.
     errors = _errors_parse(raw.get("errors"))
@@ -263,107 +267,31 @@ def _inbound_parse(
 
 
 def _status_parse(raw: dict) -> WebhookStatus | None:
-    wamid = _id(raw.get("id"), CHANNEL_MESSAGE_ID_MAX)
+    wamid = as_id(raw.get("id"), CHANNEL_MESSAGE_ID_MAX)
     if not wamid:
         return None
-    status = _str(raw.get("status"))
+    status = as_str(raw.get("status"))
     return WebhookStatus(
         id=wamid,
         status=StatusKind(status) if status in _STATUS_VALUES else StatusKind.UNKNOWN,
-        timestamp=_timestamp(raw.get("timestamp")),
-        recipient_wa_id=_id(raw.get("recipient_id"), PHONE_MAX),
-        recipient_user_id=_id(raw.get("recipient_user_id"), USER_ID_MAX),
+        timestamp=unix_timestamp(raw.get("timestamp")),
+        recipient_wa_id=as_id(raw.get("recipient_id"), PHONE_MAX),
+        recipient_user_id=as_id(raw.get("recipient_user_id"), USER_ID_MAX),
         errors=_errors_parse(raw.get("errors")),
     )
 
 
 def _errors_parse(errors: object) -> tuple[WebhookError, ...]:
     parsed = []
-    for error in _dicts(errors):
+    for error in as_dicts(errors):
         code = error.get("code")
         if isinstance(code, bool) or not isinstance(code, int) or abs(code) > ERROR_CODE_MAX:
             code = None
         parsed.append(
             WebhookError(
                 code=code,
-                title=_str(error.get("title")) or _str(error.get("message")),
-                details=_str(_dict(error.get("error_data")).get("details")),
+                title=as_str(error.get("title")) or as_str(error.get("message")),
+                details=as_str(as_dict(error.get("error_data")).get("details")),
             )
         )
     return tuple(parsed)
-
-
-# --- Typed getters ----------------------------------------------------------------
-
-
-def _reject_constant(name: str) -> None:
-    # NaN and Infinity are not JSON, and PostgreSQL's jsonb refuses them.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _sanitise(value: object) -> object:
-    """Strip what no database column accepts: NUL characters and lone surrogates."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            value = value.replace("\x00", "")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            value = value.encode("utf-8", "replace").decode("utf-8")
-        return value
-    if isinstance(value, dict):
-        return {_sanitise(k): _sanitise(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_sanitise(v) for v in value]
-    return value
-
-
-def _dict(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _dicts(value: object) -> list[dict]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _str(value: object) -> str:
-    # Ids sometimes arrive as numbers in hand-made payloads; text never does.
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return ""
-
-
-def _id(value: object, max_length: int) -> str:
-    text = _str(value).strip()
-    return text if len(text) <= max_length else ""
-
-
-def _float(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        try:
-            number = float(value)
-        except OverflowError:
-            return None
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _timestamp(value: object) -> datetime:
-    """Meta's Unix seconds as an aware UTC datetime; now when missing or nonsense."""
-    seconds = _float(value)
-    if seconds is not None:
-        try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            pass
-    return timezone.now()
