@@ -1,6 +1,5 @@
 """``/webhooks/whatsapp``: Meta's verification handshake and its event deliveries."""
 
-import hmac
 import logging
 
 from django.conf import settings
@@ -14,7 +13,7 @@ from lyo import metrics
 from lyo.log_context import log_context
 from whatsapp.parsing import PayloadInvalid, webhook_body_load
 from whatsapp.services.inbound import whatsapp_webhook_handle
-from whatsapp.signature import webhook_signature_check
+from whatsapp.signature import verification_challenge, webhook_signature_check
 
 logger = logging.getLogger(__name__)
 
@@ -26,18 +25,10 @@ class WhatsAppWebhookView(APIView):
 
     def get(self, request: Request) -> HttpResponse:
         """Subscription check: echo ``hub.challenge`` when the verify token matches."""
-        params = request.query_params
-        expected = settings.WHATSAPP_WEBHOOK_VERIFY_TOKEN
-        given = params.get("hub.verify_token", "")
-        challenge = params.get("hub.challenge", "")
-        if (
-            params.get("hub.mode") == "subscribe"
-            and expected
-            and challenge
-            and hmac.compare_digest(given.encode(), expected.encode())
-        ):
+        challenge = verification_challenge(request.query_params, settings.WHATSAPP_WEBHOOK_VERIFY_TOKEN)
+        if challenge is not None:
             return HttpResponse(challenge, content_type="text/plain")
-        logger.warning("WhatsApp webhook verification refused (mode %r)", params.get("hub.mode"))
+        logger.warning("WhatsApp webhook verification refused (mode %r)", request.query_params.get("hub.mode"))
         return Response({"error": "verification_failed", "detail": "Wrong mode or verify token."}, status=403)
 
     def post(self, request: Request) -> Response:
