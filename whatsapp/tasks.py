@@ -2,10 +2,8 @@
 
 from celery import shared_task
 
-from conversations.services.outbound import outbound_attempt_count
-from lyo import metrics
-from lyo.log_context import log_context
-from whatsapp.services.outbound import SendOutcome, send_retry_delay, whatsapp_outbound_send
+from conversations.services.delivery import outbound_send_task_run
+from whatsapp.services.outbound import whatsapp_outbound_send
 
 TASK = "whatsapp_message_send"
 
@@ -13,16 +11,6 @@ TASK = "whatsapp_message_send"
 @shared_task(bind=True, name="whatsapp.message_send", max_retries=None, ignore_result=True)
 def whatsapp_message_send_task(self, message_id: int) -> None:
     """Send one queued outbound message; transient errors retry with backoff (bounded on the row)."""
-    with log_context(message_id=message_id):
-        try:
-            result = whatsapp_outbound_send(message_id=message_id)
-        except Exception:
-            # A bug, not Meta: count the attempt so the sweep gives up after the limit.
-            outbound_attempt_count(message_id)
-            metrics.task_failures.labels(task=TASK).inc()
-            raise
-        if result.outcome == SendOutcome.RETRY:
-            metrics.task_retries.labels(task=TASK).inc()
-            raise self.retry(countdown=send_retry_delay(result.attempts))
-        if result.exhausted:
-            metrics.task_failures.labels(task=TASK).inc()
+    outbound_send_task_run(
+        self, message_id=message_id, send=lambda row_id: whatsapp_outbound_send(message_id=row_id), name=TASK
+    )
