@@ -1,26 +1,11 @@
-"""Italian names for the admin's apps and models, shown on the home page and in the sidebar.
+"""Lyo's Italian for the names of models it does not own, as the admin lists them.
 
-The models declare their names in English without gettext (changing that needs
-migrations in the apps that own them), so the site translates the names it lists
-through this catalogue. ``gettext_noop`` only marks them for ``makemessages``.
+Lyo's own apps and models mark their names for translation; Django REST framework's
+token model is listed as "Tokens", which Lyo's catalogue words for staff ("Token API").
+The project's catalogue wins over a package's own, so marking the name here is enough;
+``gettext_noop`` only marks it for ``makemessages``.
 """
 
 from django.utils.translation import gettext_noop
 
-ADMIN_NAMES = (
-    # Apps.
-    gettext_noop("Bookings"),
-    gettext_noop("Conversations"),
-    gettext_noop("Tenants"),
-    # Models, as the admin lists them (capitalised plural).
-    gettext_noop("Appointments"),
-    gettext_noop("Closures"),
-    gettext_noop("Opening hours"),
-    gettext_noop("Resources"),
-    gettext_noop("Services"),
-    gettext_noop("Conversations"),
-    gettext_noop("Customers"),
-    gettext_noop("Messages"),
-    gettext_noop("Tenant memberships"),
-    gettext_noop("Tokens"),
-)
+ADMIN_NAMES = (gettext_noop("Tokens"),)

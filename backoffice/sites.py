@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 from tenants.selectors import tenants_for_user
 
@@ -55,15 +55,3 @@ class LyoAdminSite(admin.AdminSite):
             with timezone.override(home["lyo_home"].tenant.tzinfo):
                 response.render()
         return response
-
-    def _build_app_dict(self, request: HttpRequest, label: str | None = None) -> dict:
-        app_dict = super()._build_app_dict(request, label)
-        # See backoffice.names: the models' own names are English-only.
-        apps = [app_dict] if label else app_dict.values()
-        for app in apps:
-            if not app:
-                continue
-            app["name"] = gettext(str(app["name"]))
-            for model in app["models"]:
-                model["name"] = gettext(str(model["name"]))
-        return app_dict

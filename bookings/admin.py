@@ -4,8 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from bookings.errors import (
     AppointmentNotActive,
@@ -248,8 +249,9 @@ def _error_field(error: BookingError, fields) -> str | None:
 def _staff_message(error: BookingError, appointment: Appointment) -> str:
     if not isinstance(error, SlotUnavailable) or not error.alternatives:
         return error.message
-    nearby = ", ".join(f"{slot.start:%a %d %b %H:%M} ({slot.resource.name})" for slot in error.alternatives)
-    return f"{error.message} Free nearby: {nearby}."
+    # The refusal itself stays in the booking rules' own (English) wording: it is the most precise.
+    nearby = ", ".join(f"{date_format(slot.start, 'D j M H:i')} ({slot.resource.name})" for slot in error.alternatives)
+    return f"{error.message} " + gettext("Free nearby: %(times)s.") % {"times": nearby}
 
 
 @admin.register(Appointment)

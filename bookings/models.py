@@ -4,43 +4,48 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import TenantOwnedModel
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
 
 
 class Service(TenantOwnedModel):
     """Something a customer books: a haircut, a colour, a beard trim (salons)."""
 
-    name_it = models.CharField("name (Italian)", max_length=120)
-    name_en = models.CharField("name (English)", max_length=120)
+    name_it = models.CharField(_("name (Italian)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
     aliases = models.TextField(
-        blank=True,
-        help_text="Other words customers use for it, one per line or comma-separated "
-        "(e.g. haircut, piega, blow dry).",
+        _("aliases"), blank=True,
+        help_text=_("Other words customers use for it, one per line or comma-separated "
+                    "(e.g. haircut, piega, blow dry)."),
     )
-    description_it = models.TextField("description (Italian)", blank=True)
-    description_en = models.TextField("description (English)", blank=True)
-    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(5)])
+    description_it = models.TextField(_("description (Italian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), validators=[MinValueValidator(5)])
     buffer_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Time kept free after the service (cleaning, setting up)."
+        _("buffer (minutes)"), default=0, help_text=_("Time kept free after the service (cleaning, setting up).")
     )
-    price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    is_active = models.BooleanField(default=True)
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists shown to customers.")
+    price = models.DecimalField(_("price"), max_digits=8, decimal_places=2, null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Order in lists shown to customers.")
+    )
 
     class Meta:
         db_table = "lyo_services"
         ordering = ["position", "name_it"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
         constraints = [models.UniqueConstraint(fields=["tenant", "name_it"], name="uniq_service_name_it")]
 
     def __str__(self) -> str:
@@ -61,20 +66,20 @@ class OpeningHours(TenantOwnedModel):
     belongs to the day it opens (Friday 19:00-01:00 is Friday evening).
     """
 
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    opens = models.TimeField()
-    closes = models.TimeField()
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
     last_start = models.TimeField(
-        null=True, blank=True,
-        help_text="Restaurants: last seating time; bookings may start up to it even if "
-        "they end after closing. Empty: a booking must end by closing time.",
+        _("last start"), null=True, blank=True,
+        help_text=_("Restaurants: last seating time; bookings may start up to it even if "
+                    "they end after closing. Empty: a booking must end by closing time."),
     )
 
     class Meta:
         db_table = "lyo_opening_hours"
         ordering = ["weekday", "opens"]
-        verbose_name = "opening hours"
-        verbose_name_plural = "opening hours"
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
@@ -86,19 +91,21 @@ class OpeningHours(TenantOwnedModel):
     def clean(self) -> None:
         super().clean()
         if self.opens is not None and self.opens == self.closes:
-            raise ValidationError({"closes": "Closing time must differ from opening time."})
+            raise ValidationError({"closes": _("Closing time must differ from opening time.")})
 
 
 class Closure(TenantOwnedModel):
     """The business is closed from ``starts_at`` to ``ends_at`` (a holiday, a private event)."""
 
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    reason = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         db_table = "lyo_closures"
         ordering = ["starts_at"]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="closure_ends_after_start")
         ]
@@ -109,30 +116,36 @@ class Closure(TenantOwnedModel):
     def clean(self) -> None:
         super().clean()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": "The closure must end after it starts."})
+            raise ValidationError({"ends_at": _("The closure must end after it starts.")})
 
 
 class Resource(TenantOwnedModel):
     """What a booking occupies: a restaurant table, or a salon's staff member / chair."""
 
     class Kind(models.TextChoices):
-        TABLE = "table", "Table"
-        STAFF = "staff", "Staff member"
+        TABLE = "table", _("Table")
+        STAFF = "staff", _("Staff member")
 
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    name = models.CharField(max_length=80)
-    min_seats = models.PositiveSmallIntegerField(default=1, help_text="Tables: smallest party seated here.")
-    max_seats = models.PositiveSmallIntegerField(default=1, help_text="Tables: largest party seated here.")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=80)
+    min_seats = models.PositiveSmallIntegerField(
+        _("minimum seats"), default=1, help_text=_("Tables: smallest party seated here.")
+    )
+    max_seats = models.PositiveSmallIntegerField(
+        _("maximum seats"), default=1, help_text=_("Tables: largest party seated here.")
+    )
     services = models.ManyToManyField(
         Service, blank=True, related_name="resources", db_table="lyo_resource_services",
-        help_text="Staff: the services this person can do.",
+        verbose_name=_("services"), help_text=_("Staff: the services this person can do."),
     )
-    is_active = models.BooleanField(default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         db_table = "lyo_resources"
         ordering = ["position", "name"]
+        verbose_name = _("table or staff member")
+        verbose_name_plural = _("tables and staff")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "name"], name="uniq_resource_name"),
             models.CheckConstraint(condition=Q(max_seats__gte=models.F("min_seats")), name="resource_seats_range"),
@@ -146,52 +159,58 @@ class Resource(TenantOwnedModel):
     def clean(self) -> None:
         super().clean()
         if self.min_seats is not None and self.max_seats is not None and self.max_seats < self.min_seats:
-            raise ValidationError({"max_seats": "Must be at least the minimum seats."})
+            raise ValidationError({"max_seats": _("Must be at least the minimum seats.")})
 
 
 class Appointment(TenantOwnedModel):
     class Status(models.TextChoices):
-        CONFIRMED = "confirmed", "Confirmed"
-        CANCELLED = "cancelled", "Cancelled"
-        COMPLETED = "completed", "Completed"
-        NO_SHOW = "no_show", "No-show"
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Completed")
+        NO_SHOW = "no_show", _("No-show")
 
     class Channel(models.TextChoices):
         WHATSAPP = "whatsapp", "WhatsApp"
         INSTAGRAM = "instagram", "Instagram"
         CHATWOOT = "chatwoot", "Chatwoot"
-        TEST = "test", "Test"
-        ADMIN = "admin", "Staff (admin)"
+        TEST = "test", _("Test")
+        ADMIN = "admin", _("Staff (admin)")
         API = "api", "API"
 
     customer = models.ForeignKey(
-        "conversations.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="appointments"
+        "conversations.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="appointments",
+        verbose_name=_("customer"),
     )
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
-    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="appointments")
-    starts_at = models.DateTimeField()
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments",
+        verbose_name=_("service"),
+    )
+    resource = models.ForeignKey(
+        Resource, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("table or staff member")
+    )
+    starts_at = models.DateTimeField(_("starts at"))
     # When the customer's booking ends (the service's duration or the sitting time).
-    ends_at = models.DateTimeField()
+    ends_at = models.DateTimeField(_("ends at"))
     # When the resource is free again: ``ends_at`` plus the service's buffer (cleaning,
     # setting up). Overlap is checked, and on PostgreSQL excluded by the database, on
     # [starts_at, blocks_until).
-    blocks_until = models.DateTimeField()
-    party_size = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    blocks_until = models.DateTimeField(_("occupied until"))
+    party_size = models.PositiveSmallIntegerField(_("party size"), default=1, validators=[MinValueValidator(1)])
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED)
     # Short code customers read out and type; unique per tenant.
-    reference = models.CharField(max_length=8)
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ADMIN)
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=8)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.ADMIN)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # The customer tapped "Confirm" on a reminder (cleared when the booking moves).
-    customer_confirmed_at = models.DateTimeField(null=True, blank=True)
+    customer_confirmed_at = models.DateTimeField(_("confirmed by customer at"), null=True, blank=True)
     # Each reminder goes out once: the sender claims it by setting its time with a
     # conditional UPDATE (``reminders.services``). Cleared when the booking moves, so
     # the new time is reminded too.
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    second_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    second_reminder_sent_at = models.DateTimeField(_("second reminder sent at"), null=True, blank=True)
 
     # Statuses that occupy the resource. A no-show frees the table for walk-ins; a
     # completed booking is in the past.
@@ -200,6 +219,8 @@ class Appointment(TenantOwnedModel):
     class Meta:
         db_table = "lyo_appointments"
         ordering = ["starts_at"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "reference"], name="uniq_appointment_reference"),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"),

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from chatwoot.models import ChatwootConnection
 from chatwoot.services.connections import chatwoot_bot_token_set, chatwoot_webhook_secret_set
@@ -23,7 +25,7 @@ class InboxIdsField(forms.CharField):
         text = super().to_python(value)
         parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
         if not all(part.isdigit() for part in parts):
-            raise ValidationError("Inbox ids are numbers separated by commas, e.g. 3, 5.")
+            raise ValidationError(_("Inbox ids are numbers separated by commas, e.g. 3, 5."))
         return sorted({int(part) for part in parts})
 
 
@@ -31,24 +33,25 @@ class ChatwootConnectionForm(forms.ModelForm):
     """Secrets are never rendered: they can only be set, replaced or removed."""
 
     base_url = forms.URLField(
-        assume_scheme="https", help_text="Chatwoot's address, e.g. https://app.chatwoot.com"
+        label=_("address"), assume_scheme="https", help_text=_("Chatwoot's address, e.g. https://app.chatwoot.com")
     )
     inbox_ids = InboxIdsField(
-        required=False, help_text="Inboxes the assistant answers in, e.g. 3, 5; empty: every inbox of the bot."
+        label=_("inbox ids"), required=False,
+        help_text=_("Inboxes the assistant answers in, e.g. 3, 5; empty: every inbox of the bot."),
     )
     new_bot_access_token = secret_field(
-        "Set / replace bot access token",
-        "The agent bot's access token (Chatwoot: Settings → Bots). Leave empty to keep the current one. "
-        "Stored encrypted, never shown.",
+        _("Set / replace bot access token"),
+        _("The agent bot's access token (Chatwoot: Settings → Bots). Leave empty to keep the current one. "
+          "Stored encrypted, never shown."),
     )
-    clear_bot_access_token = forms.BooleanField(label="Remove the stored bot token", required=False)
+    clear_bot_access_token = forms.BooleanField(label=_("Remove the stored bot token"), required=False)
     new_webhook_secret = secret_field(
-        "Set / replace webhook secret",
-        "The secret Chatwoot signs its webhooks with (X-Chatwoot-Signature). For a Chatwoot that does not sign, "
-        "choose a random secret and give Chatwoot the URL /webhooks/chatwoot/<secret>. Leave empty to keep the "
-        "current one. Stored encrypted, never shown.",
+        _("Set / replace webhook secret"),
+        _("The secret Chatwoot signs its webhooks with (X-Chatwoot-Signature). For a Chatwoot that does not sign, "
+          "choose a random secret and give Chatwoot the URL /webhooks/chatwoot/<secret>. Leave empty to keep the "
+          "current one. Stored encrypted, never shown."),
     )
-    clear_webhook_secret = forms.BooleanField(label="Remove the stored webhook secret", required=False)
+    clear_webhook_secret = forms.BooleanField(label=_("Remove the stored webhook secret"), required=False)
 
     class Meta:
         model = ChatwootConnection
@@ -57,9 +60,11 @@ class ChatwootConnectionForm(forms.ModelForm):
     def clean_new_webhook_secret(self) -> str:
         secret = self.cleaned_data.get("new_webhook_secret", "")
         if secret and len(secret) < WEBHOOK_SECRET_MIN_LENGTH:
-            raise ValidationError(f"Use at least {WEBHOOK_SECRET_MIN_LENGTH} characters.")
+            raise ValidationError(
+                _("Use at least %(n)s characters."), params={"n": WEBHOOK_SECRET_MIN_LENGTH}
+            )
         if secret and "/" in secret:
-            raise ValidationError("The secret must not contain '/' (it may be used in a URL).")
+            raise ValidationError(_("The secret must not contain '/' (it may be used in a URL)."))
         return secret
 
     def save(self, commit=True):
@@ -85,18 +90,18 @@ class ChatwootConnectionAdmin(TenantScopedAdmin):
     readonly_fields = ("token_status", "secret_status", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("tenant", "base_url", "account_id", "inbox_ids", "is_active")}),
-        ("Agent bot", {"fields": ("token_status", "new_bot_access_token", "clear_bot_access_token")}),
+        (_("Agent bot"), {"fields": ("token_status", "new_bot_access_token", "clear_bot_access_token")}),
         ("Webhook", {"fields": ("secret_status", "new_webhook_secret", "clear_webhook_secret")}),
-        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
-    @admin.display(description="Bot access token")
+    @admin.display(description=_("Bot access token"))
     def token_status(self, connection: ChatwootConnection) -> str:
         return token_status_display(connection.has_bot_token, connection.token_invalid_at, rejected_by="Chatwoot")
 
-    @admin.display(description="Webhook secret")
+    @admin.display(description=_("Webhook secret"))
     def secret_status(self, connection: ChatwootConnection) -> str:
-        return "set" if connection.webhook_secret_digest else "not set"
+        return gettext("set") if connection.webhook_secret_digest else gettext("not set")
 
     def _is_owner(self, request, tenant_id=None) -> bool:
         memberships = request.user.tenant_memberships.filter(role=TenantMembership.Role.OWNER)

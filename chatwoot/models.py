@@ -1,6 +1,7 @@
 """A tenant's Chatwoot account, in which Lyo's assistant answers as an agent bot."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tenants.fields import EncryptedTextField
 from tenants.models import TenantOwnedModel
@@ -15,29 +16,35 @@ class ChatwootConnection(TenantOwnedModel):
     versions that do not sign).
     """
 
-    base_url = models.URLField(help_text="Chatwoot's address, e.g. https://app.chatwoot.com")
-    account_id = models.PositiveIntegerField(help_text="The Chatwoot account id (in Chatwoot's URLs).")
-    inbox_ids = models.JSONField(
-        default=list, blank=True,
-        help_text="Inboxes the assistant answers in; empty: every inbox the agent bot is connected to.",
+    base_url = models.URLField(_("address"), help_text=_("Chatwoot's address, e.g. https://app.chatwoot.com"))
+    account_id = models.PositiveIntegerField(
+        _("account id"), help_text=_("The Chatwoot account id (in Chatwoot's URLs).")
     )
-    bot_access_token = EncryptedTextField(blank=True, default="")
-    webhook_secret = EncryptedTextField(blank=True, default="")
+    inbox_ids = models.JSONField(
+        _("inbox ids"), default=list, blank=True,
+        help_text=_("Inboxes the assistant answers in; empty: every inbox the agent bot is connected to."),
+    )
+    bot_access_token = EncryptedTextField(_("bot access token"), blank=True, default="")
+    webhook_secret = EncryptedTextField(_("webhook secret"), blank=True, default="")
     # SHA-256 of the webhook secret: finds the connection of a request whose URL carries
     # the secret without decrypting every tenant's (the secret itself is never stored in clear).
-    webhook_secret_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    is_active = models.BooleanField(default=True)
+    webhook_secret_digest = models.CharField(
+        _("webhook secret digest"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
     # Set when Chatwoot rejects the bot token (401); cleared when a new one is set.
-    token_invalid_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    token_invalid_at = models.DateTimeField(_("token rejected at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         db_table = "lyo_chatwoot_connections"
+        verbose_name = _("Chatwoot connection")
+        verbose_name_plural = _("Chatwoot connections")
         constraints = [models.UniqueConstraint(fields=["tenant"], name="uniq_chatwoot_connection_tenant")]
 
     def __str__(self) -> str:
-        return f"Chatwoot account {self.account_id} ({self.base_url})"
+        return _("Chatwoot account %(id)s (%(url)s)") % {"id": self.account_id, "url": self.base_url}
 
     @property
     def has_bot_token(self) -> bool:

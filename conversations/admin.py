@@ -7,8 +7,8 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from bookings.models import Appointment
 from conversations.models import Conversation, Customer, Message
@@ -52,14 +52,20 @@ class CustomerAdmin(TenantScopedAdmin):
     def personal_data_erase(self, request, queryset):
         if request.POST.get("post") != "yes":  # irreversible: ask first, like "delete selected"
             return TemplateResponse(request, "admin/conversations/customer/erase_confirmation.html", {
-                **self.admin_site.each_context(request), "title": "Erase personal data?", "customers": queryset,
+                **self.admin_site.each_context(request), "title": gettext("Erase personal data?"),
+                "customers": queryset,
                 "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             })
         summary = customers_erase(queryset)
         self.message_user(
             request,
-            f"Erased {summary.customers} customer(s): {summary.conversations} conversation(s) and "
-            f"{summary.messages} message(s) deleted; {summary.appointments_kept} appointment(s) kept anonymised.",
+            gettext(
+                "Erased %(customers)s customer(s): %(conversations)s conversation(s) and %(messages)s message(s) "
+                "deleted; %(appointments)s appointment(s) kept anonymised."
+            ) % {
+                "customers": summary.customers, "conversations": summary.conversations,
+                "messages": summary.messages, "appointments": summary.appointments_kept,
+            },
             messages.SUCCESS,
         )
         return None
@@ -120,6 +126,6 @@ class MessageAdmin(TenantScopedAdmin):
     readonly_fields = ("created_at", "processed_at", "sent_at", "delivered_at", "read_at", "failed_at")
     raw_id_fields = ("conversation", "reply_to")
 
-    @admin.display(description="text")
+    @admin.display(description=_("text"))
     def short_text(self, message: Message) -> str:
         return message.text[:80]

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Language, TenantOwnedModel
 
@@ -11,7 +12,7 @@ class Channel(models.TextChoices):
     INSTAGRAM = "instagram", "Instagram"
     CHATWOOT = "chatwoot", "Chatwoot"
     # The admin's "try your assistant" chat, the terminal chat and /api/test-message.
-    TEST = "test", "Test"
+    TEST = "test", _("Test")
 
 
 class Customer(TenantOwnedModel):
@@ -22,22 +23,24 @@ class Customer(TenantOwnedModel):
     found by the business-scoped id when present, else by the phone number.
     """
 
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     # Business-scoped user id (WhatsApp), IGSID (Instagram), contact id (Chatwoot).
-    channel_user_id = models.CharField(max_length=128, null=True, blank=True)
+    channel_user_id = models.CharField(_("channel user id"), max_length=128, null=True, blank=True)
     # E.164 digits without "+", as Meta's ``wa_id``.
-    phone = models.CharField(max_length=32, null=True, blank=True)
-    display_name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, null=True, blank=True)
+    display_name = models.CharField(_("name"), max_length=200, blank=True)
     language = models.CharField(
-        max_length=2, choices=Language.choices, blank=True,
-        help_text="The language the customer writes in; empty until known.",
+        _("language"), max_length=2, choices=Language.choices, blank=True,
+        help_text=_("The language the customer writes in; empty until known."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         db_table = "lyo_users"
         ordering = ["-created_at"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "channel", "channel_user_id"],
@@ -61,25 +64,29 @@ class Customer(TenantOwnedModel):
 
 class Conversation(TenantOwnedModel):
     class Status(models.TextChoices):
-        BOT = "bot", "Assistant"
-        HUMAN = "human", "Needs a person"
-        CLOSED = "closed", "Closed"
+        BOT = "bot", _("Assistant")
+        HUMAN = "human", _("Needs a person")
+        CLOSED = "closed", _("Closed")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("customer")
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     # The channel's own id of the thread replies go to, where it has one (Chatwoot's
     # conversation id); empty for channels that address the customer directly.
-    channel_conversation_id = models.CharField(max_length=64, blank=True)
+    channel_conversation_id = models.CharField(_("channel conversation id"), max_length=64, blank=True)
     # The assistant's memory of a half-finished dialogue (what it asked, what it understood).
-    state = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.BOT)
-    last_inbound_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    state = models.JSONField(_("assistant state"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.BOT)
+    last_inbound_at = models.DateTimeField(_("last message from the customer"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         db_table = "lyo_conversations"
         ordering = ["-last_inbound_at"]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         constraints = [
             # One open conversation per customer: a new message never forks a second one.
             models.UniqueConstraint(
@@ -95,78 +102,84 @@ class Conversation(TenantOwnedModel):
 
 class Message(TenantOwnedModel):
     class Direction(models.TextChoices):
-        INBOUND = "in", "Inbound"
-        OUTBOUND = "out", "Outbound"
+        INBOUND = "in", _("Inbound")
+        OUTBOUND = "out", _("Outbound")
 
     class Type(models.TextChoices):
-        TEXT = "text", "Text"
-        INTERACTIVE = "interactive", "Button or list reply"
-        BUTTON = "button", "Template button"
-        LOCATION = "location", "Location"
-        IMAGE = "image", "Image"
-        AUDIO = "audio", "Audio"
-        VIDEO = "video", "Video"
-        DOCUMENT = "document", "Document"
-        STICKER = "sticker", "Sticker"
-        REACTION = "reaction", "Reaction"
-        TEMPLATE = "template", "Template"
-        SYSTEM = "system", "System"
-        UNSUPPORTED = "unsupported", "Unsupported"
-        UNKNOWN = "unknown", "Unknown"
+        TEXT = "text", _("Text")
+        INTERACTIVE = "interactive", _("Button or list reply")
+        BUTTON = "button", _("Template button")
+        LOCATION = "location", _("Location")
+        IMAGE = "image", _("Image")
+        AUDIO = "audio", _("Audio")
+        VIDEO = "video", _("Video")
+        DOCUMENT = "document", _("Document")
+        STICKER = "sticker", _("Sticker")
+        REACTION = "reaction", _("Reaction")
+        TEMPLATE = "template", _("Template")
+        SYSTEM = "system", _("System")
+        UNSUPPORTED = "unsupported", _("Unsupported")
+        UNKNOWN = "unknown", _("Unknown")
 
     class Processing(models.TextChoices):
         """Inbound only: has the assistant handled it yet."""
 
-        PENDING = "pending", "Pending"
-        PROCESSED = "processed", "Processed"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        PROCESSED = "processed", _("Processed")
+        FAILED = "failed", _("Failed")
 
     class Delivery(models.TextChoices):
         """Outbound only."""
 
-        QUEUED = "queued", "Queued"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        READ = "read", "Read"
-        FAILED = "failed", "Failed"
-        NOT_SENDABLE = "not_sendable", "Not sendable"
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        FAILED = "failed", _("Failed")
+        NOT_SENDABLE = "not_sendable", _("Not sendable")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     # wamid / Instagram mid / Chatwoot message id. Outbound rows get it once sent.
-    channel_message_id = models.CharField(max_length=256, null=True, blank=True)
-    type = models.CharField(max_length=16, choices=Type.choices, default=Type.TEXT)
-    text = models.TextField(blank=True)
+    channel_message_id = models.CharField(_("channel message id"), max_length=256, null=True, blank=True)
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices, default=Type.TEXT)
+    text = models.TextField(_("text"), blank=True)
     # Inbound: the channel's payload for this message. Outbound: what is to be sent.
-    payload = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
 
-    processing_status = models.CharField(max_length=10, choices=Processing.choices, blank=True)
-    delivery_status = models.CharField(max_length=12, choices=Delivery.choices, blank=True)
-    error_code = models.IntegerField(null=True, blank=True)
-    error_title = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    processing_status = models.CharField(_("processing"), max_length=10, choices=Processing.choices, blank=True)
+    delivery_status = models.CharField(_("delivery"), max_length=12, choices=Delivery.choices, blank=True)
+    error_code = models.IntegerField(_("error code"), null=True, blank=True)
+    error_title = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     # Outbound replies point at the inbound message they answer; (reply_to, sequence)
     # is unique so a handler that runs twice cannot queue the same reply twice.
     reply_to = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies",
+        verbose_name=_("reply to"),
     )
-    sequence = models.PositiveSmallIntegerField(default=0)
+    sequence = models.PositiveSmallIntegerField(_("sequence"), default=0)
 
     channel_timestamp = models.DateTimeField(
-        null=True, blank=True, help_text="When the channel says it happened (payload timestamp)."
+        _("channel timestamp"), null=True, blank=True,
+        help_text=_("When the channel says it happened (payload timestamp)."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
 
     class Meta:
         db_table = "lyo_messages"
         ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "channel_message_id"],

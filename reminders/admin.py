@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from reminders.models import MessageTemplate, ReminderSettings
 from tenants.admin_scoping import TenantScopedAdmin
@@ -15,12 +16,12 @@ class ReminderSettingsAdmin(TenantScopedAdmin):
     list_select_related = ("tenant",)
     fieldsets = (
         (None, {"fields": ("tenant",)}),
-        ("Reminders", {
+        (_("Reminders"), {
             "fields": (
                 "reminders_enabled", "hours_before", "second_hours_before", "quiet_hours_start", "quiet_hours_end",
             ),
         }),
-        ("Staff changes", {"fields": ("notify_staff_changes",)}),
+        (_("Staff changes"), {"fields": ("notify_staff_changes",)}),
     )
 
 

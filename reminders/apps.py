@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RemindersConfig(AppConfig):
     name = "reminders"
-    verbose_name = "Reminders and notifications"
+    verbose_name = _("Reminders and notifications")

@@ -12,6 +12,8 @@ created when staff first change a default.
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Tenant, TenantOwnedModel
 
@@ -20,20 +22,20 @@ HOURS_BEFORE_MAX = 168
 
 
 class Purpose(models.TextChoices):
-    REMINDER = "reminder", "Reminder"
-    STAFF_BOOKED = "staff_booked", "Booking confirmed by staff"
-    STAFF_MOVED = "staff_moved", "Booking changed by staff"
-    STAFF_CANCELLED = "staff_cancelled", "Booking cancelled by staff"
+    REMINDER = "reminder", _("Reminder")
+    STAFF_BOOKED = "staff_booked", _("Booking confirmed by staff")
+    STAFF_MOVED = "staff_moved", _("Booking changed by staff")
+    STAFF_CANCELLED = "staff_cancelled", _("Booking cancelled by staff")
 
 
 class TemplateParameter(models.TextChoices):
     """What fills a template's {{1}}, {{2}}, ... (in the order the template lists them)."""
 
-    CUSTOMER_NAME = "customer_name", "customer's name"
-    DATE = "date", "date (\"giovedì 26 novembre\")"
-    TIME = "time", "time (\"20:00\")"
-    PARTY_OR_SERVICE = "party_or_service", "party size or service (\"2 persone\", \"Taglio\")"
-    REFERENCE = "reference", "booking code"
+    CUSTOMER_NAME = "customer_name", _("customer's name")
+    DATE = "date", _("date (\"giovedì 26 novembre\")")
+    TIME = "time", _("time (\"20:00\")")
+    PARTY_OR_SERVICE = "party_or_service", _("party size or service (\"2 persone\", \"Taglio\")")
+    REFERENCE = "reference", _("booking code")
 
 
 DEFAULT_PARAMETERS = ",".join(TemplateParameter.values)
@@ -47,47 +49,53 @@ def validate_parameters(value: str) -> None:
     unknown = [name for name in parameters_parse(value) if name not in TemplateParameter.values]
     if unknown:
         raise ValidationError(
-            f"Unknown parameter(s): {', '.join(unknown)}. Use: {', '.join(TemplateParameter.values)}."
+            _("Unknown parameter(s): %(unknown)s. Use: %(known)s."),
+            params={"unknown": ", ".join(unknown), "known": ", ".join(TemplateParameter.values)},
         )
 
 
 class ReminderSettings(TenantOwnedModel):
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="reminder_settings")
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, related_name="reminder_settings", verbose_name=_("tenant")
+    )
     reminders_enabled = models.BooleanField(
-        default=True, help_text="Remind customers of their bookings on the channel they booked on."
+        _("reminders on"), default=True,
+        help_text=_("Remind customers of their bookings on the channel they booked on."),
     )
     hours_before = models.PositiveSmallIntegerField(
-        "reminder (hours before)", default=24,
+        _("reminder (hours before)"), default=24,
         validators=[MinValueValidator(1), MaxValueValidator(HOURS_BEFORE_MAX)],
     )
     second_hours_before = models.PositiveSmallIntegerField(
-        "second reminder (hours before)", null=True, blank=True,
+        _("second reminder (hours before)"), null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(HOURS_BEFORE_MAX)],
-        help_text="Optional, e.g. 2; must be fewer hours than the first reminder.",
+        help_text=_("Optional, e.g. 2; must be fewer hours than the first reminder."),
     )
     quiet_hours_start = models.TimeField(
-        null=True, blank=True,
-        help_text="Start of the quiet hours, in the business's time zone (e.g. 22:00): no reminder is sent "
-        "from then...",
+        _("quiet hours start"), null=True, blank=True,
+        help_text=_("Start of the quiet hours, in the business's time zone (e.g. 22:00): no reminder is sent "
+                    "from then..."),
     )
     quiet_hours_end = models.TimeField(
-        null=True, blank=True,
-        help_text="...until this time (e.g. 08:00). A reminder due in between goes out when they end.",
+        _("quiet hours end"), null=True, blank=True,
+        help_text=_("...until this time (e.g. 08:00). A reminder due in between goes out when they end."),
     )
     notify_staff_changes = models.BooleanField(
-        "tell customers about staff changes", default=True,
-        help_text="When staff book, move or cancel a booking for a customer, the customer gets a message.",
+        _("tell customers about staff changes"), default=True,
+        help_text=_("When staff book, move or cancel a booking for a customer, the customer gets a message."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         db_table = "lyo_reminder_settings"
-        verbose_name = "reminders and templates"
-        verbose_name_plural = "reminders and templates"
+        verbose_name = _("reminders and templates")
+        verbose_name_plural = _("reminders and templates")
 
     def __str__(self) -> str:
-        return f"Reminders of {self.tenant}" if self.tenant_id else "Reminders"
+        if not self.tenant_id:
+            return str(_("Reminders"))
+        return _("Reminders of %(tenant)s") % {"tenant": self.tenant}
 
     @property
     def has_quiet_hours(self) -> bool:
@@ -98,11 +106,11 @@ class ReminderSettings(TenantOwnedModel):
         errors = {}
         first, second = self.hours_before, self.second_hours_before
         if first is not None and second is not None and second >= first:
-            errors["second_hours_before"] = "The second reminder comes later: fewer hours before than the first."
+            errors["second_hours_before"] = _("The second reminder comes later: fewer hours before than the first.")
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
-            errors["quiet_hours_end"] = "Set both the start and the end of the quiet hours, or neither."
+            errors["quiet_hours_end"] = _("Set both the start and the end of the quiet hours, or neither.")
         elif self.has_quiet_hours and self.quiet_hours_start == self.quiet_hours_end:
-            errors["quiet_hours_end"] = "The quiet hours must end at a different time than they start."
+            errors["quiet_hours_end"] = _("The quiet hours must end at a different time than they start.")
         if errors:
             raise ValidationError(errors)
 
@@ -110,35 +118,43 @@ class ReminderSettings(TenantOwnedModel):
 class MessageTemplate(TenantOwnedModel):
     """An approved WhatsApp template Lyo sends for ``purpose`` outside the 24-hour window."""
 
-    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     name = models.CharField(
-        max_length=512,
-        validators=[RegexValidator(r"^[a-z0-9_]+$", "Template names have lowercase letters, digits and _ only.")],
-        help_text="The template's name as approved in WhatsApp Manager, e.g. booking_reminder.",
+        _("name"), max_length=512,
+        validators=[RegexValidator(r"^[a-z0-9_]+$", _("Template names have lowercase letters, digits and _ only."))],
+        help_text=_("The template's name as approved in WhatsApp Manager, e.g. booking_reminder."),
     )
     language = models.CharField(
-        max_length=15,
-        validators=[RegexValidator(r"^[a-z]{2,3}(_[A-Z]{2})?$", "A language code as Meta writes it: it, en, en_US.")],
-        help_text="The code of the approved translation (it, en, en_US...). Customers get the template in "
-        "their language when there is one, otherwise in the business's language.",
+        _("language"), max_length=15,
+        validators=[
+            RegexValidator(r"^[a-z]{2,3}(_[A-Z]{2})?$", _("A language code as Meta writes it: it, en, en_US."))
+        ],
+        help_text=_("The code of the approved translation (it, en, en_US...). Customers get the template in "
+                    "their language when there is one, otherwise in the business's language."),
     )
     parameters = models.CharField(
-        max_length=200, default=DEFAULT_PARAMETERS, validators=[validate_parameters],
-        help_text="What fills {{1}}, {{2}}, ... in order, comma-separated, from: "
-        + ", ".join(TemplateParameter.values) + ". Empty: the template has none.",
+        _("parameters"), max_length=200, default=DEFAULT_PARAMETERS, validators=[validate_parameters],
+        help_text=format_lazy(
+            "{what} {names}. {empty}",
+            what=_("What fills {{1}}, {{2}}, ... in order, comma-separated, from:"),
+            names=", ".join(TemplateParameter.values),
+            empty=_("Empty: the template has none."),
+        ),
         blank=True,
     )
     confirm_cancel_buttons = models.BooleanField(
-        "Confirm / Cancel buttons", default=False,
-        help_text="Reminders: the template has two quick-reply buttons, Confirm first and Cancel second. "
-        "Lyo then gives each the booking's code, so a tap acts on that very booking.",
+        _("Confirm / Cancel buttons"), default=False,
+        help_text=_("Reminders: the template has two quick-reply buttons, Confirm first and Cancel second. "
+                    "Lyo then gives each the booking's code, so a tap acts on that very booking."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         db_table = "lyo_message_templates"
         ordering = ["purpose", "language"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "purpose", "language"], name="uniq_template_purpose_language"),
         ]

@@ -4,7 +4,11 @@ from django import forms
 from django.contrib import admin
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from bookings.admin import ClosureInline, OpeningHoursInline, ResourceInline, ServiceInline
 from tenants.admin_scoping import TenantScopedPermissionsMixin
@@ -27,7 +31,7 @@ OPERATOR_FIELDS = (
 TOKEN_CHANNELS = (("whatsapp", "WhatsApp"), ("instagram", "Instagram"))
 
 
-def secret_field(label: str, help_text: str) -> forms.CharField:
+def secret_field(label: str | Promise, help_text: str | Promise) -> forms.CharField:
     """A form field that sets or replaces a secret: empty keeps the stored one, nothing is ever rendered."""
     return forms.CharField(
         label=label,
@@ -41,17 +45,20 @@ def secret_field(label: str, help_text: str) -> forms.CharField:
 def token_status_display(is_set: bool, invalid_at: datetime | None, *, rejected_by: str = "Meta") -> str:
     """What staff see instead of a token: whether it is set, and since when the other side refuses it."""
     if not is_set:
-        return "not set"
+        return gettext("not set")
     if invalid_at:
         when = timezone.localtime(invalid_at).strftime("%Y-%m-%d %H:%M")
-        return format_html('<strong style="color:#ba2121">rejected by {} since {}</strong>', rejected_by, when)
-    return "set"
+        return format_html(
+            '<strong style="color:#ba2121">{}</strong>',
+            gettext("rejected by %(who)s since %(when)s") % {"who": rejected_by, "when": when},
+        )
+    return gettext("set")
 
 
 def _token_field(label: str) -> forms.CharField:
     return secret_field(
-        f"Set / replace {label} access token",
-        "Leave empty to keep the current token. The token is stored encrypted and never shown.",
+        format_lazy(_("Set / replace {channel} access token"), channel=label),
+        _("Leave empty to keep the current token. The token is stored encrypted and never shown."),
     )
 
 
@@ -59,9 +66,9 @@ class TenantAdminForm(forms.ModelForm):
     """Access tokens are never rendered: they can only be set, replaced or cleared."""
 
     new_whatsapp_access_token = _token_field("WhatsApp")
-    clear_whatsapp_access_token = forms.BooleanField(label="Remove the stored token", required=False)
+    clear_whatsapp_access_token = forms.BooleanField(label=_("Remove the stored token"), required=False)
     new_instagram_access_token = _token_field("Instagram")
-    clear_instagram_access_token = forms.BooleanField(label="Remove the stored token", required=False)
+    clear_instagram_access_token = forms.BooleanField(label=_("Remove the stored token"), required=False)
 
     class Meta:
         model = Tenant
@@ -75,7 +82,7 @@ class TenantAdminForm(forms.ModelForm):
 
     def save(self, commit=True):
         tenant = super().save(commit=False)
-        for channel, _ in TOKEN_CHANNELS:
+        for channel, _label in TOKEN_CHANNELS:
             new_token = self.cleaned_data.get(f"new_{channel}_access_token")
             if new_token or self.cleaned_data.get(f"clear_{channel}_access_token"):
                 setattr(tenant, f"{channel}_access_token", new_token or "")
@@ -132,7 +139,7 @@ class TenantAdmin(TenantScopedPermissionsMixin, admin.ModelAdmin):
             },
         ),
         (
-            "Booking settings",
+            _("Booking settings"),
             {
                 "fields": (
                     "slot_minutes",
@@ -145,14 +152,14 @@ class TenantAdmin(TenantScopedPermissionsMixin, admin.ModelAdmin):
                 )
             },
         ),
-        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
-    @admin.display(description="Access token")
+    @admin.display(description=_("Access token"))
     def token_status(self, tenant: Tenant) -> str:
         return token_status_display(tenant.has_whatsapp_token, tenant.whatsapp_token_invalid_at)
 
-    @admin.display(description="Access token")
+    @admin.display(description=_("Access token"))
     def instagram_token_status(self, tenant: Tenant) -> str:
         return token_status_display(tenant.has_instagram_token, tenant.instagram_token_invalid_at)
 

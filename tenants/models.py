@@ -8,92 +8,104 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tenants.fields import EncryptedTextField
 
 
 def validate_timezone_name(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not an IANA time zone name (e.g. Europe/Rome).")
+        raise ValidationError(
+            _("%(value)s is not an IANA time zone name (e.g. Europe/Rome)."), params={"value": repr(value)}
+        )
 
 
 class Language(models.TextChoices):
+    # Each language is named in itself, whatever the reader's language.
     ITALIAN = "it", "Italiano"
     ENGLISH = "en", "English"
 
 
 class Tenant(models.Model):
     class Kind(models.TextChoices):
-        RESTAURANT = "restaurant", "Restaurant"
-        SALON = "salon", "Salon"
+        RESTAURANT = "restaurant", _("Restaurant")
+        SALON = "salon", _("Salon")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60, unique=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    timezone = models.CharField(max_length=64, default="Europe/Rome", validators=[validate_timezone_name])
-    language = models.CharField(
-        max_length=2, choices=Language.choices, default=Language.ITALIAN,
-        help_text="Language for customers whose own language is not known yet.",
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Rome", validators=[validate_timezone_name]
     )
-    address = models.TextField(blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.ITALIAN,
+        help_text=_("Language for customers whose own language is not known yet."),
+    )
+    address = models.TextField(_("address"), blank=True)
     contact_phone = models.CharField(
-        max_length=32, blank=True, help_text="Number customers can call, e.g. to cancel late."
+        _("contact phone"), max_length=32, blank=True,
+        help_text=_("Number customers can call, e.g. to cancel late."),
     )
 
     whatsapp_phone_number_id = models.CharField(
-        max_length=32, unique=True, null=True, blank=True,
-        help_text="Meta's phone number id (not the display number, not the business account id).",
+        _("WhatsApp phone number id"), max_length=32, unique=True, null=True, blank=True,
+        help_text=_("Meta's phone number id (not the display number, not the business account id)."),
     )
-    whatsapp_business_account_id = models.CharField(max_length=32, blank=True)
-    whatsapp_display_phone_number = models.CharField(max_length=32, blank=True)
-    whatsapp_access_token = EncryptedTextField(blank=True, default="")
+    whatsapp_business_account_id = models.CharField(_("WhatsApp business account id"), max_length=32, blank=True)
+    whatsapp_display_phone_number = models.CharField(_("WhatsApp display number"), max_length=32, blank=True)
+    whatsapp_access_token = EncryptedTextField(_("WhatsApp access token"), blank=True, default="")
     # Set when the Graph API rejects the token (code 190); cleared when a new one is set.
-    whatsapp_token_invalid_at = models.DateTimeField(null=True, blank=True)
+    whatsapp_token_invalid_at = models.DateTimeField(_("WhatsApp token rejected at"), null=True, blank=True)
 
     instagram_account_id = models.CharField(
-        max_length=32, unique=True, null=True, blank=True,
-        help_text="The Instagram professional account's id (the entry id of Meta's Instagram webhooks).",
+        _("Instagram account id"), max_length=32, unique=True, null=True, blank=True,
+        help_text=_("The Instagram professional account's id (the entry id of Meta's Instagram webhooks)."),
     )
-    instagram_access_token = EncryptedTextField(blank=True, default="")
+    instagram_access_token = EncryptedTextField(_("Instagram access token"), blank=True, default="")
     # Like the WhatsApp one: set when Meta rejects the token, cleared when a new one is set.
-    instagram_token_invalid_at = models.DateTimeField(null=True, blank=True)
+    instagram_token_invalid_at = models.DateTimeField(_("Instagram token rejected at"), null=True, blank=True)
 
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     # Booking settings.
     slot_minutes = models.PositiveSmallIntegerField(
-        default=15, validators=[MinValueValidator(5), MaxValueValidator(240)],
-        help_text="Bookable start times fall on multiples of this many minutes.",
+        _("slot (minutes)"), default=15, validators=[MinValueValidator(5), MaxValueValidator(240)],
+        help_text=_("Bookable start times fall on multiples of this many minutes."),
     )
     min_notice_minutes = models.PositiveIntegerField(
-        default=120, help_text="No booking may start sooner than this after now."
+        _("minimum notice (minutes)"), default=120,
+        help_text=_("No booking may start sooner than this after now."),
     )
     max_days_ahead = models.PositiveSmallIntegerField(
-        default=60, validators=[MinValueValidator(1), MaxValueValidator(366)],
-        help_text="How far ahead customers may book.",
+        _("bookable days ahead"), default=60, validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("How far ahead customers may book."),
     )
     default_duration_minutes = models.PositiveSmallIntegerField(
-        default=90, validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
-        help_text="How long a booking lasts when no service sets it (a restaurant sitting).",
+        _("default duration (minutes)"), default=90, validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
+        help_text=_("How long a booking lasts when no service sets it (a restaurant sitting)."),
     )
     cancellation_cutoff_hours = models.PositiveSmallIntegerField(
-        default=2, help_text="Customers cannot cancel or move a booking closer than this to its start.",
+        _("cancellation cut-off (hours)"), default=2,
+        help_text=_("Customers cannot cancel or move a booking closer than this to its start."),
     )
     pacing_max_covers = models.PositiveSmallIntegerField(
-        null=True, blank=True,
-        help_text="Restaurants: at most this many guests may start in one slot (empty: no limit).",
+        _("most guests per slot"), null=True, blank=True,
+        help_text=_("Restaurants: at most this many guests may start in one slot (empty: no limit)."),
     )
     conversation_timeout_minutes = models.PositiveSmallIntegerField(
-        default=30, help_text="A half-finished conversation is forgotten after this much silence.",
+        _("conversation timeout (minutes)"), default=30,
+        help_text=_("A half-finished conversation is forgotten after this much silence."),
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         db_table = "lyo_tenants"
         ordering = ["name"]
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
 
     def __str__(self) -> str:
         return self.name
@@ -115,16 +127,20 @@ class TenantMembership(models.Model):
     """A Django user working for a tenant; it decides what the user sees in the admin."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        STAFF = "staff", "Staff"
+        OWNER = "owner", _("Owner")
+        STAFF = "staff", _("Staff")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tenant_memberships")
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=8, choices=Role.choices, default=Role.STAFF)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tenant_memberships", verbose_name=_("user")
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("tenant"))
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         db_table = "lyo_tenant_memberships"
+        verbose_name = _("tenant membership")
+        verbose_name_plural = _("tenant memberships")
         constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="uniq_membership_user_tenant")]
 
     def __str__(self) -> str:
@@ -138,7 +154,7 @@ class TenantOwnedModel(models.Model):
     one for a user of several tenants, can mix two tenants' data.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, verbose_name=_("tenant"))
 
     class Meta:
         abstract = True
@@ -154,6 +170,6 @@ class TenantOwnedModel(models.Model):
             related = getattr(self, field.name, None)
             related_tenant_id = getattr(related, "tenant_id", None)
             if related_tenant_id is not None and related_tenant_id != self.tenant_id:
-                errors[field.name] = "Belongs to another tenant."
+                errors[field.name] = _("Belongs to another tenant.")
         if errors:
             raise ValidationError(errors)
