@@ -9,7 +9,7 @@
 | GUNICORN_THREADS | threads per worker | 4 |
 | GUNICORN_TIMEOUT | seconds before a silent worker is killed and restarted | 30 |
 | GUNICORN_KEEPALIVE | seconds an idle keep-alive connection stays open | 75 |
-| GUNICORN_MAX_REQUESTS | requests after which a worker is replaced (0: never) | 1000 |
+| GUNICORN_MAX_REQUESTS | requests after which a worker is replaced (0: never) | 20000 |
 | FORWARDED_ALLOW_IPS | proxies trusted for X-Forwarded-* | * (only the ALB can reach the container) |
 """
 
@@ -36,7 +36,10 @@ graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # connection first, the ALB could send a request on it and answer the client 502.
 keepalive = _env_int("GUNICORN_KEEPALIVE", 75)
 # Recycling workers bounds slow memory growth; the jitter keeps them from restarting together.
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+# A restart costs a second of CPU (Django is imported again): at Meta's rates (hundreds of
+# webhooks a second) 1,000 meant a restart every few seconds and a latency spike with each
+# (bench/webhook.sh). The soak (bench/soak.sh) shows no growth that needs a tighter bound.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 20000)
 max_requests_jitter = max_requests // 10
 # The heartbeat file on tmpfs: a slow container disk must not look like a hung worker.
 _SHM = "/dev/shm"  # noqa: S108 - tmpfs owned by the container, only for the heartbeat file

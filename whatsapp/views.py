@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -45,5 +46,16 @@ class WhatsAppWebhookView(APIView):
                 data = webhook_body_load(body)
             except PayloadInvalid as exc:
                 return Response({"error": "invalid_payload", "detail": str(exc)}, status=400)
-            summary = whatsapp_webhook_handle(data=data)
+            try:
+                summary = whatsapp_webhook_handle(data=data)
+            except (OperationalError, InterfaceError):
+                # The database is unreachable (restarting, failing over). Each message is
+                # stored in a transaction of its own, so none is half-written. Not 200, so Meta
+                # delivers the POST again (for up to 7 days) and the messages stored before the
+                # failure are recognised as duplicates. One warning line, not a traceback each.
+                logger.warning("WhatsApp webhook not stored: the database is unavailable; Meta will redeliver")
+                return Response(
+                    {"error": "unavailable", "detail": "Temporarily unable to store the event; retry later."},
+                    status=503, headers={"Retry-After": "5"},
+                )
             return Response({"status": "ok", "stored": summary.stored, "duplicates": summary.duplicates})

@@ -18,7 +18,7 @@ from django.utils import timezone
 from conversations.assistant.engine import assistant_handle
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation, Customer, Message
-from conversations.selectors import inbound_message_exists, inbound_messages_pending
+from conversations.selectors import inbound_messages_pending
 from conversations.services.broker import broker_publish
 from conversations.services.handoff import handoff_mirror
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
@@ -61,8 +61,9 @@ def inbound_message_record(
     already processed (system notices the assistant does not answer).
     """
     channel = conversation.channel
-    if inbound_message_exists(channel=channel, channel_message_id=inbound.channel_message_id):
-        return None
+    # No "seen before?" query first: the unique constraint answers that in the same round
+    # trip as the insert (a redelivery is the rare case; the webhook's own early check
+    # already skips most of them before any customer lookup).
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -105,14 +106,26 @@ def inbound_message_process(*, message_id: int) -> ProcessResult:
     handled at the same time; every pending message of the conversation is handled
     here in the order of the channel's timestamps, whichever task got there first.
     """
-    message = Message.objects.filter(pk=message_id, direction=Message.Direction.INBOUND).first()
+    # Only what decides whether there is work: the payload is read below, under the lock.
+    message = (
+        Message.objects.filter(pk=message_id, direction=Message.Direction.INBOUND)
+        .only("conversation_id", "processing_status")
+        .first()
+    )
     if message is None or message.processing_status != Message.Processing.PENDING:
         return ProcessResult()
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+        # FOR NO KEY UPDATE: serialises the conversation's processing like FOR UPDATE, but
+        # does not block the webhook inserting a new message of the same conversation (its
+        # foreign key check takes FOR KEY SHARE), so Meta's answer never waits for the assistant.
+        # Tenant and customer come in the same query; only the conversation's row is locked.
+        conversation = (
+            Conversation.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("tenant", "customer")
+            .get(pk=message.conversation_id)
+        )
         log_context_bind(tenant_id=conversation.tenant_id, conversation_id=conversation.pk)
-        tenant = Tenant.objects.get(pk=conversation.tenant_id)
-        customer = Customer.objects.get(pk=conversation.customer_id)
+        tenant, customer = conversation.tenant, conversation.customer
         # Read under the lock: a concurrent run that already handled them has committed.
         pending = list(
             conversation.messages.filter(

@@ -1,0 +1,157 @@
+"""The fast, deterministic halves of the fault drills in bench/ (issue 9).
+
+The drills kill real processes under load; these pin the properties they rely on:
+a database outage answers Meta 5xx and leaves no torn rows, a worker that dies
+mid-task leaves nothing half-done and its redelivered task answers once, and the
+webhook never waits for a conversation the assistant is busy with.
+"""
+
+import json
+import threading
+import time
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connection, connections
+
+from conversations.models import Conversation, Customer, Message
+from conversations.services.inbound import inbound_message_process
+from conversations.tasks import inbound_message_process_task
+from whatsapp.tasks import whatsapp_message_send_task
+from whatsapp.tests.conftest import WEBHOOK, payload_bytes, payload_json, sign
+
+INBOUND = Message.Direction.INBOUND
+OUTBOUND = Message.Direction.OUTBOUND
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: not an ``Exception``, so no handler in the task sees it; only the transaction unwinds."""
+
+
+def test_database_unreachable_answers_503_so_meta_redelivers(tenant, post_webhook, caplog):
+    with mock.patch(
+        "whatsapp.services.inbound.tenant_for_phone_number_id",
+        side_effect=OperationalError("connection refused"),
+    ):
+        response = post_webhook(payload_bytes("whatsapp_text.json"))
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "unavailable"
+    assert response.headers["Retry-After"] == "5"
+    assert not Message.objects.exists()
+    assert "the database is unavailable" in caplog.text
+
+
+def test_database_lost_mid_receive_leaves_no_half_written_rows_and_the_redelivery_is_answered_once(
+    tenant, post_webhook, graph
+):
+    body = payload_bytes("whatsapp_text.json")
+    # The customer and conversation are written, then the connection drops before the message is.
+    with mock.patch(
+        "whatsapp.services.inbound.inbound_message_record", side_effect=OperationalError("server closed the connection")
+    ):
+        assert post_webhook(body).status_code == 503
+    assert (Customer.objects.count(), Conversation.objects.count(), Message.objects.count()) == (0, 0, 0)
+
+    assert post_webhook(body).status_code == 200  # Meta's redelivery
+    assert Message.objects.filter(direction=INBOUND, processing_status="processed").count() == 1
+    assert Message.objects.filter(direction=OUTBOUND, delivery_status="sent").count() == 1
+    assert len(graph.sends) == 1
+
+
+def test_worker_killed_mid_processing_leaves_the_message_pending_and_the_redelivered_task_answers_once(
+    tenant, post_webhook, graph, django_capture_on_commit_callbacks
+):
+    post_webhook(payload_bytes("whatsapp_text.json"), run_on_commit=False)
+    inbound = Message.objects.get(direction=INBOUND)
+    conversation_before = Conversation.objects.values("state", "last_inbound_at").get()
+
+    # Killed after the assistant answered and while its replies were being stored.
+    with (
+        mock.patch("conversations.services.inbound.outbound_message_queue", side_effect=WorkerKilled),
+        pytest.raises(WorkerKilled),
+    ):
+        inbound_message_process_task.delay(inbound.pk)
+    inbound.refresh_from_db()
+    assert (inbound.processing_status, inbound.attempts) == ("pending", 0)
+    assert not Message.objects.filter(direction=OUTBOUND).exists()
+    assert Conversation.objects.values("state", "last_inbound_at").get() == conversation_before
+
+    # Late acknowledgement: the broker hands the same task to the next worker (or the sweep does).
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_message_process_task.delay(inbound.pk)
+        inbound_message_process_task.delay(inbound.pk)
+    assert Message.objects.get(pk=inbound.pk).processing_status == "processed"
+    assert Message.objects.filter(direction=OUTBOUND, delivery_status="sent").count() == 1
+    assert len(graph.sends) == 1
+
+
+def test_worker_killed_before_the_graph_call_leaves_the_reply_queued_and_the_redelivery_sends_it_once(
+    tenant, post_webhook, graph
+):
+    from whatsapp.tasks import whatsapp_message_send_task as send_task
+
+    with mock.patch.object(send_task, "delay"):  # the reply is queued; its send task is "in the broker"
+        post_webhook(payload_bytes("whatsapp_text.json"))
+    reply = Message.objects.get(direction=OUTBOUND)
+
+    with (
+        mock.patch("whatsapp.services.outbound._deliver", side_effect=WorkerKilled),
+        pytest.raises(WorkerKilled),
+    ):
+        whatsapp_message_send_task.delay(reply.pk)
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.attempts, reply.channel_message_id) == ("queued", 0, None)
+
+    whatsapp_message_send_task.delay(reply.pk)
+    whatsapp_message_send_task.delay(reply.pk)
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.attempts, reply.channel_message_id) == ("sent", 1, "wamid.SENT0001")
+    assert len(graph.sends) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_webhook_stores_a_message_while_the_assistant_holds_its_conversation(client, tenant):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (SQLite locks the whole database)")
+    first = payload_json("whatsapp_text.json")
+    body = json.dumps(first).encode()
+    with mock.patch("conversations.services.inbound.inbound_message_enqueue"):
+        assert client.post(WEBHOOK, data=body, content_type="application/json",
+                           HTTP_X_HUB_SIGNATURE_256=sign(body)).status_code == 200
+    inbound = Message.objects.get(direction=INBOUND)
+
+    holding, release = threading.Event(), threading.Event()
+
+    def assistant_busy(**kwargs):
+        holding.set()
+        release.wait(10)
+        raise RuntimeError("stop here; the test only needed the lock held")
+
+    def process_in_worker() -> None:
+        try:
+            with mock.patch("conversations.services.inbound._inbound_handle", side_effect=assistant_busy):
+                inbound_message_process(message_id=inbound.pk)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=process_in_worker)
+    worker.start()
+    try:
+        assert holding.wait(10), "the worker never took the conversation's lock"
+        second = json.loads(body)
+        message = second["entry"][0]["changes"][0]["value"]["messages"][0]
+        message["id"] = "wamid.SECOND"
+        message["timestamp"] = str(int(message["timestamp"]) + 60)
+        second_body = json.dumps(second).encode()
+        started = time.monotonic()
+        with mock.patch("conversations.services.inbound.inbound_message_enqueue"):
+            response = client.post(WEBHOOK, data=second_body, content_type="application/json",
+                                   HTTP_X_HUB_SIGNATURE_256=sign(second_body))
+        # Had the insert waited for the worker's lock, it would have lasted until the worker let go (10 s).
+        assert time.monotonic() - started < 5
+        assert response.status_code == 200
+        assert Message.objects.filter(channel_message_id="wamid.SECOND", conversation=inbound.conversation).exists()
+    finally:
+        release.set()
+        worker.join(15)
