@@ -510,20 +510,25 @@ async def open_loop(
 
     async def attempt(body: bytes) -> tuple[int, float]:
         nonlocal opened
-        if idle:
-            connection = idle.pop()
-        else:
-            opened += 1
-            connection = _Connection(host, port)
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
         began = time.perf_counter()
-        try:
-            status = await asyncio.wait_for(
-                connection.request("POST", path, body, {"Content-Type": "application/json",
-                                                        "X-Hub-Signature-256": sign(body)}),
-                timeout,
-            )
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ConnectionError, ValueError, IndexError):
-            connection.close()
+        # A kept-alive connection the server closed while idle (GUNICORN_KEEPALIVE) fails at
+        # once: like any HTTP client, try that request again on a fresh connection.
+        for fresh in (False, True):
+            if idle and not fresh:
+                connection, reused = idle.pop(), True
+            else:
+                opened += 1
+                connection, reused = _Connection(host, port), False
+            try:
+                status = await asyncio.wait_for(connection.request("POST", path, body, headers), timeout)
+                break
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ConnectionError, ValueError, IndexError) as exc:
+                connection.close()
+                stale = reused and isinstance(exc, asyncio.IncompleteReadError | ConnectionError)
+                if not stale:
+                    return 0, time.perf_counter() - began
+        else:
             return 0, time.perf_counter() - began
         if len(idle) < max_connections:
             idle.append(connection)
