@@ -125,7 +125,7 @@ class Stack:
     web_threads: int = int(os.environ.get("GUNICORN_THREADS", "4"))
     worker_concurrency: int = int(os.environ.get("LYO_BENCH_WORKER_CONCURRENCY", "2"))
     beat: bool = True
-    workdir: Path = field(default_factory=lambda: Path(os.environ.get("LYO_BENCH_DIR", "/tmp/issue9-bench")))
+    workdir: Path = field(default_factory=lambda: Path(os.environ.get("LYO_BENCH_DIR", "/tmp/lyo-bench")))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

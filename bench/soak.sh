@@ -6,7 +6,7 @@
 #   bench/soak.sh [--minutes 10] [--rate 100] [--tenants 20] [--customers 2000]
 #
 # Its own stack on loopback (gunicorn :8090, Celery worker and beat, fake Graph :8091),
-# database lyo_bench_soak on the machine's PostgreSQL, Redis db 7. Logs: /tmp/issue9-bench/soak/.
+# database lyo_bench_soak on the machine's PostgreSQL, Redis db 7. Logs: /tmp/lyo-bench/soak/.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 exec "$PY" bench/soak.py "$@"
