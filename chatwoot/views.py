@@ -20,6 +20,8 @@ class ChatwootWebhookView(APIView):
     # Chatwoot authenticates per tenant (signature or secret URL), not by session or token.
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    # A webhook for Chatwoot, not part of the public API schema.
+    schema = None
 
     def post(self, request: Request, token: str | None = None) -> Response:
         """Authenticate, store and enqueue; answers at once (no Chatwoot API call here)."""
