@@ -48,9 +48,14 @@ def trattoria(transactional_db) -> Tenant:
 
 
 def _wait(driver):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, WAIT_SECONDS)
+    # Every tap posts a form and the page reloads: an element read while the old page is
+    # being replaced goes stale (or is briefly missing) — look again instead of failing.
+    return WebDriverWait(
+        driver, WAIT_SECONDS, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    )
 
 
 def _css(driver, selector: str):
@@ -61,10 +66,19 @@ def _css(driver, selector: str):
 
 
 def _click(driver, selector: str) -> None:
-    element = _css(driver, selector)
-    # Out of the sticky header's way, as a finger would scroll before tapping.
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-    element.click()
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def tapped(driver) -> bool:
+        element = _css(driver, selector)
+        try:
+            # Out of the sticky header's way, as a finger would scroll before tapping.
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+            element.click()
+        except StaleElementReferenceException:
+            return False  # found on the page that was just being replaced: find it again
+        return True
+
+    _wait(driver).until(tapped)
 
 
 def _log_in(driver, live_server, username: str) -> None:
