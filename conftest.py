@@ -1,5 +1,6 @@
 """Suite-wide pytest configuration."""
 
+import pytest
 from django.conf import settings
 
 
@@ -7,3 +8,13 @@ def pytest_report_header(config):
     db = settings.DATABASES["default"]
     broker = "Redis" if settings.REDIS_URL else "none (tasks in-process)"
     return [f"lyo: database {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('NAME')}), broker {broker}"]
+
+
+@pytest.fixture(autouse=True)
+def _tenant_lookup_fresh():
+    """Each test finds tenants afresh: a tenant remembered by number would outlive its test's rollback."""
+    from tenants.selectors import tenant_lookup_forget
+
+    tenant_lookup_forget()
+    yield
+    tenant_lookup_forget()
