@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Channel, Conversation, Customer, Message
 from tenants.models import Tenant
 
 
@@ -21,6 +21,27 @@ def customer_for_channel_identity(
     if phone:
         return customers.filter(phone=phone).first()
     return None
+
+
+def whatsapp_open_conversation_for_identity(*, tenant: Tenant, user_id: str, wa_id: str) -> Conversation | None:
+    """The open conversation, customer loaded alongside, of the WhatsApp customer known by exactly
+    this identity: the user id (when given) and the phone number (when given) both on file.
+
+    One query for the common case (a returning customer writes again). ``None`` means the
+    identity rules have work to do (new customer, a learned id, a changed number, no open
+    conversation): the caller takes the full path.
+    """
+    if not user_id and not wa_id:
+        return None
+    identity = {"customer__channel_user_id": user_id} if user_id else {}
+    if wa_id:
+        identity["customer__phone"] = wa_id
+    return (
+        Conversation.objects.select_related("customer")
+        .filter(tenant=tenant, channel=Channel.WHATSAPP, customer__channel=Channel.WHATSAPP, **identity)
+        .exclude(status=Conversation.Status.CLOSED)
+        .first()
+    )
 
 
 def conversation_open_for_customer(*, customer: Customer) -> Conversation | None:

@@ -31,9 +31,14 @@ def customer_get_or_create_for_whatsapp(*, tenant: Tenant, user_id: str, wa_id: 
         # Another request created or changed the same customer a moment ago: its row wins.
         customer = _whatsapp_customer_resolve(tenant=tenant, user_id=user_id, wa_id=wa_id)
     if name and customer.display_name != name:
-        customer.display_name = name
-        customer.save(update_fields=["display_name", "updated_at"])
+        customer_display_name_set(customer=customer, name=name)
     return customer
+
+
+def customer_display_name_set(*, customer: Customer, name: str) -> None:
+    """The name the customer shows on the channel (their profile name), kept up to date."""
+    customer.display_name = name
+    customer.save(update_fields=["display_name", "updated_at"])
 
 
 def customer_number_change(*, tenant: Tenant, user_id: str, old_wa_id: str, new_wa_id: str) -> Customer | None:

@@ -56,29 +56,35 @@ def inbound_message_record(
 ) -> Message | None:
     """Store an inbound message; ``None`` when its channel message id was stored before.
 
-    Call inside a transaction: processing is enqueued when it commits, so the task
-    never looks for a row that is not there yet. ``needs_reply=False`` stores it as
+    Processing is enqueued once the row is committed (at the end of the caller's
+    transaction, if any), so the task never looks for a row that is not there yet. ``needs_reply=False`` stores it as
     already processed (system notices the assistant does not answer).
     """
     channel = conversation.channel
     # No "seen before?" query first: the unique constraint answers that in the same round
-    # trip as the insert (a redelivery is the rare case; the webhook's own early check
-    # already skips most of them before any customer lookup).
+    # trip as the insert (a redelivery is the rare case).
+    create = partial(
+        Message.objects.create,
+        tenant=tenant,
+        conversation=conversation,
+        direction=Message.Direction.INBOUND,
+        channel=channel,
+        channel_message_id=inbound.channel_message_id,
+        type=message_type,
+        text=inbound.text or inbound.choice_title or inbound.emoji,
+        payload={"message": channel_payload, "inbound": inbound_message_as_dict(inbound)},
+        processing_status=Message.Processing.PENDING if needs_reply else Message.Processing.PROCESSED,
+        processed_at=None if needs_reply else timezone.now(),
+        channel_timestamp=inbound.timestamp,
+    )
     try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                tenant=tenant,
-                conversation=conversation,
-                direction=Message.Direction.INBOUND,
-                channel=channel,
-                channel_message_id=inbound.channel_message_id,
-                type=message_type,
-                text=inbound.text or inbound.choice_title or inbound.emoji,
-                payload={"message": channel_payload, "inbound": inbound_message_as_dict(inbound)},
-                processing_status=Message.Processing.PENDING if needs_reply else Message.Processing.PROCESSED,
-                processed_at=None if needs_reply else timezone.now(),
-                channel_timestamp=inbound.timestamp,
-            )
+        if transaction.get_connection().in_atomic_block:
+            # A savepoint, so a duplicate leaves the caller's transaction usable.
+            with transaction.atomic():
+                message = create()
+        else:
+            # Outside a transaction the INSERT is one on its own: no savepoint round trips.
+            message = create()
     except IntegrityError:
         # The same delivery is being stored by a concurrent request (uniq_message_channel_message_id).
         return None

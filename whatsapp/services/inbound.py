@@ -10,10 +10,11 @@ from enum import StrEnum
 
 from django.db import transaction
 
-from conversations.models import Channel, Message
-from conversations.selectors import inbound_message_exists
+from conversations.models import Channel, Conversation, Customer, Message
+from conversations.selectors import whatsapp_open_conversation_for_identity
 from conversations.services.customers import (
     conversation_get_or_open,
+    customer_display_name_set,
     customer_get_or_create_for_whatsapp,
     customer_number_change,
 )
@@ -92,12 +93,25 @@ def _value_handle(*, tenant: Tenant, value: WebhookValue, summary: WebhookSummar
 def whatsapp_message_receive(
     *, tenant: Tenant, message: WebhookMessage, contacts: tuple[WebhookContact, ...] = ()
 ) -> ReceiveOutcome:
-    """Store one inbound message with its customer (SPEC §4 identity rules) and conversation."""
-    if inbound_message_exists(channel=CHANNEL, channel_message_id=message.id):
-        return ReceiveOutcome.DUPLICATE
+    """Store one inbound message with its customer (SPEC §4 identity rules) and conversation.
+
+    A redelivery (Meta retries for days) is answered by the unique constraint on the
+    message id, not by a query before it: most messages are new.
+    """
     contact = _contact_for(message, contacts)
     user_id = message.from_user_id or (contact.user_id if contact else "")
     wa_id = message.from_wa_id or (contact.wa_id if contact else "")
+    name = contact.name if contact else ""
+
+    if not message.changed_number_to:
+        # A customer writing again, as they most often do: one query, then the insert, each
+        # its own transaction (nothing else is written, so nothing can be half-written).
+        conversation = whatsapp_open_conversation_for_identity(tenant=tenant, user_id=user_id, wa_id=wa_id)
+        if conversation is not None:
+            if name and conversation.customer.display_name != name:
+                customer_display_name_set(customer=conversation.customer, name=name)
+            stored = _record(tenant=tenant, customer=conversation.customer, conversation=conversation, message=message)
+            return _outcome(stored, conversation)
 
     with transaction.atomic():
         if message.changed_number_to:
@@ -109,23 +123,34 @@ def whatsapp_message_receive(
                 logger.info("Number change for a customer this tenant does not know; nothing to update")
                 return ReceiveOutcome.IGNORED
         elif user_id or wa_id:
-            customer = customer_get_or_create_for_whatsapp(
-                tenant=tenant, user_id=user_id, wa_id=wa_id, name=contact.name if contact else ""
-            )
+            customer = customer_get_or_create_for_whatsapp(tenant=tenant, user_id=user_id, wa_id=wa_id, name=name)
         else:
             logger.warning("WhatsApp message %s without any sender id; ignored", message.id)
             return ReceiveOutcome.IGNORED
         conversation = conversation_get_or_open(tenant=tenant, customer=customer)
-        stored = inbound_message_record(
-            tenant=tenant,
-            customer=customer,
-            conversation=conversation,
-            inbound=message.inbound,
-            message_type=message.message_type,
-            channel_payload=message.raw,
-            # System notices (number changed, ...) are kept for staff, not answered.
-            needs_reply=message.message_type != Message.Type.SYSTEM,
-        )
+        stored = _record(tenant=tenant, customer=customer, conversation=conversation, message=message)
+        if stored is None:
+            # Stored before: nothing of this delivery is kept (e.g. a conversation opened for it).
+            transaction.set_rollback(True)
+    return _outcome(stored, conversation)
+
+
+def _record(
+    *, tenant: Tenant, customer: Customer, conversation: Conversation, message: WebhookMessage
+) -> Message | None:
+    return inbound_message_record(
+        tenant=tenant,
+        customer=customer,
+        conversation=conversation,
+        inbound=message.inbound,
+        message_type=message.message_type,
+        channel_payload=message.raw,
+        # System notices (number changed, ...) are kept for staff, not answered.
+        needs_reply=message.message_type != Message.Type.SYSTEM,
+    )
+
+
+def _outcome(stored: Message | None, conversation: Conversation) -> ReceiveOutcome:
     if stored is None:
         return ReceiveOutcome.DUPLICATE
     with log_context(conversation_id=conversation.pk, message_id=stored.pk):
