@@ -9,6 +9,7 @@ from django.db import transaction
 
 from bookings.models import OpeningHours, Resource, Service, Weekday
 from tenants.models import Tenant, TenantMembership
+from tenants.services import tenant_config_changed
 
 DEMO_ADMIN = ("admin", "admin")
 # The WhatsApp phone number id, display number and Instagram account id match the
@@ -127,6 +128,8 @@ def _opening_hours_replace(tenant: Tenant, hours: list[tuple]) -> None:
         OpeningHours(tenant=tenant, weekday=weekday, opens=opens, closes=closes, last_start=last_start)
         for weekday, opens, closes, last_start in hours
     )
+    # bulk_create sends no signals.
+    tenant_config_changed(tenant.pk)
 
 
 def _login_seed(username: str, password: str, *, tenant: Tenant | None) -> DemoLogin:

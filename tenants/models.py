@@ -98,6 +98,11 @@ class Tenant(models.Model):
         help_text=_("A half-finished conversation is forgotten after this much silence."),
     )
 
+    # Bumped (tenants.services.tenant_config_changed) whenever what the assistant reads
+    # about the tenant changes: services, resources, opening hours, closures. Caches
+    # key on it, so a changed configuration is read again instead of served stale.
+    config_version = models.PositiveIntegerField(default=0, editable=False)
+
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -109,6 +114,18 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Only tenant_config_changed writes config_version, with an UPDATE that adds one.
+        # A plain save() of an instance loaded before a bump would write the old number
+        # back, and a cache could then take a changed configuration for one it has seen.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.attname for field in self._meta.concrete_fields
+                if not field.primary_key and field.attname != "config_version" and field.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
 
     @cached_property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +14,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -74,6 +76,18 @@ def tenant_get(slug: str) -> Tenant:
     return tenant
 
 
+def tenant_config_changed(tenant_id: uuid.UUID | str) -> None:
+    """Tell caches that what the assistant reads about the tenant has changed.
+
+    Services, resources (and the services staff do), opening hours and closures:
+    saving or deleting one row does it through ``bookings.signals``; code that writes
+    them in bulk (``bulk_create``, ``update()``) must call this itself, inside its
+    transaction, so the new number and the new rows become visible together.
+    One UPDATE that adds one, so concurrent changes never lose a bump.
+    """
+    Tenant.objects.filter(pk=tenant_id).update(config_version=F("config_version") + 1)
+
+
 def tenant_onboard(
     *,
     document: dict,
@@ -132,6 +146,8 @@ def tenant_onboard(
             if spec.closures is not None:
                 Closure.objects.filter(tenant=tenant).delete()
                 Closure.objects.bulk_create(_closure_build(tenant, c) for c in spec.closures)
+            # bulk_create and update() above send no signals.
+            tenant_config_changed(tenant.pk)
             staff = None
             if staff_email:
                 staff = staff_member_invite(

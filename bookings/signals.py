@@ -1,0 +1,33 @@
+"""A saved or deleted service, resource, opening range or closure bumps its tenant's ``config_version``.
+
+Caches of what the assistant reads about a tenant (its vocabulary) key on that number.
+Bulk writes (``bulk_create``, ``QuerySet.update()``) send no signals: their callers
+call ``tenant_config_changed`` themselves. ``QuerySet.delete()`` does send them.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from bookings.models import Closure, OpeningHours, Resource, Service
+from tenants.services import tenant_config_changed
+
+CONFIGURATION_MODELS = (Service, Resource, OpeningHours, Closure)
+
+
+def _row_changed(sender, instance, **kwargs) -> None:
+    tenant_config_changed(instance.tenant_id)
+
+
+def _staff_services_changed(sender, instance, action: str, **kwargs) -> None:
+    # Which staff do which service: ``instance`` is the resource, or the service when
+    # the link is changed from the service's side; both belong to the tenant.
+    if action in ("post_add", "post_remove", "post_clear"):
+        tenant_config_changed(instance.tenant_id)
+
+
+def signals_connect() -> None:
+    for model in CONFIGURATION_MODELS:
+        post_save.connect(_row_changed, sender=model, dispatch_uid=f"config_version_save_{model.__name__}")
+        post_delete.connect(_row_changed, sender=model, dispatch_uid=f"config_version_delete_{model.__name__}")
+    m2m_changed.connect(
+        _staff_services_changed, sender=Resource.services.through, dispatch_uid="config_version_resource_services"
+    )
