@@ -18,3 +18,13 @@ def _tenant_lookup_fresh():
     tenant_lookup_forget()
     yield
     tenant_lookup_forget()
+
+
+@pytest.fixture(autouse=True)
+def _vocabulary_cache_cleared():
+    """Each test reads tenant vocabularies afresh: a cached one would outlive its test's rollback."""
+    from conversations.assistant.understanding.vocabulary import vocabulary_cache_clear
+
+    vocabulary_cache_clear()
+    yield
+    vocabulary_cache_clear()
