@@ -16,7 +16,9 @@ class ChatwootConfig(AppConfig):
         outbound_sender_register(
             Channel.CHATWOOT,
             OutboundSender(
-                enqueue=lambda message_id: chatwoot_message_send_task.delay(message_id),
+                enqueue=lambda message_id, countdown: chatwoot_message_send_task.apply_async(
+                    (message_id,), countdown=countdown
+                ),
                 send_now=lambda message_id: chatwoot_outbound_send(message_id=message_id),
             ),
         )

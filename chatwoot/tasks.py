@@ -4,8 +4,8 @@ from celery import shared_task
 
 from chatwoot.services.handoff import chatwoot_conversation_status_sync
 from chatwoot.services.outbound import chatwoot_outbound_send
-from conversations.services.delivery import SendOutcome, outbound_send_task_run, send_retry_delay
-from conversations.services.outbound import SEND_MAX_ATTEMPTS
+from conversations.services.delivery import outbound_send_task_run
+from conversations.services.outbound import SEND_MAX_ATTEMPTS, SendOutcome, send_retry_delay
 from lyo import metrics
 from lyo.log_context import log_context
 

@@ -17,7 +17,7 @@ from conversations.models import Channel, Conversation, Customer, Message
 from conversations.replies import Reply
 from conversations.services.customers import conversation_get_or_open
 from conversations.services.inbound import inbound_message_process, inbound_message_record
-from conversations.services.outbound import OutboundSender, outbound_message_record_sent
+from conversations.services.outbound import OutboundSender, SendOutcome, SendResult, outbound_message_record_sent
 from tenants.models import Tenant
 
 
@@ -86,12 +86,16 @@ def _inbound(conversation: Conversation, text: str, choice_id: str) -> InboundMe
     return InboundMessage(kind=InboundKind.TEXT, channel_message_id=message_id, timestamp=now, text=text)
 
 
-def _test_reply_delivered(message_id: int) -> None:
+def _test_reply_delivered(message_id: int) -> SendResult:
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_id).first()
-        if message is not None and message.delivery_status == Message.Delivery.QUEUED:
-            outbound_message_record_sent(message=message, channel_message_id=None, now=timezone.now())
+        if message is None or message.delivery_status != Message.Delivery.QUEUED:
+            return SendResult(SendOutcome.SKIPPED)
+        outbound_message_record_sent(message=message, channel_message_id=None, now=timezone.now())
+        return SendResult(SendOutcome.SENT, attempts=message.attempts)
 
 
 # Registered by ConversationsConfig.ready for the test channel.
-TEST_CHANNEL_SENDER = OutboundSender(enqueue=_test_reply_delivered, send_now=_test_reply_delivered)
+TEST_CHANNEL_SENDER = OutboundSender(
+    enqueue=lambda message_id, countdown: _test_reply_delivered(message_id), send_now=_test_reply_delivered
+)

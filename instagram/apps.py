@@ -15,7 +15,9 @@ class InstagramConfig(AppConfig):
         outbound_sender_register(
             Channel.INSTAGRAM,
             OutboundSender(
-                enqueue=lambda message_id: instagram_message_send_task.delay(message_id),
+                enqueue=lambda message_id, countdown: instagram_message_send_task.apply_async(
+                    (message_id,), countdown=countdown
+                ),
                 send_now=lambda message_id: instagram_outbound_send(message_id=message_id),
             ),
         )

@@ -15,7 +15,9 @@ class WhatsappConfig(AppConfig):
         outbound_sender_register(
             Channel.WHATSAPP,
             OutboundSender(
-                enqueue=lambda message_id: whatsapp_message_send_task.delay(message_id),
+                enqueue=lambda message_id, countdown: whatsapp_message_send_task.apply_async(
+                    (message_id,), countdown=countdown
+                ),
                 send_now=lambda message_id: whatsapp_outbound_send(message_id=message_id),
             ),
         )

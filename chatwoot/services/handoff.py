@@ -14,7 +14,7 @@ from chatwoot.client import ChatwootError
 from chatwoot.selectors import connection_for_tenant
 from chatwoot.services.outbound import chatwoot_client, chatwoot_connection_problem, chatwoot_refused
 from conversations.models import Channel, Conversation
-from conversations.services.delivery import SendOutcome
+from conversations.services.outbound import SendOutcome
 
 logger = logging.getLogger(__name__)
 

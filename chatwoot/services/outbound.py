@@ -17,7 +17,7 @@ from chatwoot.client import ChatwootClient, ChatwootError, ChatwootTokenInvalid
 from chatwoot.models import ChatwootConnection
 from chatwoot.rendering import reply_render
 from chatwoot.selectors import connection_for_tenant
-from conversations.models import Channel, Conversation, Message
+from conversations.models import Channel, Message
 from conversations.replies import Reply
 from conversations.services.delivery import (
     ChannelSend,
@@ -64,7 +64,7 @@ def chatwoot_refused(connection: ChatwootConnection, error: SendError) -> None:
 
 
 def _prepare(message: Message, reply: Reply) -> ChannelSend:
-    conversation = Conversation.objects.select_related("tenant", "customer").get(pk=message.conversation_id)
+    conversation = message.conversation
     connection = connection_for_tenant(conversation.tenant)
     problem = chatwoot_connection_problem(connection)
     if not problem and not conversation.channel_conversation_id:

@@ -9,11 +9,9 @@ sends them twice. Channel errors say whether trying again may help (``transient`
 """
 
 import logging
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
 
 from celery import Task
@@ -24,37 +22,20 @@ from conversations.models import Message
 from conversations.replies import Reply
 from conversations.services.outbound import (
     SEND_MAX_ATTEMPTS,
+    SendOutcome,
+    SendResult,
     outbound_attempt_count,
     outbound_message_record_failure,
     outbound_message_record_sent,
+    send_retry_delay,
 )
 from lyo import metrics
 from lyo.log_context import log_context, log_context_bind
 
 logger = logging.getLogger(__name__)
 
-# Backoff between attempts: 2 s doubling to at most 5 minutes, each with up to half
-# taken off at random so a burst of failures does not retry in lockstep.
-RETRY_BASE_SECONDS = 2
-RETRY_MAX_SECONDS = 300
 # Channel ids of the parts already sent, when a long reply needs several messages.
 SENT_PARTS_KEY = "sent_part_ids"
-
-
-class SendOutcome(StrEnum):
-    SENT = "sent"
-    RETRY = "retry"
-    FAILED = "failed"
-    NOT_SENDABLE = "not_sendable"
-    SKIPPED = "skipped"  # gone, or already sent / failed
-
-
-@dataclass(frozen=True)
-class SendResult:
-    outcome: SendOutcome
-    attempts: int = 0
-    # A transient error that used up every attempt.
-    exhausted: bool = False
 
 
 class SendError(Protocol):
@@ -80,12 +61,6 @@ class ChannelSend:
     refused: Callable[[SendError], None] | None = None
 
 
-def send_retry_delay(attempts: int) -> float:
-    """Seconds before attempt ``attempts + 1``: exponential, capped, with jitter."""
-    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
-
-
 def outbound_message_deliver(
     *,
     message_id: int,
@@ -95,13 +70,16 @@ def outbound_message_deliver(
 ) -> SendResult:
     """Send one queued outbound message of ``channel`` and record the channel's id or the error.
 
-    ``prepare`` is called holding the row's lock; it raises ``ReplyNotSendable`` when
+    ``prepare`` is called holding the row's lock, with the row's tenant, conversation and
+    customer loaded (``message.tenant``, ``message.conversation.customer``); it raises ``ReplyNotSendable`` when
     the reply cannot go out. ``errors`` are the channel's error classes (``SendError``).
     """
     now = timezone.now()
     with transaction.atomic():
+        # Tenant, conversation and customer in the same query, for ``prepare``; only the row is locked.
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
+            .select_related("tenant", "conversation__customer")
             .filter(pk=message_id, channel=channel, direction=Message.Direction.OUTBOUND)
             .first()
         )

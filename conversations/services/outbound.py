@@ -5,9 +5,11 @@ called from their ``AppConfig.ready``), so this module never imports a channel.
 """
 
 import logging
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import partial
 
 from django.db import transaction
@@ -26,6 +28,10 @@ logger = logging.getLogger(__name__)
 
 # Sends attempted per outbound row, counting retries and sweeps; then it fails for good.
 SEND_MAX_ATTEMPTS = 8
+# Backoff between attempts: 2 s doubling to at most 5 minutes, each with up to half
+# taken off at random so a burst of failures does not retry in lockstep.
+RETRY_BASE_SECONDS = 2
+RETRY_MAX_SECONDS = 300
 # Queued rows never tried and younger than this are still in the broker.
 QUEUED_GRACE = timedelta(minutes=1)
 # Rows already tried wait for their task's own retries (whole backoff schedule:
@@ -49,12 +55,35 @@ _STATUS_TIME_FIELD = {
 }
 
 
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    NOT_SENDABLE = "not_sendable"
+    SKIPPED = "skipped"  # gone, or already sent / failed
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: SendOutcome
+    attempts: int = 0
+    # A transient error that used up every attempt.
+    exhausted: bool = False
+
+
+def send_retry_delay(attempts: int) -> float:
+    """Seconds before attempt ``attempts + 1``: exponential, capped, with jitter."""
+    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
+
+
 @dataclass(frozen=True)
 class OutboundSender:
-    # Hand the row to the channel's worker task (may raise when the broker is down).
-    enqueue: Callable[[int], object]
-    # Try once, here and now (``manage.py process_pending``).
-    send_now: Callable[[int], object]
+    # Hand the row to the channel's worker task, at once or after ``countdown`` seconds
+    # (may raise when the broker is down).
+    enqueue: Callable[[int, float | None], object]
+    # Try once, here and now.
+    send_now: Callable[[int], SendResult]
 
 
 _senders: dict[str, OutboundSender] = {}
@@ -65,40 +94,66 @@ def outbound_sender_register(channel: str, sender: OutboundSender) -> None:
 
 
 def outbound_message_queue(*, inbound: Message, replies: Sequence[Reply]) -> list[Message]:
-    """Store the replies to ``inbound`` as queued outbound messages; send each once committed.
+    """Store the replies to ``inbound`` as queued outbound messages; they are sent, in order,
+    once committed (``outbound_replies_send``).
 
-    ``(reply_to, sequence)`` is unique: a handler that runs twice finds its replies
-    already queued and queues nothing more.
+    Call holding the conversation's lock, with ``inbound`` still pending: its replies
+    cannot exist yet, so they go in with one INSERT. ``(reply_to, sequence)`` is unique
+    all the same: a second set of replies to one message can never be stored.
     """
-    queued = []
-    for sequence, reply in enumerate(replies):
-        message, created = Message.objects.get_or_create(
+    queued = Message.objects.bulk_create(
+        Message(
+            tenant_id=inbound.tenant_id,
+            conversation_id=inbound.conversation_id,
             reply_to=inbound,
             sequence=sequence,
-            defaults={
-                "tenant_id": inbound.tenant_id,
-                "conversation_id": inbound.conversation_id,
-                "direction": Message.Direction.OUTBOUND,
-                "channel": inbound.channel,
-                "type": Message.Type.TEXT if reply.type == ReplyType.TEXT else Message.Type.INTERACTIVE,
-                "text": reply.text,
-                "payload": reply.as_dict(),
-                "delivery_status": Message.Delivery.QUEUED,
-            },
+            direction=Message.Direction.OUTBOUND,
+            channel=inbound.channel,
+            type=Message.Type.TEXT if reply.type == ReplyType.TEXT else Message.Type.INTERACTIVE,
+            text=reply.text,
+            payload=reply.as_dict(),
+            delivery_status=Message.Delivery.QUEUED,
         )
-        if created:
-            queued.append(message)
-            metrics.outbound_messages.labels(channel=message.channel, status=Message.Delivery.QUEUED).inc()
-            transaction.on_commit(partial(outbound_message_enqueue, message.pk, message.channel))
+        for sequence, reply in enumerate(replies)
+    )
+    if queued:
+        metrics.outbound_messages.labels(channel=inbound.channel, status=Message.Delivery.QUEUED).inc(len(queued))
+        transaction.on_commit(partial(outbound_replies_send, [message.pk for message in queued], inbound.channel))
     return queued
 
 
-def outbound_message_enqueue(message_id: int, channel: str) -> bool:
-    """Hand a queued row to its channel; ``False`` (it stays queued for the sweep) when that fails."""
+def outbound_replies_send(message_ids: Sequence[int], channel: str) -> None:
+    """Send one message's replies in their order, here and now, right after they were committed.
+
+    The worker that wrote the replies sends them: no second trip through the broker,
+    and the customer reads them in the order written. At the first one that cannot go
+    now (a transient channel error, a bug), it and the rest are handed to the channel's
+    task, after the backoff; what a crash interrupts is left queued for the sweep.
+    """
+    sender = _senders.get(channel)
+    if sender is None:
+        return
+    for position, message_id in enumerate(message_ids):
+        with log_context(message_id=message_id):
+            try:
+                result = sender.send_now(message_id)
+            except Exception:
+                logger.exception("Sending outbound message %s failed; handed to the channel's task", message_id)
+                outbound_attempt_count(message_id)
+                result = SendResult(SendOutcome.RETRY, attempts=1)
+        if result.outcome == SendOutcome.RETRY:
+            countdown = send_retry_delay(result.attempts)
+            for later_id in message_ids[position:]:
+                outbound_message_enqueue(later_id, channel, countdown=countdown)
+            return
+
+
+def outbound_message_enqueue(message_id: int, channel: str, *, countdown: float | None = None) -> bool:
+    """Hand a queued row to its channel's task; ``False`` (it stays queued for the sweep) when that fails."""
     sender = _senders.get(channel)
     if sender is None:
         return False
-    return broker_publish(lambda: sender.enqueue(message_id), what=f"outbound message {message_id}")
+    return broker_publish(lambda: sender.enqueue(message_id, countdown), what=f"outbound message {message_id}")
 
 
 def outbound_queued_enqueue(*, now: datetime | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from conversations.services.delivery import RETRY_MAX_SECONDS
+from conversations.services.outbound import RETRY_MAX_SECONDS
 
 
 def test_a_task_is_acknowledged_only_once_done_so_a_killed_worker_loses_nothing():

@@ -156,11 +156,11 @@ def test_periodic_sweep_reenqueues_old_pending_inbound_and_never_tried_replies()
     )
     with (
         mock.patch("conversations.tasks.inbound_message_process_task.delay") as process,
-        mock.patch("whatsapp.tasks.whatsapp_message_send_task.delay") as send,
+        mock.patch("whatsapp.tasks.whatsapp_message_send_task.apply_async") as send,
     ):
         messages_pending_sweep_task.delay()
         assert (process.call_count, send.call_count) == (0, 0)  # younger than a minute: still in the broker
         with time_machine.travel(timezone.now() + timedelta(minutes=2)):
             messages_pending_sweep_task.delay()
     process.assert_called_once_with(old.pk)
-    send.assert_called_once_with(reply.pk)
+    send.assert_called_once_with((reply.pk,), countdown=None)

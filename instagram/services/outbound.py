@@ -38,8 +38,7 @@ def instagram_outbound_send(*, message_id: int) -> SendResult:
 
 
 def _prepare(message: Message, reply: Reply) -> ChannelSend:
-    tenant = Tenant.objects.get(pk=message.tenant_id)
-    customer = Customer.objects.get(conversations=message.conversation_id)
+    tenant, customer = message.tenant, message.conversation.customer
     problem = _unsendable_reason(tenant, customer)
     if problem:
         raise ReplyNotSendable(problem)

@@ -25,7 +25,7 @@ from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from conversations.models import Channel, Conversation, Customer, Message
+from conversations.models import Channel, Conversation, Message
 from conversations.replies import Reply
 from conversations.services.delivery import (
     SENT_PARTS_KEY,
@@ -74,9 +74,8 @@ def whatsapp_window_open(*, conversation: Conversation, now: datetime) -> bool:
 
 def _prepare(message: Message, reply: Reply) -> ChannelSend:
     """Called holding the row's lock (see ``outbound_message_deliver``)."""
-    tenant = Tenant.objects.get(pk=message.tenant_id)
-    conversation = Conversation.objects.get(pk=message.conversation_id)
-    customer = Customer.objects.get(pk=conversation.customer_id)
+    tenant, conversation = message.tenant, message.conversation
+    customer = conversation.customer
     recipient = Recipient(phone=customer.phone or "", user_id=customer.channel_user_id or "")
     problem = _unsendable_reason(tenant, recipient) or _window_apply(message, conversation, timezone.now())
     if problem:

@@ -7,8 +7,7 @@ from django.test import override_settings
 
 from conversations.models import Message
 from conversations.replies import Option, Reply, ReplyType, text_reply
-from conversations.services.delivery import RETRY_BASE_SECONDS, RETRY_MAX_SECONDS, send_retry_delay
-from conversations.services.outbound import SEND_MAX_ATTEMPTS
+from conversations.services.outbound import RETRY_BASE_SECONDS, RETRY_MAX_SECONDS, SEND_MAX_ATTEMPTS, send_retry_delay
 from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
 from tenants.models import Tenant
 from whatsapp.services.outbound import whatsapp_outbound_send

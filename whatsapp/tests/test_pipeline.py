@@ -149,20 +149,35 @@ def test_broker_down_is_tried_once_per_post_so_a_batch_still_answers_fast(tenant
     assert Message.objects.filter(direction=INBOUND, processing_status="pending").count() == 2
 
 
-def test_broker_down_for_the_reply_leaves_it_queued_and_process_pending_sends_it(
-    tenant, post_webhook, graph, django_capture_on_commit_callbacks
+def test_the_reply_is_sent_by_the_worker_that_wrote_it_without_the_broker(tenant, post_webhook, graph):
+    from whatsapp.tasks import whatsapp_message_send_task
+
+    with mock.patch.object(whatsapp_message_send_task, "apply_async", side_effect=OperationalError("down")) as publish:
+        post_webhook(payload_bytes("whatsapp_text.json"))
+
+    reply = Message.objects.get(direction=OUTBOUND)
+    assert (reply.delivery_status, reply.attempts) == (Message.Delivery.SENT, 1)
+    assert publish.call_count == 0
+    assert len(graph.sends) == 1
+
+
+def test_a_reply_refused_while_the_broker_is_down_stays_queued_and_process_pending_sends_it(
+    tenant, post_webhook, graph
 ):
     from whatsapp.tasks import whatsapp_message_send_task
 
-    with mock.patch.object(whatsapp_message_send_task, "delay", side_effect=OperationalError("down")):
+    graph.fail_next(503, code=2, message="Service temporarily unavailable")
+    with mock.patch.object(whatsapp_message_send_task, "apply_async", side_effect=OperationalError("down")):
         post_webhook(payload_bytes("whatsapp_text.json"))
     reply = Message.objects.get(direction=OUTBOUND)
-    assert reply.delivery_status == Message.Delivery.QUEUED
-    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=2)):
+    assert (reply.delivery_status, reply.attempts) == (Message.Delivery.QUEUED, 1)
+
+    # Its retry was never scheduled: the sweep's grace for rows already tried, then sent.
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=20)):
         call_command("process_pending", stdout=open("/dev/null", "w"))  # noqa: SIM115
     reply.refresh_from_db()
-    assert reply.delivery_status == Message.Delivery.SENT
-    assert len(graph.sends) == 1
+    assert (reply.delivery_status, reply.attempts) == (Message.Delivery.SENT, 2)
+    assert len(graph.sends) == 2
 
 
 @pytest.mark.parametrize(
