@@ -183,6 +183,12 @@ def main() -> None:
             print(f"  ratio webhook / live: {ratio:.1%}  (target >= 18%: {'OK' if ratio >= 0.18 else 'MISSED'}); "
                   f"webhook p99 {hook['p99_us'] / 1000:.1f} ms (target < 60 ms: "
                   f"{'OK' if hook['p99_us'] < 60_000 else 'MISSED'})")
+            # A closed loop: every connection always has one request in flight, so the mean
+            # latency is connections / throughput (Little's law) whatever the code does.
+            mean_ms = args.connections / hook["rps"] * 1000 if hook["rps"] else 0.0
+            print(f"  (closed loop: mean latency = {args.connections} connections / {hook['rps']:.0f} req/s = "
+                  f"{mean_ms:.0f} ms; a p99 under 60 ms needs the mean well below it, i.e. roughly "
+                  f"{args.connections / 0.035:.0f}+ req/s on this machine)")
             print(f"  gunicorn CPU per request: /health/live {cpu_live / live['requests'] * 1000:.2f} ms, "
                   f"webhook {cpu_hook / hook['requests'] * 1000:.2f} ms (user + system, all its processes)")
             inbound = round(hook["requests"] * (1 - STATUS_SHARE))
