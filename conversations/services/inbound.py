@@ -57,8 +57,9 @@ def inbound_message_record(
     """Store an inbound message; ``None`` when its channel message id was stored before.
 
     Processing is enqueued once the row is committed (at the end of the caller's
-    transaction, if any), so the task never looks for a row that is not there yet. ``needs_reply=False`` stores it as
-    already processed (system notices the assistant does not answer).
+    transaction, if any), so the task never looks for a row that is not there yet.
+    ``needs_reply=False`` stores it as already processed (system notices the assistant
+    does not answer).
     """
     channel = conversation.channel
     # No "seen before?" query first: the unique constraint answers that in the same round
