@@ -16,6 +16,7 @@ from typing import Protocol
 
 from celery import Task
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from conversations.models import Message
@@ -80,6 +81,7 @@ def outbound_message_deliver(
         message = (
             Message.objects.select_for_update(of=("self",))
             .select_related("tenant", "conversation__customer")
+            .annotate(reply_to_received_at=F("reply_to__created_at"))
             .filter(pk=message_id, channel=channel, direction=Message.Direction.OUTBOUND)
             .first()
         )

@@ -113,24 +113,20 @@ def inbound_message_process(*, message_id: int) -> ProcessResult:
     handled at the same time; every pending message of the conversation is handled
     here in the order of the channel's timestamps, whichever task got there first.
     """
-    # Only what decides whether there is work: the payload is read below, under the lock.
-    message = (
-        Message.objects.filter(pk=message_id, direction=Message.Direction.INBOUND)
-        .only("conversation_id", "processing_status")
-        .first()
-    )
-    if message is None or message.processing_status != Message.Processing.PENDING:
-        return ProcessResult()
     with transaction.atomic():
         # FOR NO KEY UPDATE: serialises the conversation's processing like FOR UPDATE, but
         # does not block the webhook inserting a new message of the same conversation (its
         # foreign key check takes FOR KEY SHARE), so Meta's answer never waits for the assistant.
-        # Tenant and customer come in the same query; only the conversation's row is locked.
+        # Found through the message, with tenant and customer, in one query; only the
+        # conversation's row is locked. Whether there is work is read under the lock.
         conversation = (
             Conversation.objects.select_for_update(no_key=True, of=("self",))
             .select_related("tenant", "customer")
-            .get(pk=message.conversation_id)
+            .filter(messages__pk=message_id, messages__direction=Message.Direction.INBOUND)
+            .first()
         )
+        if conversation is None:
+            return ProcessResult()
         log_context_bind(tenant_id=conversation.tenant_id, conversation_id=conversation.pk)
         tenant, customer = conversation.tenant, conversation.customer
         # Read under the lock: a concurrent run that already handled them has committed.

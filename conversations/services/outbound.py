@@ -189,7 +189,10 @@ def outbound_message_record_sent(*, message: Message, channel_message_id: str | 
     )
     metrics.outbound_messages.labels(channel=message.channel, status=Message.Delivery.SENT).inc()
     if message.sequence == 0 and message.reply_to_id:
-        received_at = Message.objects.filter(pk=message.reply_to_id).values_list("created_at", flat=True).first()
+        # Loaded with the row by the sender when it can (``reply_to_received_at``), else read.
+        received_at = getattr(message, "reply_to_received_at", None) or (
+            Message.objects.filter(pk=message.reply_to_id).values_list("created_at", flat=True).first()
+        )
         if received_at:
             metrics.first_reply_seconds.labels(channel=message.channel).observe(
                 max((now - received_at).total_seconds(), 0.0)

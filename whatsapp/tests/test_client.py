@@ -143,3 +143,34 @@ def test_token_never_appears_in_an_error_message():
     with pytest.raises(GraphPermanentError) as caught:
         GraphClient().text_send(phone_number_id="1", token="EAAG-secret", recipient=TO, text="x")
     assert "EAAG-secret" not in str(caught.value)
+
+
+def test_the_shared_session_takes_the_proxy_and_ca_bundle_from_the_environment_once(monkeypatch):
+    from whatsapp import client
+
+    monkeypatch.setattr(client, "_sessions", {})
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/corporate.pem")
+
+    session = client.GraphClient(base_url="https://graph.facebook.com").session
+
+    assert session.proxies.get("https") == "http://proxy.internal:3128"
+    assert session.verify == "/etc/ssl/certs/corporate.pem"
+    assert session.trust_env is False  # not read again on every send
+    assert client.GraphClient(base_url="https://graph.facebook.com").session is session
+
+
+def test_a_graph_address_in_no_proxy_goes_direct(monkeypatch):
+    from whatsapp import client
+
+    monkeypatch.setattr(client, "_sessions", {})
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "graph.facebook.com")
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+
+    session = client.GraphClient(base_url="https://graph.facebook.com").session
+
+    assert "https" not in session.proxies
+    assert session.verify is True
