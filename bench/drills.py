@@ -111,13 +111,16 @@ def half_written(stack: Stack) -> dict[str, int]:
         return {name: db.execute(sql).fetchone()[0] for name, sql in checks.items()}
 
 
-def report(result: LoadResult, final: Outcome) -> None:
+def report(result: LoadResult, final: Outcome, stack: Stack) -> None:
     summary = result.summary()
     print(f"  webhook: {summary['requests']} POSTs for {len(result.deliveries)} messages, codes {summary['codes']}, "
           f"p50 {summary['p50_ms']:.0f} ms, p99 {summary['p99_ms']:.0f} ms, max {summary['max_ms']:.0f} ms; "
           f"never accepted {summary['never_accepted']}")
     print(f"  {final.line()}")
     print(f"  reply latency: {latency_line(final.latencies)}")
+    if stack.restarts:
+        print("  started again after exiting by themselves (as the platform would): "
+              + ", ".join(f"{name} {count}x" for name, count in stack.restarts.items()))
 
 
 def verdict(ok: bool, text: str) -> None:
@@ -148,7 +151,7 @@ def worker_kill(stack: Stack, pns: list[str], args) -> None:
     final = wait_answered(stack, result.deliveries, RECOVERY_SECONDS)
     print()
     print(f"Worker killed (SIGKILL) at +{args.fault_at:.0f} s, restarted after {args.down:.0f} s")
-    report(result, final)
+    report(result, final, stack)
     recovered = final.complete
     verdict(
         answered_exactly_once(result, final),
@@ -178,14 +181,15 @@ def redis_stop(stack: Stack, pns: list[str], args, redis: RedisServer) -> None:
     inside_max = max((lat for _, _, lat in inside), default=0.0)
     print()
     print(f"Redis stopped at +{args.fault_at:.0f} s for {args.down:.0f} s")
-    report(result, final)
+    report(result, final, stack)
     print(f"  while Redis was down: {len(inside)} webhook POSTs, codes {inside_codes}, "
           f"slowest {inside_max * 1000:.0f} ms; backlog drained {drained:.0f} s after the load ended")
     non_200 = sum(1 for s, _ in result.attempts if s != 200)
     verdict(
         non_200 == 0 and answered_exactly_once(result, final),
         f"{non_200} webhook answers other than 200; {final.stored}/{final.expected} stored, "
-        f"{final.answered}/{final.expected} answered, {final.duplicate_sends} duplicates, drained in {drained:.0f} s",
+        f"{final.answered}/{final.expected} answered, {final.duplicate_sends} duplicates, drained in {drained:.0f} s"
+        + (f"; worker exited, started again {stack.restarts['worker']}x" if stack.restarts.get("worker") else ""),
     )
 
 
@@ -208,7 +212,7 @@ def postgres_restart(stack: Stack, pns: list[str], args, cluster: PostgresCluste
     print()
     print(f"PostgreSQL stopped at +{args.fault_at:.0f} s for {args.down:.0f} s "
           f"(down {window.end - window.start:.1f} s including the restart)")
-    report(result, final)
+    report(result, final, stack)
     print(f"  while down (±2 s): {len(inside)} POSTs, {len(failed_inside)} not 200 "
           f"(codes {sorted({s for _, s, _ in failed_inside})}); outside: {len(failed_outside)} not 200")
     print(f"  half-written rows: {torn}")
@@ -247,7 +251,7 @@ def graph_errors(stack: Stack, pns: list[str], args) -> None:
     stats = json.loads(urllib.request.urlopen(f"{stack.graph}/_bench/stats", timeout=5).read())
     print()
     print(f"Graph API failing at +{args.fault_at:.0f} s: 429 for {half:.0f} s, then 500 for {half:.0f} s")
-    report(result, final)
+    report(result, final, stack)
     print(f"  fake Graph refused {stats['refused']} sends; {retried} replies needed more than one attempt "
           f"(most attempts: {max_attempts})")
     verdict(

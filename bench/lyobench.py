@@ -27,6 +27,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections import Counter, defaultdict
@@ -127,6 +128,9 @@ class Stack:
     beat: bool = True
     workdir: Path = field(default_factory=lambda: Path(os.environ.get("LYO_BENCH_DIR", "/tmp/lyo-bench")))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Processes that exited by themselves and were started again (see ``supervise``).
+    restarts: dict[str, int] = field(default_factory=dict)
+    stopping: bool = False
 
     def __post_init__(self) -> None:
         if self.database == "lyo_bench" and self.name != "webhook":
@@ -279,6 +283,7 @@ class Stack:
         self.worker_start()
         if self.beat:
             self.beat_start()
+        self.supervise("worker", "beat")
         log(f"stack up: gunicorn {self.web_workers}x{self.web_threads} on {self.web}, worker "
             f"concurrency {self.worker_concurrency}, beat {'on' if self.beat else 'off'}, fake Graph on "
             f"{self.graph}, {self.database_url}, {self.redis_url} queue {self.queue}; logs in {self.workdir}")
@@ -302,7 +307,32 @@ class Stack:
         """Signal a process group: SIGSTOP / SIGCONT pause and resume the worker, SIGKILL is a crash."""
         os.killpg(self.processes[name].pid, sig)
 
+    def supervise(self, *names: str) -> None:
+        """Start again any of ``names`` that exits by itself, as production's platform does
+        (compose ``restart: unless-stopped``, an ECS service), and count it in ``restarts``.
+
+        A process stopped through ``kill`` is not restarted: the caller decides.
+        """
+        def loop() -> None:
+            while not self.stopping:
+                for name in names:
+                    process = self.processes.get(name)
+                    if process is None or process.poll() is None or self.stopping:
+                        continue
+                    log(f"{name} exited by itself (status {process.returncode}; see {self.workdir}/{name}.log); "
+                        "starting it again, as the platform would")
+                    self.processes.pop(name, None)
+                    self.restarts[name] = self.restarts.get(name, 0) + 1
+                    try:
+                        getattr(self, f"{name}_start")()
+                    except SystemExit as problem:
+                        log(f"{name} did not come back: {problem}")
+                time.sleep(1)
+
+        threading.Thread(target=loop, name="supervisor", daemon=True).start()
+
     def stop(self) -> None:
+        self.stopping = True
         for name in ("beat", "worker", "web", "graph"):
             self.kill(name)
 
