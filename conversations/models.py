@@ -174,6 +174,10 @@ class Message(TenantOwnedModel):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    # Set, and committed, just before an outbound message goes to the channel; cleared once
+    # the outcome is recorded. Still set on a queued row: the worker died mid-send, and
+    # nobody knows yet whether the channel took it (see conversations.services.delivery).
+    send_started_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "lyo_messages"

@@ -32,6 +32,8 @@ WEBHOOK_OBJECT = "whatsapp_business_account"
 
 # Meta error codes fit comfortably in 32 bits; anything bigger is noise.
 ERROR_CODE_MAX = 2**31 - 1
+# Meta's limit for biz_opaque_callback_data.
+CALLBACK_DATA_MAX = 512
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 NUMBER_CHANGE_TYPES = ("user_changed_number", "customer_changed_number")
@@ -103,6 +105,8 @@ class WebhookStatus:
     recipient_wa_id: str = ""
     recipient_user_id: str = ""
     errors: tuple[WebhookError, ...] = ()
+    # What we sent as ``biz_opaque_callback_data``, echoed by Meta.
+    callback_data: str = ""
 
 
 @dataclass(frozen=True)
@@ -278,6 +282,7 @@ def _status_parse(raw: dict) -> WebhookStatus | None:
         recipient_wa_id=as_id(raw.get("recipient_id"), PHONE_MAX),
         recipient_user_id=as_id(raw.get("recipient_user_id"), USER_ID_MAX),
         errors=_errors_parse(raw.get("errors")),
+        callback_data=as_id(raw.get("biz_opaque_callback_data"), CALLBACK_DATA_MAX),
     )
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from conversations.models import Message
 from conversations.replies import Reply
 from conversations.services.outbound import (
+    SEND_LEASE,
     SEND_MAX_ATTEMPTS,
     SendOutcome,
     SendResult,
@@ -72,21 +73,25 @@ def outbound_message_deliver(
     """Send one queued outbound message of ``channel`` and record the channel's id or the error.
 
     ``prepare`` is called holding the row's lock, with the row's tenant, conversation and
-    customer loaded (``message.tenant``, ``message.conversation.customer``); it raises ``ReplyNotSendable`` when
-    the reply cannot go out. ``errors`` are the channel's error classes (``SendError``).
+    customer loaded (``message.tenant``, ``message.conversation.customer``); it raises
+    ``ReplyNotSendable`` when the reply cannot go out. ``errors`` are the channel's error
+    classes (``SendError``).
+
+    The channel is called outside any transaction, with ``send_started_at`` committed on
+    the row first: a worker killed after the channel accepted the message leaves that
+    mark instead of a row that looks never tried, so the message is not simply sent
+    again. Until ``SEND_LEASE`` has passed the row is left alone; the channel's own
+    report can settle it meanwhile (``outbound_send_settle``); after it, nobody took
+    the message and it is sent again.
     """
     now = timezone.now()
     with transaction.atomic():
-        # Tenant, conversation and customer in the same query, for ``prepare``; only the row is locked.
-        message = (
-            Message.objects.select_for_update(of=("self",))
-            .select_related("tenant", "conversation__customer")
-            .annotate(reply_to_received_at=F("reply_to__created_at"))
-            .filter(pk=message_id, channel=channel, direction=Message.Direction.OUTBOUND)
-            .first()
-        )
+        message = _locked(message_id, channel, related=True)
         if message is None or message.delivery_status != Message.Delivery.QUEUED:
             return SendResult(SendOutcome.SKIPPED)
+        if message.send_started_at is not None and now - message.send_started_at < SEND_LEASE:
+            # Another worker is sending it right now, or died doing so.
+            return SendResult(SendOutcome.SKIPPED, attempts=message.attempts)
         log_context_bind(tenant_id=message.tenant_id, conversation_id=message.conversation_id)
         try:
             try:
@@ -104,20 +109,42 @@ def outbound_message_deliver(
             )
             logger.warning("Outbound message %s not sendable: %s", message.pk, problem)
             return SendResult(SendOutcome.NOT_SENDABLE, attempts=message.attempts)
+        message.send_started_at = now
+        message.save(update_fields=["send_started_at"])
 
-        sent_ids = list(message.payload.get(SENT_PARTS_KEY, []))
-        try:
-            for body in prepared.bodies[len(sent_ids):]:
-                sent_ids.append(prepared.send(body))
-        except errors as error:
+    sent_ids = list(message.payload.get(SENT_PARTS_KEY, []))
+    try:
+        for body in prepared.bodies[len(sent_ids):]:
+            sent_ids.append(prepared.send(body))
+    except errors as error:
+        with transaction.atomic():
+            message = _locked(message_id, channel) or message
+            if message.delivery_status != Message.Delivery.QUEUED:
+                return SendResult(SendOutcome.SKIPPED, attempts=message.attempts)
             if sent_ids:
                 # The parts already accepted are never sent again by a retry.
                 message.payload = {**message.payload, SENT_PARTS_KEY: sent_ids}
                 message.save(update_fields=["payload"])
             return _failure_record(message=message, error=error, prepared=prepared, now=now)
 
+    with transaction.atomic():
+        message = _locked(message_id, channel)
+        if message is None or message.delivery_status != Message.Delivery.QUEUED:
+            # Settled already by the channel's report of this very send.
+            return SendResult(SendOutcome.SENT, attempts=message.attempts if message else 0)
         outbound_message_record_sent(message=message, channel_message_id=sent_ids[-1], now=now)
         return SendResult(SendOutcome.SENT, attempts=message.attempts)
+
+
+def _locked(message_id: int, channel: str, *, related: bool = False) -> Message | None:
+    """The outbound row, locked; with tenant, conversation and customer when ``related``."""
+    rows = Message.objects.select_for_update(of=("self",)).filter(
+        pk=message_id, channel=channel, direction=Message.Direction.OUTBOUND
+    )
+    if related:
+        rows = rows.select_related("tenant", "conversation__customer")
+    # For the first-reply histogram (``outbound_message_record_sent``).
+    return rows.annotate(reply_to_received_at=F("reply_to__created_at")).first()
 
 
 def outbound_send_task_run(task: Task, *, message_id: int, send: Callable[[int], SendResult], name: str) -> None:

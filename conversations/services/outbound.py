@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 
 # Sends attempted per outbound row, counting retries and sweeps; then it fails for good.
 SEND_MAX_ATTEMPTS = 8
+# How long a row whose send was under way when its worker died is left for the channel's
+# report to settle (``outbound_send_settle``) before it is sent again. Longer than the
+# slowest channel call (connect 3 s + read 15 s) and than the channel's report takes.
+SEND_LEASE = timedelta(minutes=2)
 # Backoff between attempts: 2 s doubling to at most 5 minutes, each with up to half
 # taken off at random so a burst of failures does not retry in lockstep.
 RETRY_BASE_SECONDS = 2
@@ -184,8 +188,12 @@ def outbound_message_record_sent(*, message: Message, channel_message_id: str | 
     message.attempts += 1
     message.error_code = None
     message.error_title = ""
+    message.send_started_at = None
     message.save(
-        update_fields=["channel_message_id", "delivery_status", "sent_at", "attempts", "error_code", "error_title"]
+        update_fields=[
+            "channel_message_id", "delivery_status", "sent_at", "attempts", "error_code", "error_title",
+            "send_started_at",
+        ]
     )
     metrics.outbound_messages.labels(channel=message.channel, status=Message.Delivery.SENT).inc()
     if message.sequence == 0 and message.reply_to_id:
@@ -207,7 +215,8 @@ def outbound_message_record_failure(
     message.attempts += 1
     message.error_code = code
     message.error_title = title[:500]
-    fields = ["attempts", "error_code", "error_title"]
+    message.send_started_at = None
+    fields = ["attempts", "error_code", "error_title", "send_started_at"]
     if final:
         message.delivery_status = status
         message.failed_at = now
@@ -246,6 +255,32 @@ def outbound_status_apply(
     ).update(**updates)
     if changed:
         metrics.outbound_messages.labels(channel=channel, status=status).inc()
+    return bool(changed)
+
+
+def outbound_send_settle(
+    *, tenant: Tenant, channel: str, message_id: int, channel_message_id: str, at: datetime
+) -> bool:
+    """The channel reports a message by our own row id (WhatsApp's ``biz_opaque_callback_data``):
+    a row whose send was cut short (its worker died after the channel took it) is recorded
+    as sent, with the channel's id, instead of being sent a second time.
+
+    Only the tenant's queued rows with a send under way qualify; ``True`` when one changed.
+    """
+    changed = Message.objects.filter(
+        pk=message_id,
+        tenant=tenant,
+        channel=channel,
+        direction=Message.Direction.OUTBOUND,
+        delivery_status=Message.Delivery.QUEUED,
+        send_started_at__isnull=False,
+    ).update(
+        channel_message_id=channel_message_id, delivery_status=Message.Delivery.SENT, sent_at=at,
+        send_started_at=None, attempts=F("attempts") + 1, error_code=None, error_title="",
+    )
+    if changed:
+        metrics.outbound_messages.labels(channel=channel, status=Message.Delivery.SENT).inc()
+        logger.info("Outbound message %s, cut short mid-send, settled as sent by the channel's report", message_id)
     return bool(changed)
 
 

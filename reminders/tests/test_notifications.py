@@ -63,6 +63,7 @@ def test_outside_the_window_the_reminder_is_the_template_with_the_bookings_param
                  "parameters": [{"type": "payload", "payload": f"remind:cancel:{ref}"}]},
             ],
         },
+        "biz_opaque_callback_data": f"lyo-message:{_reminder_message().pk}",
     }
     message = _reminder_message()
     assert (message.type, message.delivery_status, message.channel_message_id) == ("template", "sent", "wamid.SENT0001")

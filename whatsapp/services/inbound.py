@@ -7,6 +7,7 @@ processing is enqueued when each message's transaction commits.
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 
 from django.db import transaction
 
@@ -19,7 +20,7 @@ from conversations.services.customers import (
     customer_number_change,
 )
 from conversations.services.inbound import inbound_message_record
-from conversations.services.outbound import outbound_status_apply
+from conversations.services.outbound import outbound_send_settle, outbound_status_apply
 from lyo import metrics
 from lyo.log_context import log_context
 from tenants.models import Tenant
@@ -32,6 +33,7 @@ from whatsapp.parsing import (
     WebhookValue,
     webhook_values_parse,
 )
+from whatsapp.services.outbound import whatsapp_message_id_from_callback
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +169,8 @@ def whatsapp_status_receive(*, tenant: Tenant, status: WebhookStatus) -> bool:
         logger.warning(
             "WhatsApp reports outbound %s failed: %s %s", status.id, error and error.code, error and error.title
         )
-    return outbound_status_apply(
+    apply = partial(
+        outbound_status_apply,
         tenant=tenant,
         channel=CHANNEL,
         channel_message_id=status.id,
@@ -176,6 +179,17 @@ def whatsapp_status_receive(*, tenant: Tenant, status: WebhookStatus) -> bool:
         error_code=error.code if error else None,
         error_title=(error.title or error.details) if error else "",
     )
+    if apply():
+        return True
+    # No row has this wamid yet: was it one whose send a crash cut short? Meta echoes the
+    # row id we sent along; such a row is recorded as sent (not sent again), then moved on.
+    row_id = whatsapp_message_id_from_callback(status.callback_data)
+    if row_id is None or status.status == StatusKind.FAILED:
+        return False
+    settled = outbound_send_settle(
+        tenant=tenant, channel=CHANNEL, message_id=row_id, channel_message_id=status.id, at=status.timestamp
+    )
+    return apply() or settled
 
 
 def _contact_for(message: WebhookMessage, contacts: tuple[WebhookContact, ...]) -> WebhookContact | None:

@@ -46,6 +46,7 @@ TEMPLATE_KEY = "template"
 # Meta's customer service window: free-form messages are delivered only within 24 hours
 # of the customer's last message (Cloud API "Send messages"); after it, only templates.
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+CALLBACK_PREFIX = "lyo-message:"
 WINDOW_CLOSED = (
     "Outside WhatsApp's 24-hour window (the customer last wrote more than 24 hours ago) and no approved "
     "template applies, so it was not sent."
@@ -57,6 +58,18 @@ def whatsapp_outbound_send(*, message_id: int) -> SendResult:
     return outbound_message_deliver(
         message_id=message_id, channel=Channel.WHATSAPP, prepare=_prepare, errors=(GraphError,)
     )
+
+
+def whatsapp_callback_data(message: Message) -> str:
+    """What a send carries as ``biz_opaque_callback_data``: Meta echoes it in the message's
+    status webhooks, which is how a send cut short by a crash is recognised as accepted."""
+    return f"{CALLBACK_PREFIX}{message.pk}"
+
+
+def whatsapp_message_id_from_callback(data: str) -> int | None:
+    """Our outbound row id from a status's ``biz_opaque_callback_data``; None when it is not ours."""
+    digits = data.removeprefix(CALLBACK_PREFIX) if data.startswith(CALLBACK_PREFIX) else ""
+    return int(digits) if digits.isdigit() and len(digits) < 19 else None
 
 
 def whatsapp_window_open(*, conversation: Conversation, now: datetime) -> bool:
@@ -80,8 +93,12 @@ def _prepare(message: Message, reply: Reply) -> ChannelSend:
     problem = _unsendable_reason(tenant, recipient) or _window_apply(message, conversation, timezone.now())
     if problem:
         raise ReplyNotSendable(problem)
+    bodies = _bodies(message, reply, recipient, language=customer.language or tenant.language)
+    if len(bodies) == 1:
+        # A reply sent in several parts is not settled by one part's status: no tag.
+        bodies = [{**bodies[0], "biz_opaque_callback_data": whatsapp_callback_data(message)}]
     return ChannelSend(
-        bodies=_bodies(message, reply, recipient, language=customer.language or tenant.language),
+        bodies=bodies,
         send=partial(_deliver, tenant),
         refused=partial(_refused, tenant),
     )

@@ -9,14 +9,23 @@ webhook never waits for a conversation the assistant is busy with.
 import json
 import threading
 import time
+from datetime import timedelta
 from unittest import mock
 
 import pytest
+import time_machine
+from django.core.management import call_command
 from django.db import OperationalError, connection, connections
+from django.utils import timezone
 
 from conversations.models import Conversation, Customer, Message
+from conversations.replies import text_reply
 from conversations.services.inbound import inbound_message_process
+from conversations.services.outbound import SEND_LEASE
 from conversations.tasks import inbound_message_process_task
+from conversations.tests.factories import ConversationFactory
+from tenants.tests.factories import TenantFactory
+from whatsapp.services.outbound import _deliver as whatsapp_deliver
 from whatsapp.tasks import whatsapp_message_send_task
 from whatsapp.tests.conftest import WEBHOOK, payload_bytes, payload_json, sign
 
@@ -86,7 +95,7 @@ def test_worker_killed_mid_processing_leaves_the_message_pending_and_the_redeliv
     assert len(graph.sends) == 1
 
 
-def test_worker_killed_before_the_graph_call_leaves_the_reply_queued_and_the_redelivery_sends_it_once(
+def test_worker_killed_before_the_graph_call_leaves_the_reply_marked_and_it_is_sent_once_after_the_lease(
     tenant, post_webhook, graph
 ):
     # The worker that wrote the reply dies before sending it: the reply stays queued.
@@ -101,12 +110,100 @@ def test_worker_killed_before_the_graph_call_leaves_the_reply_queued_and_the_red
         whatsapp_message_send_task.delay(reply.pk)
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.attempts, reply.channel_message_id) == ("queued", 0, None)
+    assert reply.send_started_at is not None  # nobody knows whether Meta took it
 
+    # Redelivered at once: left alone, Meta's status may still settle it.
     whatsapp_message_send_task.delay(reply.pk)
-    whatsapp_message_send_task.delay(reply.pk)
+    assert len(graph.sends) == 0
+
+    # No status came: after the lease it is sent, once.
+    with time_machine.travel(timezone.now() + SEND_LEASE + timedelta(seconds=1)):
+        whatsapp_message_send_task.delay(reply.pk)
+        whatsapp_message_send_task.delay(reply.pk)
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.attempts, reply.channel_message_id) == ("sent", 1, "wamid.SENT0001")
+    assert reply.send_started_at is None
     assert len(graph.sends) == 1
+
+
+def test_worker_killed_after_meta_accepted_the_reply_is_settled_by_meta_status_never_sent_twice(
+    tenant, post_webhook, graph
+):
+    with mock.patch("conversations.services.outbound.outbound_replies_send"):
+        post_webhook(payload_bytes("whatsapp_text.json"))
+    reply = Message.objects.get(direction=OUTBOUND)
+
+    def accepted_then_killed(tenant, body):
+        whatsapp_deliver(tenant, body)  # Meta has it
+        raise WorkerKilled
+
+    with (
+        mock.patch("whatsapp.services.outbound._deliver", side_effect=accepted_then_killed),
+        pytest.raises(WorkerKilled),
+    ):
+        whatsapp_message_send_task.delay(reply.pk)
+    sent_body = graph.sends[0]["body"]
+    assert sent_body["biz_opaque_callback_data"] == f"lyo-message:{reply.pk}"
+
+    # Meta's "sent" status echoes the tag: the row is recorded as sent with Meta's wamid.
+    post_webhook(_status_body("wamid.SENT0001", "sent", sent_body["biz_opaque_callback_data"], sent_body["to"]))
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.channel_message_id, reply.send_started_at) == ("sent", "wamid.SENT0001", None)
+
+    with time_machine.travel(timezone.now() + SEND_LEASE + timedelta(minutes=20)):
+        call_command("process_pending", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        whatsapp_message_send_task.delay(reply.pk)
+    assert len(graph.sends) == 1
+
+    post_webhook(_status_body("wamid.SENT0001", "delivered", sent_body["biz_opaque_callback_data"], sent_body["to"]))
+    reply.refresh_from_db()
+    assert reply.delivery_status == "delivered"
+
+
+def test_meta_status_arriving_before_the_send_is_recorded_leaves_one_send_and_meta_wamid(
+    tenant, post_webhook, graph
+):
+    with mock.patch("conversations.services.outbound.outbound_replies_send"):
+        post_webhook(payload_bytes("whatsapp_text.json"))
+    reply = Message.objects.get(direction=OUTBOUND)
+
+    def accepted_and_reported_at_once(tenant, body):
+        wamid = whatsapp_deliver(tenant, body)
+        post_webhook(_status_body(wamid, "sent", body["biz_opaque_callback_data"], body["to"]))
+        return wamid
+
+    with mock.patch("whatsapp.services.outbound._deliver", side_effect=accepted_and_reported_at_once):
+        whatsapp_message_send_task.delay(reply.pk)
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.channel_message_id, reply.attempts) == ("sent", "wamid.SENT0001", 1)
+    assert len(graph.sends) == 1
+
+
+def test_a_status_tagged_with_another_tenant_row_settles_nothing(tenant, post_webhook, graph):
+    other = TenantFactory(whatsapp_phone_number_id="999000111")
+    conversation = ConversationFactory(tenant=other, customer__tenant=other)
+    theirs = Message.objects.create(
+        tenant=other, conversation=conversation, direction=OUTBOUND, channel="whatsapp",
+        payload=text_reply("Ciao").as_dict(), delivery_status="queued", send_started_at=timezone.now(),
+    )
+
+    post_webhook(_status_body("wamid.FOREIGN", "sent", f"lyo-message:{theirs.pk}", "393331234567"))
+
+    theirs.refresh_from_db()
+    assert (theirs.delivery_status, theirs.channel_message_id) == ("queued", None)
+
+
+def _status_body(wamid: str, status: str, callback_data: str, recipient: str) -> dict:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": "106540352242922"},
+        "statuses": [{
+            "id": wamid, "status": status, "timestamp": str(int(timezone.now().timestamp())),
+            "recipient_id": recipient, "biz_opaque_callback_data": callback_data,
+        }],
+    }
+    return {"object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -88,6 +88,8 @@ def test_a_free_form_message_after_25_hours_goes_as_the_template_it_carries(tena
                 {"type": "text", "text": "20:00"},
             ]}],
         },
+        # Echoed by Meta's status webhooks: settles a send a crash cut short.
+        "biz_opaque_callback_data": f"lyo-message:{message.pk}",
     }
 
 
