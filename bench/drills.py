@@ -271,13 +271,15 @@ def main() -> None:
     parser.add_argument("--down", type=float, default=None,
                         help="seconds the part stays down (default: 10; 20 for graph-errors; 5 for worker-kill)")
     parser.add_argument("--tenants", type=int, default=3)
+    parser.add_argument("--graph-latency-ms", type=float, default=None,
+                        help="the fake Graph answers sends this much after taking them (worker-kill: 60)")
     args = parser.parse_args()
     if args.down is None:
         args.down = {"graph-errors": 20.0, "worker-kill": 5.0}.get(args.drill, 10.0)
 
     name = f"drill-{args.drill}"
     stack = Stack(name=name, redis_port=DRILL_REDIS_PORT, redis_db=0, web_port=8092, graph_port=8093,
-                  queue="lyo-drill")
+                  queue="lyo-drill", graph_reports=True)
     redis = RedisServer(DRILL_REDIS_PORT, stack.workdir)
     cluster = None
     try:
@@ -287,6 +289,11 @@ def main() -> None:
             cluster.init()
             cluster.start()
             stack.pg_port = DRILL_PG_PORT
+        # worker-kill: sends answered 60 ms after Graph took them keep the workers mostly in
+        # flight, so the kill lands on sends taken by Graph but not yet recorded (the case
+        # Meta's status must settle).
+        stack.graph_latency_ms = args.graph_latency_ms if args.graph_latency_ms is not None else (
+            60.0 if args.drill == "worker-kill" else 0.0)
         pns = stack.start(tenants=args.tenants)
         if args.drill == "worker-kill":
             worker_kill(stack, pns, args)

@@ -126,6 +126,10 @@ class Stack:
     web_threads: int = int(os.environ.get("GUNICORN_THREADS", "4"))
     worker_concurrency: int = int(os.environ.get("LYO_BENCH_WORKER_CONCURRENCY", "2"))
     beat: bool = True
+    # The fake Graph reports each accepted send with a "sent" status webhook, as Meta does.
+    graph_reports: bool = False
+    # How long the fake Graph takes to answer a send it has taken.
+    graph_latency_ms: float = 0.0
     workdir: Path = field(default_factory=lambda: Path(os.environ.get("LYO_BENCH_DIR", "/tmp/lyo-bench")))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     # Processes that exited by themselves and were started again (see ``supervise``).
@@ -241,8 +245,10 @@ class Stack:
 
     def graph_start(self) -> None:
         _port_free_check(self.graph_port, "fake Graph API")
+        reports = (["--webhook", f"{self.web}/webhooks/whatsapp", "--app-secret", APP_SECRET]
+                   if self.graph_reports else [])
         self._spawn("graph", [PYTHON, str(BENCH / "fake_graph.py"), "--port", str(self.graph_port),
-                              "--log", str(self.graph_log)])
+                              "--log", str(self.graph_log), "--latency-ms", str(self.graph_latency_ms), *reports])
         self._wait_up("graph", lambda: _http_ok(f"{self.graph}/_bench/stats"), 15)
 
     def web_start(self) -> None:
