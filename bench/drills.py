@@ -152,6 +152,9 @@ def worker_kill(stack: Stack, pns: list[str], args) -> None:
     print()
     print(f"Worker killed (SIGKILL) at +{args.fault_at:.0f} s, restarted after {args.down:.0f} s")
     report(result, final, stack)
+    web_log = stack.workdir / "web.log"
+    settled = web_log.read_text(errors="replace").count("settled as sent by the channel") if web_log.exists() else 0
+    print(f"  sends cut short by the kill after Graph took them, settled by its status webhook: {settled}")
     recovered = final.complete
     verdict(
         answered_exactly_once(result, final),

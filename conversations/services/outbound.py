@@ -280,7 +280,8 @@ def outbound_send_settle(
     )
     if changed:
         metrics.outbound_messages.labels(channel=channel, status=Message.Delivery.SENT).inc()
-        logger.info("Outbound message %s, cut short mid-send, settled as sent by the channel's report", message_id)
+        # Unusual (a worker died mid-send): worth a line at the default level.
+        logger.warning("Outbound message %s, cut short mid-send, settled as sent by the channel's report", message_id)
     return bool(changed)
 
 
