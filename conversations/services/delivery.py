@@ -127,13 +127,9 @@ def outbound_message_deliver(
                 message.save(update_fields=["payload"])
             return _failure_record(message=message, error=error, prepared=prepared, now=now)
 
-    with transaction.atomic():
-        message = _locked(message_id, channel)
-        if message is None or message.delivery_status != Message.Delivery.QUEUED:
-            # Settled already by the channel's report of this very send.
-            return SendResult(SendOutcome.SENT, attempts=message.attempts if message else 0)
-        outbound_message_record_sent(message=message, channel_message_id=sent_ids[-1], now=now)
-        return SendResult(SendOutcome.SENT, attempts=message.attempts)
+    # One conditional UPDATE; a no-op when the channel's report of this send came first.
+    outbound_message_record_sent(message=message, channel_message_id=sent_ids[-1], now=now)
+    return SendResult(SendOutcome.SENT, attempts=message.attempts)
 
 
 def _locked(message_id: int, channel: str, *, related: bool = False) -> Message | None:

@@ -180,8 +180,16 @@ def outbound_queued_send(*, now: datetime | None = None) -> int:
     return attempted
 
 
-def outbound_message_record_sent(*, message: Message, channel_message_id: str | None, now: datetime) -> None:
-    """The channel accepted the message. Call holding the row's lock (see the channel's sender)."""
+def outbound_message_record_sent(*, message: Message, channel_message_id: str | None, now: datetime) -> bool:
+    """The channel accepted the message: recorded in one conditional UPDATE, so no lock is
+    needed. ``False`` (nothing changed) when the row is no longer queued: the channel's own
+    report of this very send settled it first (``outbound_send_settle``)."""
+    recorded = Message.objects.filter(pk=message.pk, delivery_status=Message.Delivery.QUEUED).update(
+        channel_message_id=channel_message_id, delivery_status=Message.Delivery.SENT, sent_at=now,
+        attempts=F("attempts") + 1, error_code=None, error_title="", send_started_at=None,
+    )
+    if not recorded:
+        return False
     message.channel_message_id = channel_message_id
     message.delivery_status = Message.Delivery.SENT
     message.sent_at = now
@@ -189,12 +197,6 @@ def outbound_message_record_sent(*, message: Message, channel_message_id: str | 
     message.error_code = None
     message.error_title = ""
     message.send_started_at = None
-    message.save(
-        update_fields=[
-            "channel_message_id", "delivery_status", "sent_at", "attempts", "error_code", "error_title",
-            "send_started_at",
-        ]
-    )
     metrics.outbound_messages.labels(channel=message.channel, status=Message.Delivery.SENT).inc()
     if message.sequence == 0 and message.reply_to_id:
         # Loaded with the row by the sender when it can (``reply_to_received_at``), else read.
@@ -205,6 +207,7 @@ def outbound_message_record_sent(*, message: Message, channel_message_id: str | 
             metrics.first_reply_seconds.labels(channel=message.channel).observe(
                 max((now - received_at).total_seconds(), 0.0)
             )
+    return True
 
 
 def outbound_message_record_failure(
