@@ -126,9 +126,16 @@ def row(name: str, data: dict) -> str:
 
 
 def backlog_wait(stack: Stack, seconds: float) -> tuple[int, float]:
-    """Wait for the worker to finish what the throughput phase left pending; (pending at start, seconds)."""
-    import psycopg
+    """Wait for the worker to finish what the throughput phase left pending; (pending at start, seconds).
 
+    Done means no row waiting and no task left in the broker: while the worker was paused
+    the minute sweep re-enqueued the rows still pending, and those extra tasks (each a
+    no-op by then) would otherwise sit in front of the next phase's messages.
+    """
+    import psycopg
+    import redis
+
+    broker = redis.Redis(host="127.0.0.1", port=stack.redis_port, db=stack.redis_db)
     started = time.monotonic()
     first = None
     with psycopg.connect(host=stack.pg_host, port=stack.pg_port, user="postgres", dbname=stack.database,
@@ -139,7 +146,7 @@ def backlog_wait(stack: Stack, seconds: float) -> tuple[int, float]:
                 " + (SELECT count(*) FROM lyo_messages WHERE direction = 'out' AND delivery_status = 'queued')"
             ).fetchone()[0]
             first = pending if first is None else first
-            if pending == 0:
+            if pending == 0 and broker.llen(stack.queue) == 0:
                 break
             time.sleep(1)
     return first or 0, time.monotonic() - started
