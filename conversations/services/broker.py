@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from celery import current_app
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
@@ -43,3 +44,29 @@ def broker_pause_reset() -> None:
     """Forget an outage (tests, or once the broker is known to be back)."""
     global _down_until
     _down_until = 0.0
+
+
+def broker_holds_at_least(count: int) -> bool:
+    """Does the broker's queue already hold ``count`` tasks or more?
+
+    The minute sweep asks before re-enqueueing what is still waiting: when the queue
+    holds at least that many tasks, the broker has not lost them, the workers are
+    behind (or stopped), and enqueueing them again would only stack copies in front of
+    new messages. ``False`` when the broker cannot be asked: then the sweep enqueues.
+    """
+    if count <= 0:
+        return False
+    try:
+        waiting = _queue_length(current_app.conf.task_default_queue)
+    except Exception:
+        logger.warning("Could not read the length of the task queue; the sweep enqueues", exc_info=True)
+        return False
+    return waiting >= count
+
+
+def _queue_length(queue: str) -> int:
+    with current_app.connection_for_read() as connection:
+        try:
+            return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+        except connection.channel_errors:
+            return 0  # no such queue: nothing waiting

@@ -19,7 +19,7 @@ from conversations.assistant.engine import assistant_handle
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation, Customer, Message
 from conversations.selectors import inbound_messages_pending
-from conversations.services.broker import broker_publish
+from conversations.services.broker import broker_holds_at_least, broker_publish
 from conversations.services.handoff import handoff_mirror
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
 from lyo import metrics
@@ -161,8 +161,15 @@ def inbound_message_process(*, message_id: int) -> ProcessResult:
 
 
 def inbound_pending_enqueue(*, now: datetime | None = None) -> int:
-    """Enqueue pending inbound messages older than a minute (missed while the broker was down)."""
-    return sum(inbound_message_enqueue(message_id) for message_id in _pending_ids(now))
+    """Enqueue pending inbound messages older than a minute (missed while the broker was down).
+
+    Not while the queue already holds as many tasks: then nothing was lost, the workers
+    are behind, and copies would only wait in front of new messages.
+    """
+    message_ids = _pending_ids(now)
+    if broker_holds_at_least(len(message_ids)):
+        return 0
+    return sum(inbound_message_enqueue(message_id) for message_id in message_ids)
 
 
 def inbound_pending_process(*, now: datetime | None = None) -> int:

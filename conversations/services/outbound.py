@@ -19,7 +19,7 @@ from django.utils import timezone
 from conversations.models import Message
 from conversations.replies import Reply, ReplyType
 from conversations.selectors import outbound_messages_queued
-from conversations.services.broker import broker_publish
+from conversations.services.broker import broker_holds_at_least, broker_publish
 from lyo import metrics
 from lyo.log_context import log_context
 from tenants.models import Tenant
@@ -161,8 +161,12 @@ def outbound_message_enqueue(message_id: int, channel: str, *, countdown: float 
 
 
 def outbound_queued_enqueue(*, now: datetime | None = None) -> int:
-    """Enqueue queued outbound messages older than a minute (missed while the broker was down)."""
-    return sum(outbound_message_enqueue(message_id, channel) for message_id, channel in _queued_rows(now))
+    """Enqueue queued outbound messages older than a minute (missed while the broker was down);
+    not while the queue already holds as many tasks (see ``inbound_pending_enqueue``)."""
+    rows = _queued_rows(now)
+    if broker_holds_at_least(len(rows)):
+        return 0
+    return sum(outbound_message_enqueue(message_id, channel) for message_id, channel in rows)
 
 
 def outbound_queued_send(*, now: datetime | None = None) -> int:

@@ -164,3 +164,48 @@ def test_periodic_sweep_reenqueues_old_pending_inbound_and_never_tried_replies()
             messages_pending_sweep_task.delay()
     process.assert_called_once_with(old.pk)
     send.assert_called_once_with((reply.pk,), countdown=None)
+
+
+def test_the_sweep_stacks_no_copies_while_the_queue_already_holds_as_many_tasks():
+    from conversations.tasks import messages_pending_sweep_task
+
+    conversation = ConversationFactory()
+    pending(conversation)
+    Message.objects.create(
+        tenant=conversation.tenant, conversation=conversation, direction=Message.Direction.OUTBOUND,
+        channel=conversation.channel, payload=text_reply("Ciao").as_dict(), delivery_status="queued",
+    )
+    with (
+        mock.patch("conversations.services.broker._queue_length", return_value=2),
+        mock.patch("conversations.tasks.inbound_message_process_task.delay") as process,
+        mock.patch("whatsapp.tasks.whatsapp_message_send_task.apply_async") as send,
+        time_machine.travel(timezone.now() + timedelta(minutes=2)),
+    ):
+        messages_pending_sweep_task.delay()
+
+    # The workers are behind (or stopped), the broker lost nothing: no copies in front of new messages.
+    assert (process.call_count, send.call_count) == (0, 0)
+
+
+def test_the_sweep_enqueues_when_the_queue_holds_fewer_tasks_than_are_waiting():
+    from conversations.tasks import messages_pending_sweep_task
+
+    conversation = ConversationFactory()
+    first, second = pending(conversation), pending(conversation)
+    with (
+        mock.patch("conversations.services.broker._queue_length", return_value=1),  # one was lost
+        mock.patch("conversations.tasks.inbound_message_process_task.delay") as process,
+        time_machine.travel(timezone.now() + timedelta(minutes=2)),
+    ):
+        messages_pending_sweep_task.delay()
+
+    assert sorted(call.args[0] for call in process.call_args_list) == sorted([first.pk, second.pk])
+
+
+def test_the_sweep_enqueues_when_the_broker_cannot_say_how_long_its_queue_is():
+    from conversations.services.broker import broker_holds_at_least
+
+    with mock.patch("conversations.services.broker._queue_length", side_effect=OSError("connection refused")):
+        assert broker_holds_at_least(1) is False
+    with mock.patch("conversations.services.broker._queue_length", return_value=0):
+        assert broker_holds_at_least(0) is False  # nothing waiting: nothing to decide
