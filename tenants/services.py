@@ -26,6 +26,7 @@ from tenants.fields import EncryptedTextField
 from tenants.meta import PhoneNumberCheck, phone_number_verify
 from tenants.models import Tenant, TenantMembership
 from tenants.onboarding import ClosureSpec, OnboardingInvalid, TenantSpec, tenant_spec_parse
+from tenants.selectors import tenant_lookup_forget
 
 logger = logging.getLogger(__name__)
 
@@ -324,6 +325,8 @@ def tenant_deactivate(*, tenant: Tenant) -> bool:
 
 def _tenant_active_set(tenant: Tenant, active: bool) -> bool:
     changed = Tenant.objects.filter(pk=tenant.pk, is_active=not active).update(is_active=active)
+    # update() sends no post_save: this process's webhooks must not keep routing to it.
+    tenant_lookup_forget()
     tenant.refresh_from_db(fields=["is_active", "updated_at"])
     if changed:
         with log_context(tenant_id=tenant.pk):

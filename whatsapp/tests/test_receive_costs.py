@@ -136,3 +136,15 @@ def test_an_unknown_number_is_never_remembered(db):
     (tenant,) = Tenant.objects.bulk_create([TenantFactory.build(whatsapp_phone_number_id="555000")])
 
     assert tenant_for_phone_number_id("555000") == tenant
+
+
+def test_a_tenant_deactivated_in_this_process_is_ignored_at_once(tenant, enqueued):
+    from tenants.services import tenant_deactivate
+
+    assert tenant_for_phone_number_id(SAMPLE_PHONE_NUMBER_ID) == tenant  # remembered
+    tenant_deactivate(tenant=tenant)  # an UPDATE: no post_save
+
+    summary = whatsapp_webhook_handle(data=_text("wamid.after"))
+
+    assert (summary.stored, summary.unknown_tenants) == (0, 1)
+    assert not Message.objects.exists()
