@@ -5,7 +5,7 @@ import random
 
 from celery import shared_task
 
-from conversations.services.inbound import inbound_message_process, inbound_pending_enqueue
+from conversations.services.inbound import INBOUND_PROCESS_TASK, inbound_message_process, inbound_pending_enqueue
 from conversations.services.outbound import outbound_queued_enqueue
 from lyo import metrics
 from lyo.log_context import log_context
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 PROCESS_RETRY_BASE_SECONDS = 5
 
 
-@shared_task(bind=True, name="conversations.inbound_message_process", max_retries=None, ignore_result=True)
+@shared_task(bind=True, name=INBOUND_PROCESS_TASK, max_retries=None, ignore_result=True)
 def inbound_message_process_task(self, message_id: int) -> None:
     """Handle a stored inbound message (idempotent: a second run finds it processed)."""
     with log_context(message_id=message_id):

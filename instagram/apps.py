@@ -19,5 +19,6 @@ class InstagramConfig(AppConfig):
                     (message_id,), countdown=countdown
                 ),
                 send_now=lambda message_id: instagram_outbound_send(message_id=message_id),
+                task=instagram_message_send_task.name,
             ),
         )

@@ -19,5 +19,6 @@ class WhatsappConfig(AppConfig):
                     (message_id,), countdown=countdown
                 ),
                 send_now=lambda message_id: whatsapp_outbound_send(message_id=message_id),
+                task=whatsapp_message_send_task.name,
             ),
         )

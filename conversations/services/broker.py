@@ -8,9 +8,10 @@ seconds: the rows stay pending or queued, and the sweep picks them up later.
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from celery import current_app
+from celery.app.routes import Router, prepare
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
@@ -46,22 +47,33 @@ def broker_pause_reset() -> None:
     _down_until = 0.0
 
 
-def broker_holds_at_least(count: int) -> bool:
-    """Does the broker's queue already hold ``count`` tasks or more?
+def broker_holds_at_least(count: int, *, tasks: Iterable[str]) -> bool:
+    """Do the queues that ``tasks`` are routed to already hold ``count`` tasks or more?
 
-    The minute sweep asks before re-enqueueing what is still waiting: when the queue
-    holds at least that many tasks, the broker has not lost them, the workers are
+    The minute sweep asks before re-enqueueing what is still waiting: when the queues
+    hold at least that many tasks, the broker has not lost them, the workers are
     behind (or stopped), and enqueueing them again would only stack copies in front of
-    new messages. ``False`` when the broker cannot be asked: then the sweep enqueues.
+    new messages. Each task is looked up in ``CELERY_TASK_ROUTES``, so tasks routed to
+    queues of their own are counted where they wait. ``False`` when the broker cannot
+    be asked: then the sweep enqueues.
     """
     if count <= 0:
         return False
     try:
-        waiting = _queue_length(current_app.conf.task_default_queue)
+        queues = {task_queue_name(task) for task in tasks}
+        waiting = sum(_queue_length(queue) for queue in sorted(queues))
     except Exception:
-        logger.warning("Could not read the length of the task queue; the sweep enqueues", exc_info=True)
+        logger.warning("Could not read the length of the task queues; the sweep enqueues", exc_info=True)
         return False
     return waiting >= count
+
+
+def task_queue_name(task: str) -> str:
+    """The queue a task named ``task`` is published to (its route, else the default queue)."""
+    # Built from the settings each time (a dictionary lookup or two), not the app's cached
+    # router, so a route set after start-up (tests, a shell) is seen.
+    router = Router(prepare(current_app.conf.task_routes), current_app.amqp.queues, app=current_app)
+    return router.route({}, task)["queue"].name
 
 
 def _queue_length(queue: str) -> int:

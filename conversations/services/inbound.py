@@ -95,6 +95,11 @@ def inbound_message_record(
     return message
 
 
+# The Celery task that processes an inbound message (defined in conversations/tasks.py,
+# which imports this module).
+INBOUND_PROCESS_TASK = "conversations.inbound_message_process"
+
+
 def inbound_message_enqueue(message_id: int) -> bool:
     """Hand a stored message to the workers; ``False`` (and it stays pending) if the broker is down."""
     from conversations.tasks import inbound_message_process_task  # the task module imports this one
@@ -167,7 +172,7 @@ def inbound_pending_enqueue(*, now: datetime | None = None) -> int:
     are behind, and copies would only wait in front of new messages.
     """
     message_ids = _pending_ids(now)
-    if broker_holds_at_least(len(message_ids)):
+    if broker_holds_at_least(len(message_ids), tasks=[INBOUND_PROCESS_TASK]):
         return 0
     return sum(inbound_message_enqueue(message_id) for message_id in message_ids)
 

@@ -88,6 +88,9 @@ class OutboundSender:
     enqueue: Callable[[int, float | None], object]
     # Try once, here and now.
     send_now: Callable[[int], SendResult]
+    # The Celery task ``enqueue`` publishes (None: it publishes nothing), so the sweep
+    # can ask the broker how many of the channel's rows are already waiting.
+    task: str | None = None
 
 
 _senders: dict[str, OutboundSender] = {}
@@ -164,7 +167,8 @@ def outbound_queued_enqueue(*, now: datetime | None = None) -> int:
     """Enqueue queued outbound messages older than a minute (missed while the broker was down);
     not while the queue already holds as many tasks (see ``inbound_pending_enqueue``)."""
     rows = _queued_rows(now)
-    if broker_holds_at_least(len(rows)):
+    tasks = {_senders[channel].task for _, channel in rows if channel in _senders}
+    if broker_holds_at_least(len(rows), tasks=sorted(task for task in tasks if task)):
         return 0
     return sum(outbound_message_enqueue(message_id, channel) for message_id, channel in rows)
 

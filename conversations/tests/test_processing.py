@@ -206,6 +206,44 @@ def test_the_sweep_enqueues_when_the_broker_cannot_say_how_long_its_queue_is():
     from conversations.services.broker import broker_holds_at_least
 
     with mock.patch("conversations.services.broker._queue_length", side_effect=OSError("connection refused")):
-        assert broker_holds_at_least(1) is False
+        assert broker_holds_at_least(1, tasks=["conversations.inbound_message_process"]) is False
     with mock.patch("conversations.services.broker._queue_length", return_value=0):
-        assert broker_holds_at_least(0) is False  # nothing waiting: nothing to decide
+        assert broker_holds_at_least(0, tasks=["conversations.inbound_message_process"]) is False  # nothing to decide
+
+
+def test_the_sweep_asks_the_queues_the_tasks_are_routed_to():
+    """With tasks on queues of their own (docs/deploy.md), the sweep counts them where they wait."""
+    from conversations.tasks import messages_pending_sweep_task
+    from lyo.celery import app
+
+    conversation = ConversationFactory()
+    pending(conversation)
+    Message.objects.create(
+        tenant=conversation.tenant, conversation=conversation, direction=Message.Direction.OUTBOUND,
+        channel=conversation.channel, payload=text_reply("Ciao").as_dict(), delivery_status="queued",
+    )
+    lengths = {"inbound": 1, "outbound": 1, "celery": 0}
+    asked = []
+
+    def queue_length(queue):
+        asked.append(queue)
+        return lengths[queue]
+
+    routes = {
+        "conversations.inbound_message_process": {"queue": "inbound"},
+        "whatsapp.message_send": {"queue": "outbound"},
+    }
+    with (
+        mock.patch.dict(app.conf, {"task_routes": routes}),
+        mock.patch("conversations.services.broker._queue_length", side_effect=queue_length),
+        mock.patch("conversations.tasks.inbound_message_process_task.delay") as process,
+        mock.patch("whatsapp.tasks.whatsapp_message_send_task.apply_async") as send,
+        time_machine.travel(timezone.now() + timedelta(minutes=2)),
+    ):
+        messages_pending_sweep_task.delay()
+        assert sorted(asked) == ["inbound", "outbound"]
+        assert (process.call_count, send.call_count) == (0, 0)  # both still wait in their queues
+
+        lengths["outbound"] = 0  # the outbound queue lost its task (default queue still empty)
+        messages_pending_sweep_task.delay()
+    assert (process.call_count, send.call_count) == (0, 1)
