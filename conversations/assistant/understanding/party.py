@@ -38,6 +38,9 @@ _COMING_IN = re.compile(
     r"\b(?:venire|veniamo|verremo|verremmo|arriviamo|arriveremo|arrivare|passare|passiamo)\s+in\s+(?P<n>"
     + NUMBER + r")\b(?![:./-]\d)"
 )
+# "tavolo stasera alle 21 in 3": "in" and a number closing the message, once the date and
+# time are taken out, says how many come ("in 3 giorni" never gets here as a bare number).
+_IN_COUNT_AT_END = re.compile(r"\bin\s+(?P<n>" + NUMBER + r")\s*[.!?]*\s*$")
 _COUNT_OF_PEOPLE = re.compile(r"\b(?P<n>" + NUMBER_OR_ARTICLE + r")\s*" + _PEOPLE + r"\b")
 _COUNT_OF_SEATS = re.compile(r"\b(?P<n>" + NUMBER + r")\s*(?:posti|seats)\b")
 _OF_US = re.compile(r"\b(?P<n>" + NUMBER + r")\s+of\s+us\b")
@@ -78,4 +81,5 @@ def party_size_extract(text: str) -> tuple[int | None, str]:
     scan.take(_OF_US, lambda m: counted(m["n"]))
     scan.take(_FOR_COUNT, lambda m: counted(m["n"]))
     scan.take(_ME_AND_COMPANION, lambda m: counted("2"))
+    scan.take(_IN_COUNT_AT_END, lambda m: counted(m["n"]))
     return (found[0] if found else None), scan.text

@@ -41,6 +41,8 @@ GIULIA, MARCO = 11, 12
         ("for 2 at 8pm", 2),
         ("sabato 4 persone", 4),
         ("per 4 il 4 dicembre", 4),
+        ("tavolo stasera alle 21 in 3", 3),
+        ("domani sera in due", 2),
         # Numbers that count something else
         ("alle 4", None),
         ("per le 8", None),
@@ -52,6 +54,8 @@ GIULIA, MARCO = 11, 12
         ("avete un posto stasera?", None),
         ("for 8pm", None),
         ("il 45", None),
+        ("ci vediamo in 3 giorni", None),
+        ("arrivo in 10 minuti", None),
     ],
 )
 def test_party_size(text, party_size, now):

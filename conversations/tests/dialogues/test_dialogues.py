@@ -49,6 +49,9 @@ def _duration(value: str) -> timedelta:
 
 
 def _setup(tenant: Tenant, customer, other_customer, setup: dict, now: datetime) -> None:
+    if setup.get("tenant_settings"):
+        Tenant.objects.filter(pk=tenant.pk).update(**setup["tenant_settings"])
+        tenant.refresh_from_db()
     for row in setup.get("appointments", []):
         resource_name = row.get("table") or row.get("staff")
         appointment = appointment_book(
