@@ -162,3 +162,21 @@ def test_changelist_filters_and_search(staff, restaurant, tables):
     page = staff.get(LIST_URL).content.decode()
     assert "?when=today" in page and "?when=tomorrow" in page
 
+
+def test_salon_bookings_filter_by_service(client, salon):
+    client.force_login(MembershipFactory(tenant=salon["tenant"]).user)
+    cut = appointment_book(
+        tenant=salon["tenant"], start=rome(2026, 12, 4, 10), service=salon["cut"], channel="whatsapp"
+    )
+    colour = appointment_book(
+        tenant=salon["tenant"], start=rome(2026, 12, 4, 11), service=salon["colour"], channel="whatsapp"
+    )
+
+    def listed(query):
+        response = client.get(LIST_URL + query)
+        assert response.status_code == 200
+        return {a.pk for a in response.context["cl"].result_list}
+
+    assert listed(f"?service__id__exact={salon['cut'].pk}") == {cut.pk}
+    assert listed(f"?service__id__exact={salon['colour'].pk}") == {colour.pk}
+

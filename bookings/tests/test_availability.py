@@ -100,6 +100,7 @@ def test_a_party_gets_the_smallest_free_table_that_fits(restaurant, tables):
     assert at_20(2) == tables[2]
     assert at_20(3) == tables[4]
     assert at_20(5) == tables[6]
+    assert at_20(4) == tables[4]  # the tables for four and for six both seat four: the smaller one
     _book(restaurant, tables[2], rome(2026, 12, 4, 19, 30))
     assert at_20(2) == tables[4]  # the table for two is taken: the next smallest that seats two
     with pytest.raises(NoTableFits):
