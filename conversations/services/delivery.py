@@ -11,15 +11,16 @@ sends them twice. Channel errors say whether trying again may help (``transient`
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from celery import Task
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from conversations.models import Message
+from conversations.models import Conversation, Message
 from conversations.replies import Reply
 from conversations.services.outbound import (
     SEND_LEASE,
@@ -38,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 # Channel ids of the parts already sent, when a long reply needs several messages.
 SENT_PARTS_KEY = "sent_part_ids"
+# Meta's customer service window, on WhatsApp and Instagram alike: free-form messages are
+# delivered only within 24 hours of the customer's last message; after it, WhatsApp takes
+# only approved templates, and Instagram nothing we send (its tags are for other uses).
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 
 
 class SendError(Protocol):
@@ -172,3 +177,16 @@ def _failure_record(*, message: Message, error: SendError, prepared: ChannelSend
     )
     outcome = SendOutcome.FAILED if final else SendOutcome.RETRY
     return SendResult(outcome, attempts=message.attempts, exhausted=exhausted)
+
+
+def customer_window_open(*, conversation: Conversation, now: datetime) -> bool:
+    """Is the customer's 24-hour window open: did they write on this conversation in the last 24 hours?"""
+    last = conversation.last_inbound_at
+    if last is None or now - last >= CUSTOMER_SERVICE_WINDOW:
+        # A message stored but not handled yet (it is what the reply answers) counts too;
+        # Meta's timestamp is when the customer wrote, which is what the window runs from.
+        stored = Message.objects.filter(conversation=conversation, direction=Message.Direction.INBOUND).aggregate(
+            last=Max(Coalesce("channel_timestamp", "created_at"))
+        )["last"]
+        last = max(filter(None, (last, stored)), default=None)
+    return last is not None and now - last < CUSTOMER_SERVICE_WINDOW

@@ -20,6 +20,7 @@ from conversations.services.delivery import (
     ReplyNotSendable,
     SendError,
     SendResult,
+    customer_window_open,
     outbound_message_deliver,
 )
 from instagram.client import InstagramClient
@@ -28,6 +29,13 @@ from tenants.models import Tenant
 from whatsapp.client import GraphError, GraphTokenInvalid
 
 logger = logging.getLogger(__name__)
+
+# Instagram has no templates: a message outside the window (a reminder, a staff notice
+# days after the customer last wrote) cannot be sent at all, and says so to staff.
+WINDOW_CLOSED = (
+    "Outside Instagram's 24-hour window (the customer last wrote more than 24 hours ago), so it was not "
+    "sent; Instagram has no message templates to use instead."
+)
 
 
 def instagram_outbound_send(*, message_id: int) -> SendResult:
@@ -40,6 +48,8 @@ def instagram_outbound_send(*, message_id: int) -> SendResult:
 def _prepare(message: Message, reply: Reply) -> ChannelSend:
     tenant, customer = message.tenant, message.conversation.customer
     problem = _unsendable_reason(tenant, customer)
+    if not problem and not customer_window_open(conversation=message.conversation, now=timezone.now()):
+        problem = WINDOW_CLOSED
     if problem:
         raise ReplyNotSendable(problem)
     language = customer.language or tenant.language

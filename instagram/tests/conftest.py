@@ -3,6 +3,7 @@
 import itertools
 import json
 import re
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -25,12 +26,27 @@ WEBHOOK = "/webhooks/instagram"
 SEND_URL = re.compile(rf"{re.escape(settings.INSTAGRAM_GRAPH_API_BASE)}/{settings.GRAPH_API_VERSION}/me/messages")
 
 
+# Instagram's timestamps: Unix milliseconds as numbers (the entry's "time" and each event's "timestamp").
+_TIMESTAMP = re.compile(rb'"(?:timestamp|time)": (\d{13})')
+
+
 def payload_bytes(name: str) -> bytes:
-    return (PAYLOADS / name).read_bytes()
+    """A sample as Meta would deliver it now: its timestamps shifted so the newest is the current time.
+
+    Like WhatsApp, Instagram takes messages only within 24 hours of the customer's last
+    one, so a sample recorded long ago must not look long ago; ``payload_json`` gives
+    the sample exactly as recorded.
+    """
+    raw = (PAYLOADS / name).read_bytes()
+    stamps = [int(match) for match in _TIMESTAMP.findall(raw)]
+    if not stamps:
+        return raw
+    shift = int(time.time() * 1000) - max(stamps)
+    return _TIMESTAMP.sub(lambda m: m.group(0).replace(m.group(1), str(int(m.group(1)) + shift).encode()), raw)
 
 
 def payload_json(name: str) -> dict:
-    return json.loads(payload_bytes(name))
+    return json.loads((PAYLOADS / name).read_bytes())
 
 
 _mids = itertools.count(1)

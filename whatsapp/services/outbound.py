@@ -17,12 +17,10 @@ import json
 import logging
 import sys
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
-from django.db.models import Max
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conversations.models import Channel, Conversation, Message
@@ -33,6 +31,7 @@ from conversations.services.delivery import (
     ReplyNotSendable,
     SendError,
     SendResult,
+    customer_window_open,
     outbound_message_deliver,
 )
 from tenants.models import Tenant
@@ -43,9 +42,6 @@ logger = logging.getLogger(__name__)
 
 # The template form of a free-form row: {"name", "language", "parameters": [...], "buttons": [payloads]}.
 TEMPLATE_KEY = "template"
-# Meta's customer service window: free-form messages are delivered only within 24 hours
-# of the customer's last message (Cloud API "Send messages"); after it, only templates.
-CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 CALLBACK_PREFIX = "lyo-message:"
 WINDOW_CLOSED = (
     "Outside WhatsApp's 24-hour window (the customer last wrote more than 24 hours ago) and no approved "
@@ -70,19 +66,6 @@ def whatsapp_message_id_from_callback(data: str) -> int | None:
     """Our outbound row id from a status's ``biz_opaque_callback_data``; None when it is not ours."""
     digits = data.removeprefix(CALLBACK_PREFIX) if data.startswith(CALLBACK_PREFIX) else ""
     return int(digits) if digits.isdigit() and len(digits) < 19 else None
-
-
-def whatsapp_window_open(*, conversation: Conversation, now: datetime) -> bool:
-    """Is the customer's 24-hour window open: did they write on this conversation in the last 24 hours?"""
-    last = conversation.last_inbound_at
-    if last is None or now - last >= CUSTOMER_SERVICE_WINDOW:
-        # A message stored but not handled yet (it is what the reply answers) counts too;
-        # Meta's timestamp is when the customer wrote, which is what the window runs from.
-        stored = Message.objects.filter(conversation=conversation, direction=Message.Direction.INBOUND).aggregate(
-            last=Max(Coalesce("channel_timestamp", "created_at"))
-        )["last"]
-        last = max(filter(None, (last, stored)), default=None)
-    return last is not None and now - last < CUSTOMER_SERVICE_WINDOW
 
 
 def _prepare(message: Message, reply: Reply) -> ChannelSend:
@@ -110,7 +93,7 @@ def _window_apply(message: Message, conversation: Conversation, now: datetime) -
     A free-form message outside the window is never attempted: one carrying a template
     becomes that template (the row says so: ``type`` template), any other is not sendable.
     """
-    if message.type == Message.Type.TEMPLATE or whatsapp_window_open(conversation=conversation, now=now):
+    if message.type == Message.Type.TEMPLATE or customer_window_open(conversation=conversation, now=now):
         return ""
     payload = message.payload if isinstance(message.payload, dict) else {}
     # Parts of a long reply already delivered: the template would repeat them.

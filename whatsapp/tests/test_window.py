@@ -17,10 +17,11 @@ from kombu.exceptions import OperationalError
 
 from conversations.models import Message
 from conversations.replies import Option, Reply, ReplyType, text_reply
+from conversations.services.delivery import customer_window_open
 from conversations.tasks import inbound_message_process_task
 from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
 from tenants.tests.factories import MembershipFactory
-from whatsapp.services.outbound import WINDOW_CLOSED, whatsapp_outbound_send, whatsapp_window_open
+from whatsapp.services.outbound import WINDOW_CLOSED, whatsapp_outbound_send
 from whatsapp.tasks import whatsapp_message_send_task
 from whatsapp.tests.conftest import payload_bytes
 
@@ -134,15 +135,15 @@ def test_the_window_is_judged_when_sending_not_when_queueing(tenant, graph):
 
 def test_a_stored_message_not_yet_handled_opens_the_window(tenant):
     conversation = _conversation(tenant, None)
-    assert whatsapp_window_open(conversation=conversation, now=NOW) is False
+    assert customer_window_open(conversation=conversation, now=NOW) is False
     MessageFactory(conversation=conversation, channel_timestamp=NOW - timedelta(minutes=1))
-    assert whatsapp_window_open(conversation=conversation, now=NOW) is True
+    assert customer_window_open(conversation=conversation, now=NOW) is True
 
 
 def test_the_window_closes_24_hours_after_the_customers_timestamp(tenant):
     conversation = _conversation(tenant, NOW - timedelta(hours=24))
-    assert whatsapp_window_open(conversation=conversation, now=NOW) is False
-    assert whatsapp_window_open(conversation=conversation, now=NOW - timedelta(seconds=1)) is True
+    assert customer_window_open(conversation=conversation, now=NOW) is False
+    assert customer_window_open(conversation=conversation, now=NOW - timedelta(seconds=1)) is True
 
 
 def test_a_template_row_is_sent_as_a_template_whatever_the_window(tenant, graph):
