@@ -1,8 +1,10 @@
 """The outbox send task: retries, permanent errors, the token flag, never a second send."""
 
 import json
+from unittest import mock
 
 import pytest
+from celery.exceptions import Retry
 from django.test import override_settings
 
 from conversations.models import Message
@@ -152,3 +154,25 @@ def test_send_uses_the_phone_number_when_known_else_the_user_id(tenant, graph):
     bodies = [s["body"] for s in graph.sends]
     assert (bodies[0].get("to"), bodies[0].get("recipient")) == ("393470000001", None)
     assert (bodies[1].get("to"), bodies[1].get("recipient")) == (None, "IT.2")
+
+
+def test_the_send_task_retries_a_transient_error_after_an_exponential_jittered_backoff(tenant, graph):
+    conversation = ConversationFactory(customer=CustomerFactory(tenant=tenant))
+    reply = text_reply("Grazie!")
+    message = Message.objects.create(
+        tenant=tenant, conversation=conversation, direction=Message.Direction.OUTBOUND,
+        channel=conversation.channel, text=reply.text, payload=reply.as_dict(),
+        delivery_status=Message.Delivery.QUEUED, reply_to=MessageFactory(conversation=conversation),
+        attempts=3,  # this failure is the 4th attempt: backoff between 2*2**3/2 = 8 and 16 seconds
+    )
+    countdowns = []
+
+    def retry(*args, **kwargs):
+        countdowns.append(kwargs.get("countdown"))
+        return Retry("retry", when=kwargs.get("countdown"))
+
+    graph.fail_next(500)
+    with mock.patch.object(whatsapp_message_send_task, "retry", side_effect=retry), pytest.raises(Retry):
+        whatsapp_message_send_task.run(message.pk)
+    (countdown,) = countdowns
+    assert 8 <= countdown <= 16, json.dumps(countdowns)

@@ -166,3 +166,18 @@ def test_body_load_strips_nul_and_lone_surrogates():
 
 def test_sample_payload_loads():
     assert webhook_body_load(payload_bytes("whatsapp_text.json"))["object"] == "whatsapp_business_account"
+
+
+@pytest.mark.parametrize("media_type", ["audio", "video", "document", "sticker"])
+def test_every_media_type_parses_into_media_with_id_and_caption(media_type):
+    body = payload_json("whatsapp_image.json")
+    raw = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    raw.pop("image", None)
+    raw["type"] = media_type
+    raw[media_type] = {"id": "987654321", "mime_type": "application/octet-stream", "caption": "guarda"}
+    (value,) = webhook_values_parse(body)
+    inbound = value.messages[0].inbound
+    assert (inbound.kind, inbound.media_type, inbound.media_id, inbound.text) == (
+        InboundKind.MEDIA, media_type, "987654321", "guarda"
+    )
+    assert value.messages[0].message_type == media_type

@@ -208,3 +208,11 @@ def test_text_no_database_column_accepts_is_cleaned_not_a_500(tenant, post_webho
     body["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = text
     body["entry"][0]["changes"][0]["value"]["contacts"][0]["profile"]["name"] = text
     assert post_webhook(json.dumps(body).encode()).status_code == 200
+
+
+@pytest.mark.parametrize("body", [b"not json", b'{"object": "page"}'])
+def test_the_signature_is_checked_before_the_body_is_parsed(db, post_webhook, body):
+    """An unsigned body is refused before anyone reads it, whatever it holds."""
+    response = post_webhook(body, signature=None)
+    assert response.status_code == 403
+    assert response.json()["error"] == "invalid_signature"
