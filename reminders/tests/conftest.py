@@ -1,4 +1,4 @@
-"""Fixtures for reminders: a WhatsApp restaurant, its customers and their bookings, a fake Graph API."""
+"""Fixtures for reminders: a WhatsApp restaurant, its customers and their bookings, fake channel APIs."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -8,7 +8,9 @@ import time_machine
 
 from bookings.models import Appointment
 from bookings.tests.factories import AppointmentFactory, ResourceFactory
+from chatwoot.tests.conftest import chatwoot  # noqa: F401 - the fake Chatwoot API fixture
 from conversations.tests.factories import CustomerFactory
+from instagram.tests.conftest import instagram  # noqa: F401 - the fake Instagram Send API fixture
 from reminders.models import MessageTemplate, Purpose, ReminderSettings
 from tenants.tests.factories import TenantFactory
 from whatsapp.tests.conftest import FakeGraph, graph  # noqa: F401 - the fake Graph API fixture
