@@ -9,7 +9,7 @@ from conversations.models import Channel, Message
 from conversations.replies import Option, Reply, ReplyType, text_reply
 from conversations.services.outbound import SEND_MAX_ATTEMPTS
 from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
-from instagram.rendering import QUICK_REPLIES_MAX, QUICK_REPLY_TITLE_MAX, TEXT_MAX, reply_render
+from instagram.rendering import reply_render
 from instagram.services.outbound import instagram_outbound_send
 from instagram.tasks import instagram_message_send_task
 from instagram.tests.conftest import payload_bytes
@@ -63,15 +63,25 @@ def test_long_text_is_split_under_1000_and_quick_replies_ride_on_the_last_piece(
     reply = Reply(ReplyType.BUTTONS, text, (Option("yes", "Sì"),))
     bodies = reply_render(reply, recipient_id="42")
     assert len(bodies) > 1
-    assert all(text_length(b["message"]["text"]) <= TEXT_MAX for b in bodies)
+    assert all(text_length(b["message"]["text"]) <= 1000 for b in bodies)
     assert [("quick_replies" in b["message"]) for b in bodies] == [False] * (len(bodies) - 1) + [True]
     assert " ".join(b["message"]["text"] for b in bodies).split() == text.split()
 
 
 def test_more_than_13_options_keep_the_first_13():
+    # Meta's "Quick Replies" for Instagram: at most 13 per message.
     options = tuple(Option(f"o{i}", f"Opzione {i}") for i in range(20))
     (body,) = reply_render(Reply(ReplyType.LIST, "Scegli", options, "Scegli"), recipient_id="42")
-    assert len(body["message"]["quick_replies"]) == QUICK_REPLIES_MAX
+    assert [quick["payload"] for quick in body["message"]["quick_replies"]] == [f"o{i}" for i in range(13)]
+
+
+def test_quick_reply_titles_are_cut_to_20_characters():
+    # Meta's "Quick Replies" for Instagram: a title of at most 20 characters.
+    options = (Option("a", "Piega e trattamento!"), Option("b", "Colore e piega lunghi"))
+    (body,) = reply_render(Reply(ReplyType.BUTTONS, "Quale?", options), recipient_id="42")
+    titles = [quick["title"] for quick in body["message"]["quick_replies"]]
+    assert titles == ["Piega e trattamento!", "Colore e piega…"]
+    assert [len(option.title) for option in options] == [20, 21]
 
 
 def test_options_without_text_get_a_prompt_in_the_customer_language():
@@ -88,10 +98,11 @@ def test_any_reply_renders_within_instagrams_limits(text, titles, kind):
     options = tuple(Option(f"id{i}", title) for i, title in enumerate(titles)) if kind != ReplyType.TEXT else ()
     for body in reply_render(Reply(kind, text, options), recipient_id="42"):
         message = body["message"]
-        assert 0 < text_length(message["text"]) <= TEXT_MAX
+        # Meta's limits, written out rather than read from the module under test.
+        assert 0 < text_length(message["text"]) <= 1000
         quick = message.get("quick_replies", [])
-        assert len(quick) <= QUICK_REPLIES_MAX
-        assert all(0 < text_length(q["title"]) <= QUICK_REPLY_TITLE_MAX for q in quick)
+        assert len(quick) <= 13
+        assert all(0 < text_length(q["title"]) <= 20 for q in quick)
 
 
 # --- Sending --------------------------------------------------------------------------------
