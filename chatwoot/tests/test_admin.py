@@ -1,11 +1,13 @@
 """Connecting Chatwoot in the admin: owners set secrets they never see again; other tenants see nothing."""
 
 import pytest
+from django.db import connection as db_connection
 from django.urls import reverse
 
 from chatwoot.models import ChatwootConnection
 from chatwoot.signature import secret_digest
 from chatwoot.tests.conftest import BOT_TOKEN, SECRET, connection_create
+from tenants.encryption import secret_decrypt
 from tenants.tests.factories import MembershipFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +40,28 @@ def test_owner_connects_chatwoot_and_the_secrets_are_stored_encrypted_never_show
     page = owner.get(_change(connection)).content.decode()
     assert BOT_TOKEN not in page and SECRET not in page
     assert "3, 5" in page
+
+
+def test_the_columns_never_hold_the_token_or_the_secret_in_clear_and_decrypt_back(client):
+    tenant = TenantFactory()
+    response = _owner_client(client, tenant).post(ADD, {
+        "tenant": tenant.pk, "base_url": "https://chat.example.com", "account_id": 1, "inbox_ids": "3",
+        "is_active": "on", "new_bot_access_token": BOT_TOKEN, "new_webhook_secret": SECRET,
+    })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT bot_access_token, webhook_secret, webhook_secret_digest FROM lyo_chatwoot_connections"
+            " WHERE tenant_id = %s",
+            [tenant.pk.hex],
+        )
+        (stored_token, stored_secret, stored_digest) = cursor.fetchone()
+    for stored in (stored_token, stored_secret, stored_digest):
+        assert BOT_TOKEN not in stored and SECRET not in stored
+    assert (secret_decrypt(stored_token), secret_decrypt(stored_secret)) == (BOT_TOKEN, SECRET)
+    connection = ChatwootConnection.objects.get(tenant=tenant)
+    assert (connection.bot_access_token, connection.webhook_secret) == (BOT_TOKEN, SECRET)
 
 
 def test_replacing_the_bot_token_forgets_that_chatwoot_rejected_the_old_one(client):
