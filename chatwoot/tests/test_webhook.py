@@ -199,6 +199,16 @@ def test_an_incoming_private_note_is_ignored(tenant, post_event, chatwoot):
     assert stored() == (0, 0)
 
 
+@pytest.mark.parametrize("sender_type", ["agent_bot", "user"])
+def test_an_incoming_message_sent_by_the_bot_or_an_agent_is_ignored(tenant, post_event, chatwoot, sender_type):
+    # Only contacts are answered: the bot answering its own message, whatever its type, would loop.
+    body = incoming("Ciao! Come posso aiutarti?")
+    body["sender"] = {"id": 12, "name": "Lyo", "type": sender_type}
+    assert post_event(body).status_code == 200
+    assert stored() == (0, 0)
+    assert chatwoot.messages == []
+
+
 def test_redelivered_event_is_answered_once(tenant, post_event, chatwoot):
     for _ in range(3):
         assert post_event(payload_bytes("chatwoot_message_created.json")).status_code == 200
