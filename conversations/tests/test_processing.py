@@ -233,17 +233,23 @@ def test_the_sweep_asks_the_queues_the_tasks_are_routed_to():
         "conversations.inbound_message_process": {"queue": "inbound"},
         "whatsapp.message_send": {"queue": "outbound"},
     }
-    with (
-        mock.patch.dict(app.conf, {"task_routes": routes}),
-        mock.patch("conversations.services.broker._queue_length", side_effect=queue_length),
-        mock.patch("conversations.tasks.inbound_message_process_task.delay") as process,
-        mock.patch("whatsapp.tasks.whatsapp_message_send_task.apply_async") as send,
-        time_machine.travel(timezone.now() + timedelta(minutes=2)),
-    ):
-        messages_pending_sweep_task.delay()
-        assert sorted(asked) == ["inbound", "outbound"]
-        assert (process.call_count, send.call_count) == (0, 0)  # both still wait in their queues
+    # Set and put back by hand: patching the configuration mapping as a whole would write
+    # every setting back on exit, over what other tests change later (task_eager_propagates).
+    routes_before = app.conf.task_routes
+    app.conf.task_routes = routes
+    try:
+        with (
+            mock.patch("conversations.services.broker._queue_length", side_effect=queue_length),
+            mock.patch("conversations.tasks.inbound_message_process_task.delay") as process,
+            mock.patch("whatsapp.tasks.whatsapp_message_send_task.apply_async") as send,
+            time_machine.travel(timezone.now() + timedelta(minutes=2)),
+        ):
+            messages_pending_sweep_task.delay()
+            assert sorted(asked) == ["inbound", "outbound"]
+            assert (process.call_count, send.call_count) == (0, 0)  # both still wait in their queues
 
-        lengths["outbound"] = 0  # the outbound queue lost its task (default queue still empty)
-        messages_pending_sweep_task.delay()
+            lengths["outbound"] = 0  # the outbound queue lost its task (default queue still empty)
+            messages_pending_sweep_task.delay()
+    finally:
+        app.conf.task_routes = routes_before
     assert (process.call_count, send.call_count) == (0, 1)
