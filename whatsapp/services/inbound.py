@@ -182,9 +182,11 @@ def whatsapp_status_receive(*, tenant: Tenant, status: WebhookStatus) -> bool:
     if apply():
         return True
     # No row has this wamid yet: was it one whose send a crash cut short? Meta echoes the
-    # row id we sent along; such a row is recorded as sent (not sent again), then moved on.
+    # row id we sent along; such a row is recorded as sent (not sent again), then moved on
+    # — to "failed" too: Meta took it and could not deliver it, and sending it again
+    # would only fail again.
     row_id = whatsapp_message_id_from_callback(status.callback_data)
-    if row_id is None or status.status == StatusKind.FAILED:
+    if row_id is None:
         return False
     settled = outbound_send_settle(
         tenant=tenant, channel=CHANNEL, message_id=row_id, channel_message_id=status.id, at=status.timestamp

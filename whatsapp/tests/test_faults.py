@@ -160,6 +160,42 @@ def test_worker_killed_after_meta_accepted_the_reply_is_settled_by_meta_status_n
     assert reply.delivery_status == "delivered"
 
 
+def test_a_failed_status_for_a_send_cut_short_records_the_failure_and_it_is_never_sent_again(
+    tenant, post_webhook, graph
+):
+    with mock.patch("conversations.services.outbound.outbound_replies_send"):
+        post_webhook(payload_bytes("whatsapp_text.json"))
+    reply = Message.objects.get(direction=OUTBOUND)
+
+    def accepted_then_killed(tenant, body):
+        whatsapp_deliver(tenant, body)
+        raise WorkerKilled
+
+    with (
+        mock.patch("whatsapp.services.outbound._deliver", side_effect=accepted_then_killed),
+        pytest.raises(WorkerKilled),
+    ):
+        whatsapp_message_send_task.delay(reply.pk)
+    sent_body = graph.sends[0]["body"]
+
+    # Meta took it, then could not deliver it: its only status is "failed".
+    failed = _status_body("wamid.SENT0001", "failed", sent_body["biz_opaque_callback_data"], sent_body["to"])
+    failed["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = [
+        {"code": 131026, "title": "Message undeliverable"}
+    ]
+    post_webhook(failed)
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.channel_message_id, reply.error_code, reply.error_title) == (
+        "failed", "wamid.SENT0001", 131026, "Message undeliverable"
+    )
+    assert reply.send_started_at is None
+
+    with time_machine.travel(timezone.now() + SEND_LEASE + timedelta(minutes=20)):
+        call_command("process_pending", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        whatsapp_message_send_task.delay(reply.pk)
+    assert len(graph.sends) == 1
+
+
 def test_meta_status_arriving_before_the_send_is_recorded_leaves_one_send_and_meta_wamid(
     tenant, post_webhook, graph
 ):
