@@ -61,7 +61,9 @@ def chromium_start(user_data_dir: Path):
     for argument in CHROMIUM_ARGUMENTS:
         options.add_argument(argument)
     options.add_argument(f"--user-data-dir={user_data_dir}")
-    # Everything the page fetched is read back through the Performance API; keep all of it.
+    # What a page fetched is read back from the page's own Performance API (which lists
+    # failed fetches to other hosts too), so Chromium's performance log is not needed:
+    # it stays off; the console log keeps severe errors only.
     options.set_capability("goog:loggingPrefs", {"performance": "OFF", "browser": "SEVERE"})
     service = Service(executable_path=_which(CHROMEDRIVER_CANDIDATES, "CHROMEDRIVER_BIN"))
     driver = webdriver.Chrome(options=options, service=service)

@@ -7,9 +7,20 @@ import time_machine
 from bookings.tests.factories import OpeningHoursFactory, ResourceFactory
 from tenants.tests.factories import MembershipFactory, TenantFactory
 
+# Each test's report per phase (setup, call, teardown), for fixtures that act on how the
+# test went: the browser saves a screenshot of the page a test failed on.
+PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
 ROME = ZoneInfo("Europe/Rome")
 # A Tuesday morning in Rome.
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=ROME)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
+    return report
 
 
 @pytest.fixture

@@ -1,13 +1,16 @@
-"""End to end in headless Chromium: staff book from the day view and chat with the assistant.
+"""End to end in headless Chromium: staff book from the day view, chat with the assistant
+and take over a conversation.
 
 Skipped, with the reason, only where Chromium or ChromeDriver cannot be found
 (``make test`` installs Debian's packages when it can). Screenshots go to
-``test-artifacts/``. Every page must load from the app alone: the tests fail if the
+``test-artifacts/``, and a test that fails leaves ``failed-<test>.png`` of the page it
+failed on. Every page must load from the app alone: the tests fail if the
 browser fetched anything from another host (the admin must work offline).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +21,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from backoffice.tests.browser import chromium_missing_reason, chromium_start
+from backoffice.tests.conftest import PHASE_REPORTS
 from bookings.models import Appointment
+from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
 from tenants.demo import demo_tenants_seed
 from tenants.models import Tenant
 
@@ -30,13 +35,16 @@ SATURDAY = 5
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator:
+def browser(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
     reason = chromium_missing_reason()
     if reason:
         pytest.skip(f"Browser tests skipped: {reason}.")
     driver = chromium_start(tmp_path / "chromium-profile")
     try:
         yield driver
+        call = request.node.stash.get(PHASE_REPORTS, {}).get("call")
+        if call is not None and call.failed:
+            _screenshot_of_failure(driver, request.node.name)
     finally:
         driver.quit()
 
@@ -83,6 +91,8 @@ def _click(driver, selector: str) -> None:
 
 def _log_in(driver, live_server, username: str) -> None:
     driver.get(f"{live_server.url}/admin/login/")
+    _css(driver, "#id_username")
+    _assert_stays_local(driver, live_server)
     _css(driver, "#id_username").send_keys(username)
     _css(driver, "#id_password").send_keys(username)
     _click(driver, "input[type=submit]")
@@ -102,21 +112,46 @@ def _assert_stays_local(driver, live_server) -> None:
     assert _hosts_fetched(driver) == {urlsplit(live_server.url).netloc}
 
 
+def _assert_no_sideways_scrolling(driver) -> None:
+    # clientWidth, not innerWidth: innerWidth includes the vertical scrollbar, so a page
+    # overflowing by less than the scrollbar's width would pass.
+    widths = driver.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];"
+    )
+    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide in a {widths[1]} px window"
+
+
 def _screenshot(driver, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    assert driver.save_screenshot(str(ARTIFACTS / f"{name}.png")), f"screenshot {name} was not saved"
+
+
+def _screenshot_of_failure(driver, test_name: str) -> None:
+    """The page as it was when the test failed; a warning, not a second error, when it cannot be taken."""
+    from selenium.common.exceptions import WebDriverException
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"failed-{test_name}.png"
+    try:
+        if driver.save_screenshot(str(path)):
+            return
+        why = "Chromium returned no image"
+    except WebDriverException as error:  # the browser itself is what failed
+        why = error.msg
+    warnings.warn(f"no screenshot of the failure in {test_name}: {why}", stacklevel=1)
 
 
 def test_staff_book_a_table_by_clicking_a_free_time_on_the_day_view(browser, live_server, trattoria):
     today = timezone.now().astimezone(trattoria.tzinfo).date()
     saturday = today + timedelta(days=(SATURDAY - today.weekday()) % 7 or 7)
     _log_in(browser, live_server, "trattoria")
+    _assert_no_sideways_scrolling(browser)
     _assert_stays_local(browser, live_server)
 
     browser.get(f"{live_server.url}/admin/day/?date={saturday.isoformat()}")
     _css(browser, "#lyo-day")
     # A tablet at the host stand: the five tables fit 1024 px without scrolling sideways.
-    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    _assert_no_sideways_scrolling(browser)
     _assert_stays_local(browser, live_server)
     _screenshot(browser, "day-view")
 
@@ -125,6 +160,8 @@ def test_staff_book_a_table_by_clicking_a_free_time_on_the_day_view(browser, liv
     party.clear()
     party.send_keys("3")
     _css(browser, "#id_notes").send_keys("Rossi 333 1234567")
+    _assert_no_sideways_scrolling(browser)
+    _assert_stays_local(browser, live_server)
     _screenshot(browser, "day-view-booking-form")
     _click(browser, "#lyo-book-submit")
 
@@ -134,6 +171,7 @@ def test_staff_book_a_table_by_clicking_a_free_time_on_the_day_view(browser, liv
     assert (booking.resource.name, booking.party_size, booking.channel) == ("Tavolo 3", 3, "admin")
     assert booking.starts_at.astimezone(trattoria.tzinfo).strftime("%Y-%m-%d %H:%M") == f"{saturday} 20:00"
     assert block.get_attribute("id") == f"booking-{booking.pk}"
+    _assert_no_sideways_scrolling(browser)
     _assert_stays_local(browser, live_server)
     _screenshot(browser, "day-view-booked")
 
@@ -151,7 +189,7 @@ def test_staff_chat_with_the_assistant_until_a_booking_is_made(browser, live_ser
     _click(browser, 'button.lyo-option[value="yes"]')
 
     _wait(browser).until(lambda d: "Fatto!" in d.find_element("id", "lyo-chat").text)
-    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    _assert_no_sideways_scrolling(browser)
     booking = Appointment.objects.get(tenant=trattoria)
     assert (booking.channel, booking.party_size) == ("test", 2)
     assert booking.reference in browser.find_element("id", "lyo-test-bookings").text
@@ -161,3 +199,22 @@ def test_staff_chat_with_the_assistant_until_a_booking_is_made(browser, live_ser
     _click(browser, "#lyo-clear")
     _wait(browser).until(lambda d: not Appointment.objects.filter(tenant=trattoria).exists())
     assert "Ancora nessun messaggio." in browser.find_element("id", "lyo-chat").text
+
+
+def test_staff_read_a_conversation_and_take_it_over(browser, live_server, trattoria):
+    conversation = ConversationFactory(customer=CustomerFactory(tenant=trattoria, display_name="Lucia"))
+    MessageFactory(conversation=conversation, text="Avete un tavolo per 3 venerdì sera?")
+    MessageFactory(conversation=conversation, direction="out", processing_status="", delivery_status="read",
+                   text="A che ora?")
+    _log_in(browser, live_server, "trattoria")
+    browser.get(f"{live_server.url}/admin/chat/{conversation.pk}/")
+    assert "Avete un tavolo per 3 venerdì sera?" in _css(browser, "#lyo-chat").text
+    _assert_no_sideways_scrolling(browser)
+    _assert_stays_local(browser, live_server)
+    _screenshot(browser, "conversation")
+
+    _click(browser, "#lyo-take")
+    _wait(browser).until(lambda d: d.find_element("id", "lyo-conversation-status").text == "Serve una persona")
+    conversation.refresh_from_db()
+    assert conversation.status == "human"
+    _assert_stays_local(browser, live_server)
