@@ -89,6 +89,20 @@ def test_staff_of_another_business_cannot_use_its_test_chat(staff, other_restaur
     assert not Message.objects.exists() and not Customer.objects.exists()
 
 
+def test_the_test_chat_lists_only_this_business_test_bookings(staff, restaurant, other_restaurant):
+    ours = appointment_book(tenant=restaurant, start=datetime(2026, 12, 4, 21, tzinfo=ROME), party_size=2,
+                            channel="test")
+    our_real = appointment_book(tenant=restaurant, start=datetime(2026, 12, 4, 20, tzinfo=ROME), party_size=2,
+                                channel="whatsapp")
+    theirs = appointment_book(tenant=other_restaurant, start=datetime(2026, 12, 4, 20, tzinfo=ROME), party_size=2,
+                              channel="test")
+    html = staff.get(TRY_URL).content.decode()
+    listed = re.search(r'id="lyo-test-bookings">(.*?)</section>', html, re.S).group(1)
+    assert '<span class="lyo-count">1</span>' in listed and ours.reference in listed
+    assert our_real.reference not in html
+    assert theirs.reference not in html and "Osteria Due" not in html
+
+
 def test_the_test_chat_needs_the_csrf_token(restaurant):
     client = Client(enforce_csrf_checks=True)
     client.force_login(MembershipFactory(tenant=restaurant).user)
