@@ -203,10 +203,23 @@ class TenantAdmin(TenantScopedPermissionsMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    # Another tenant answers exactly like a missing one: 404, not a redirect or a 403
+    # that would confirm it exists.
+    def _tenant_or_404(self, request, object_id):
         if self.get_object(request, admin.utils.unquote(object_id)) is None:
             raise Http404("No such tenant.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._tenant_or_404(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._tenant_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._tenant_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
 
 
 @admin.register(TenantMembership)

@@ -25,6 +25,7 @@ def _tenant_rows(tenant):
     resource = ResourceFactory(tenant=tenant, name=f"Table of {tenant.slug}")
     service = ServiceFactory(tenant=tenant, name_it=f"Service of {tenant.slug}")
     return {
+        "tenant": tenant,
         "service": service,
         "openinghours": OpeningHoursFactory(tenant=tenant),
         "closure": ClosureFactory(tenant=tenant, reason=f"closed {tenant.slug}"),
@@ -56,7 +57,9 @@ def _admin_url(obj, action="change"):
     return reverse(f"admin:{meta.app_label}_{meta.model_name}_{action}", args=[obj.pk])
 
 
-ROW_KINDS = ["service", "openinghours", "closure", "resource", "customer", "conversation", "message", "appointment"]
+ROW_KINDS = [
+    "tenant", "service", "openinghours", "closure", "resource", "customer", "conversation", "message", "appointment"
+]
 
 
 @pytest.mark.parametrize("kind", ROW_KINDS)
