@@ -11,6 +11,7 @@ from django.utils import translation
 from backoffice.day import local_instant
 from bookings.models import Appointment, Resource, Service
 from bookings.selectors import appointments_for_tenant
+from chatwoot.models import ChatwootConnection
 from conversations.models import Channel, Conversation, Customer, Message
 from conversations.replies import Option, Reply
 from tenants.models import Tenant
@@ -37,6 +38,15 @@ class DayBookings:
 
 
 @dataclass(frozen=True)
+class RejectedToken:
+    """A channel whose access token was refused (Meta's or Chatwoot's 401): nobody on it gets a reply."""
+
+    channel: str  # a ``Channel`` value
+    rejected_at: datetime
+    chatwoot_connection_id: int | None = None  # where the Chatwoot bot token is replaced
+
+
+@dataclass(frozen=True)
 class StaffHome:
     tenant: Tenant
     today: DayBookings
@@ -44,10 +54,11 @@ class StaffHome:
     conversations_needing_person: list[Conversation]
     failed_messages: list[Message]
     failed_messages_count: int
+    rejected_tokens: list[RejectedToken]
 
     @property
     def token_invalid(self) -> bool:
-        return self.tenant.whatsapp_token_invalid_at is not None
+        return bool(self.rejected_tokens)
 
 
 def day_bookings(*, tenant: Tenant, day: date) -> DayBookings:
@@ -70,7 +81,27 @@ def staff_home(*, tenant: Tenant, now: datetime) -> StaffHome:
         ),
         failed_messages=list(failed[:HOME_FAILED_MESSAGES_MAX]),
         failed_messages_count=failed.count(),
+        rejected_tokens=rejected_tokens(tenant=tenant),
     )
+
+
+def rejected_tokens(*, tenant: Tenant) -> list[RejectedToken]:
+    """The tenant's channels whose token was rejected and not yet replaced, WhatsApp, Instagram, Chatwoot."""
+    rejected = [
+        RejectedToken(channel, rejected_at)
+        for channel, rejected_at in (
+            (Channel.WHATSAPP, tenant.whatsapp_token_invalid_at),
+            (Channel.INSTAGRAM, tenant.instagram_token_invalid_at),
+        )
+        if rejected_at is not None
+    ]
+    # A switched-off connection answers nobody anyway: its token is no emergency.
+    connection = ChatwootConnection.objects.filter(
+        tenant=tenant, is_active=True, token_invalid_at__isnull=False
+    ).first()
+    if connection is not None:
+        rejected.append(RejectedToken(Channel.CHATWOOT, connection.token_invalid_at, connection.pk))
+    return rejected
 
 
 def conversations_needing_person(*, tenant: Tenant) -> QuerySet[Conversation]:

@@ -8,8 +8,10 @@ from django.urls import reverse
 
 from backoffice.tests.conftest import NOW, ROME
 from bookings.services import appointment_book
+from chatwoot.models import ChatwootConnection
 from conversations.models import Conversation, Message
 from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from tenants.models import Tenant
 from tenants.tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -53,13 +55,81 @@ def test_home_shows_the_business_its_bookings_and_what_needs_staff(staff, restau
     assert "lyo-token-warning" not in html
 
 
-def test_home_warns_when_meta_rejected_the_token(staff, restaurant):
-    restaurant.whatsapp_token_invalid_at = NOW
-    restaurant.save(update_fields=["whatsapp_token_invalid_at"])
+def _token_warnings(html: str) -> dict[str, str]:
+    """Each channel's warning on the home page, by channel, as plain text with its link."""
+    warning = re.search(r'id="lyo-token-warning">(.*?)</div>', html, re.S)
+    if warning is None:
+        return {}
+    return {
+        channel: " ".join(text.split())
+        for channel, text in re.findall(r'<p id="lyo-token-warning-(\w+)">(.*?)</p>', warning.group(1), re.S)
+    }
+
+
+def _chatwoot_connection(tenant, **fields) -> ChatwootConnection:
+    return ChatwootConnection.objects.create(
+        tenant=tenant, base_url="https://chat.example.com", bot_access_token="bot-token", **{"account_id": 1, **fields}
+    )
+
+
+def test_home_warns_when_meta_rejected_the_whatsapp_token(staff, restaurant):
+    Tenant.objects.filter(pk=restaurant.pk).update(whatsapp_token_invalid_at=NOW)
+    tenant_page = reverse("admin:tenants_tenant_change", args=[restaurant.pk])
+    assert _token_warnings(staff.get(HOME_URL).content.decode()) == {
+        "whatsapp": "Meta ha rifiutato il token di accesso WhatsApp il 1 Dicembre 2026 10:00: i clienti su WhatsApp "
+                    "non ricevono risposte finché non imposti un nuovo token. "
+                    f'<a href="{tenant_page}">Imposta un nuovo token</a>',
+    }
+
+
+def test_home_warns_when_meta_rejected_the_instagram_token(staff, restaurant):
+    Tenant.objects.filter(pk=restaurant.pk).update(instagram_token_invalid_at=NOW)
+    tenant_page = reverse("admin:tenants_tenant_change", args=[restaurant.pk])
+    assert _token_warnings(staff.get(HOME_URL).content.decode()) == {
+        "instagram": "Meta ha rifiutato il token di accesso Instagram il 1 Dicembre 2026 10:00: i clienti su "
+                     "Instagram non ricevono risposte finché non imposti un nuovo token. "
+                     f'<a href="{tenant_page}">Imposta un nuovo token</a>',
+    }
+
+
+def test_home_warns_when_chatwoot_rejected_the_bot_token(staff, restaurant):
+    connection = _chatwoot_connection(restaurant, token_invalid_at=NOW)
+    connection_page = reverse("admin:chatwoot_chatwootconnection_change", args=[connection.pk])
+    assert _token_warnings(staff.get(HOME_URL).content.decode()) == {
+        "chatwoot": "Chatwoot ha rifiutato il token di accesso del bot dell'assistente il 1 Dicembre 2026 "
+                    "10:00: le conversazioni in Chatwoot non ricevono risposte finché non imposti un nuovo token. "
+                    f'<a href="{connection_page}">Imposta un nuovo token</a>',
+    }
+
+
+def test_home_names_each_channel_whose_token_was_rejected_in_english(client):
+    tenant = TenantFactory(language="en", whatsapp_token_invalid_at=NOW, instagram_token_invalid_at=NOW)
+    _chatwoot_connection(tenant, token_invalid_at=NOW)
+    client.force_login(MembershipFactory(tenant=tenant).user)
+    warnings = _token_warnings(client.get(HOME_URL).content.decode())
+    assert [(channel, text.split(" <a ")[0]) for channel, text in warnings.items()] == [
+        ("whatsapp", "Meta rejected your WhatsApp access token on 1 December 2026 10:00: customers on WhatsApp get "
+                     "no replies until a new token is set."),
+        ("instagram", "Meta rejected your Instagram access token on 1 December 2026 10:00: customers on Instagram "
+                      "get no replies until a new token is set."),
+        ("chatwoot", "Chatwoot rejected the assistant's bot access token on 1 December 2026 10:00: "
+                     "conversations in Chatwoot get no replies until a new token is set."),
+    ]
+
+
+def test_home_does_not_warn_of_a_switched_off_chatwoot_connection(staff, restaurant):
+    _chatwoot_connection(restaurant, token_invalid_at=NOW, is_active=False)
+    assert "lyo-token-warning" not in staff.get(HOME_URL).content.decode()
+
+
+def test_home_never_warns_of_another_business_rejected_tokens(staff, restaurant, other_restaurant):
+    Tenant.objects.filter(pk=other_restaurant.pk).update(whatsapp_token_invalid_at=NOW,
+                                                        instagram_token_invalid_at=NOW)
+    _chatwoot_connection(other_restaurant, token_invalid_at=NOW)
+    _chatwoot_connection(restaurant, account_id=2)  # ours works
     html = staff.get(HOME_URL).content.decode()
-    warning = re.search(r'id="lyo-token-warning">(.*?)</p>', html, re.S).group(1)
-    assert "Meta ha rifiutato il token di accesso WhatsApp il 1 Dicembre 2026 10:00" in warning
-    assert reverse("admin:tenants_tenant_change", args=[restaurant.pk]) in warning
+    assert "<h1>Trattoria Uno</h1>" in html
+    assert "lyo-token-warning" not in html
 
 
 def test_home_of_a_superuser_lists_the_businesses_to_choose_from(client, restaurant, other_restaurant):
