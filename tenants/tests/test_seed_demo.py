@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from bookings.models import OpeningHours, Resource, Service
@@ -43,3 +46,31 @@ def test_seed_demo_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
     assert Tenant.objects.count() == 0
+
+
+def test_demo_logins_are_the_ones_the_readme_lists(settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    admin = get_user_model().objects.get(username="admin")
+    assert (admin.is_active, admin.is_staff, admin.is_superuser) == (True, True, True)
+    assert admin.check_password("admin")
+    assert not admin.tenant_memberships.exists()  # the superuser sees every tenant
+    assert client.login(username="admin", password="admin")
+    assert client.get("/admin/").status_code == 200
+    for username, slug in [("trattoria", "trattoria-demo"), ("salone", "salone-demo")]:
+        user = get_user_model().objects.get(username=username)
+        assert (user.is_staff, user.is_superuser, user.check_password(username)) == (True, False, True)
+        assert list(user.tenant_memberships.values_list("tenant__slug", "role")) == [(slug, "owner")]
+
+
+def test_demo_salon_services_have_prices(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    services = Service.objects.filter(tenant__slug="salone-demo").order_by("position")
+    assert [(s.name_it, s.duration_minutes, s.price) for s in services] == [
+        ("Taglio donna", 45, Decimal("35.00")),
+        ("Taglio uomo", 30, Decimal("20.00")),
+        ("Piega", 30, Decimal("20.00")),
+        ("Colore", 90, Decimal("60.00")),
+        ("Barba", 20, Decimal("12.00")),
+    ]
