@@ -25,6 +25,7 @@ from conversations.replies import Reply
 from conversations.services.outbound import (
     SEND_LEASE,
     SEND_MAX_ATTEMPTS,
+    SENT_PARTS_KEY,
     SendOutcome,
     SendResult,
     outbound_attempt_count,
@@ -37,8 +38,6 @@ from lyo.log_context import log_context, log_context_bind
 
 logger = logging.getLogger(__name__)
 
-# Channel ids of the parts already sent, when a long reply needs several messages.
-SENT_PARTS_KEY = "sent_part_ids"
 # Meta's customer service window, on WhatsApp and Instagram alike: free-form messages are
 # delivered only within 24 hours of the customer's last message; after it, WhatsApp takes
 # only approved templates, and Instagram nothing we send (its tags are for other uses).

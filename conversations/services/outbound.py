@@ -95,6 +95,9 @@ class OutboundSender:
 
 _senders: dict[str, OutboundSender] = {}
 
+# Channel ids of the parts already sent, when a long reply needs several messages.
+SENT_PARTS_KEY = "sent_part_ids"
+
 
 def outbound_sender_register(channel: str, sender: OutboundSender) -> None:
     _senders[channel] = sender
@@ -294,6 +297,41 @@ def outbound_send_settle(
         # Unusual (a worker died mid-send): worth a line at the default level.
         logger.warning("Outbound message %s, cut short mid-send, settled as sent by the channel's report", message_id)
     return bool(changed)
+
+
+def outbound_send_parts_settle(
+    *, tenant: Tenant, channel: str, message_id: int, parts_sent: int, channel_message_id: str
+) -> bool:
+    """The channel reports part ``parts_sent`` of a reply sent in several messages: the parts
+    are sent in order, so it and every part before it were accepted. A row whose send was
+    cut short records them, and its next send starts with the part after.
+
+    Only the tenant's queued rows with a send under way qualify; ``True`` when one changed.
+    """
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(
+                pk=message_id, tenant=tenant, channel=channel, direction=Message.Direction.OUTBOUND,
+                delivery_status=Message.Delivery.QUEUED, send_started_at__isnull=False,
+            )
+            .only("payload")
+            .first()
+        )
+        payload = message.payload if message is not None and isinstance(message.payload, dict) else None
+        known = list(payload.get(SENT_PARTS_KEY) or []) if payload is not None else []
+        if payload is None or len(known) >= parts_sent:
+            return False
+        # The ids of the earlier parts are unknown (their statuses come on their own); their
+        # count is what a resend skips.
+        known += [None] * (parts_sent - 1 - len(known)) + [channel_message_id]
+        message.payload = {**payload, SENT_PARTS_KEY: known}
+        message.save(update_fields=["payload"])
+    logger.warning(
+        "Outbound message %s, cut short mid-send, has its first %s parts settled by the channel's report",
+        message_id, parts_sent,
+    )
+    return True
 
 
 def outbound_attempt_count(message_id: int) -> None:

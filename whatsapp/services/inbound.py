@@ -20,7 +20,7 @@ from conversations.services.customers import (
     customer_number_change,
 )
 from conversations.services.inbound import inbound_message_record
-from conversations.services.outbound import outbound_send_settle, outbound_status_apply
+from conversations.services.outbound import outbound_send_parts_settle, outbound_send_settle, outbound_status_apply
 from lyo import metrics
 from lyo.log_context import log_context
 from tenants.models import Tenant
@@ -33,7 +33,7 @@ from whatsapp.parsing import (
     WebhookValue,
     webhook_values_parse,
 )
-from whatsapp.services.outbound import whatsapp_message_id_from_callback
+from whatsapp.services.outbound import whatsapp_callback_tag
 
 logger = logging.getLogger(__name__)
 
@@ -184,12 +184,18 @@ def whatsapp_status_receive(*, tenant: Tenant, status: WebhookStatus) -> bool:
     # No row has this wamid yet: was it one whose send a crash cut short? Meta echoes the
     # row id we sent along; such a row is recorded as sent (not sent again), then moved on
     # — to "failed" too: Meta took it and could not deliver it, and sending it again
-    # would only fail again.
-    row_id = whatsapp_message_id_from_callback(status.callback_data)
-    if row_id is None:
+    # would only fail again. A reply sent in several messages is settled by its last
+    # part; an earlier part only spares itself and the parts before it a second send.
+    tag = whatsapp_callback_tag(status.callback_data)
+    if tag is None:
         return False
+    if tag.part < tag.parts:
+        return outbound_send_parts_settle(
+            tenant=tenant, channel=CHANNEL, message_id=tag.message_id, parts_sent=tag.part,
+            channel_message_id=status.id,
+        )
     settled = outbound_send_settle(
-        tenant=tenant, channel=CHANNEL, message_id=row_id, channel_message_id=status.id, at=status.timestamp
+        tenant=tenant, channel=CHANNEL, message_id=tag.message_id, channel_message_id=status.id, at=status.timestamp
     )
     return apply() or settled
 

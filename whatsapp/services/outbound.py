@@ -15,8 +15,10 @@ it is sent as the approved template it carries (``payload["template"]``, set by
 
 import json
 import logging
+import re
 import sys
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
@@ -26,7 +28,6 @@ from django.utils import timezone
 from conversations.models import Channel, Conversation, Message
 from conversations.replies import Reply
 from conversations.services.delivery import (
-    SENT_PARTS_KEY,
     ChannelSend,
     ReplyNotSendable,
     SendError,
@@ -34,6 +35,7 @@ from conversations.services.delivery import (
     customer_window_open,
     outbound_message_deliver,
 )
+from conversations.services.outbound import SENT_PARTS_KEY
 from tenants.models import Tenant
 from whatsapp.client import GraphClient, GraphError, GraphTokenInvalid
 from whatsapp.rendering import Recipient, reply_render, template_body
@@ -43,6 +45,7 @@ logger = logging.getLogger(__name__)
 # The template form of a free-form row: {"name", "language", "parameters": [...], "buttons": [payloads]}.
 TEMPLATE_KEY = "template"
 CALLBACK_PREFIX = "lyo-message:"
+_CALLBACK = re.compile(re.escape(CALLBACK_PREFIX) + r"(?P<id>\d{1,18})(?::(?P<part>\d{1,3})/(?P<parts>\d{1,3}))?")
 WINDOW_CLOSED = (
     "Outside WhatsApp's 24-hour window (the customer last wrote more than 24 hours ago) and no approved "
     "template applies, so it was not sent."
@@ -56,16 +59,31 @@ def whatsapp_outbound_send(*, message_id: int) -> SendResult:
     )
 
 
-def whatsapp_callback_data(message: Message) -> str:
+@dataclass(frozen=True)
+class CallbackTag:
+    """Which outbound row, and which part of it, a send was: ``biz_opaque_callback_data``."""
+
+    message_id: int
+    part: int = 1  # 1-based
+    parts: int = 1
+
+
+def whatsapp_callback_data(message: Message, *, part: int = 1, parts: int = 1) -> str:
     """What a send carries as ``biz_opaque_callback_data``: Meta echoes it in the message's
-    status webhooks, which is how a send cut short by a crash is recognised as accepted."""
-    return f"{CALLBACK_PREFIX}{message.pk}"
+    status webhooks, which is how a send cut short by a crash is recognised as accepted.
+    A reply sent in several messages tags each with its place: ``lyo-message:7:2/3``."""
+    return f"{CALLBACK_PREFIX}{message.pk}" if parts == 1 else f"{CALLBACK_PREFIX}{message.pk}:{part}/{parts}"
 
 
-def whatsapp_message_id_from_callback(data: str) -> int | None:
-    """Our outbound row id from a status's ``biz_opaque_callback_data``; None when it is not ours."""
-    digits = data.removeprefix(CALLBACK_PREFIX) if data.startswith(CALLBACK_PREFIX) else ""
-    return int(digits) if digits.isdigit() and len(digits) < 19 else None
+def whatsapp_callback_tag(data: str) -> CallbackTag | None:
+    """Our outbound row (and part) from a status's ``biz_opaque_callback_data``; None when it is not ours."""
+    match = _CALLBACK.fullmatch(data) if data.startswith(CALLBACK_PREFIX) else None
+    if match is None:
+        return None
+    part, parts = int(match["part"] or 1), int(match["parts"] or 1)
+    if not 1 <= part <= parts:
+        return None
+    return CallbackTag(message_id=int(match["id"]), part=part, parts=parts)
 
 
 def _prepare(message: Message, reply: Reply) -> ChannelSend:
@@ -77,9 +95,10 @@ def _prepare(message: Message, reply: Reply) -> ChannelSend:
     if problem:
         raise ReplyNotSendable(problem)
     bodies = _bodies(message, reply, recipient, language=customer.language or tenant.language)
-    if len(bodies) == 1:
-        # A reply sent in several parts is not settled by one part's status: no tag.
-        bodies = [{**bodies[0], "biz_opaque_callback_data": whatsapp_callback_data(message)}]
+    bodies = [
+        {**body, "biz_opaque_callback_data": whatsapp_callback_data(message, part=number, parts=len(bodies))}
+        for number, body in enumerate(bodies, start=1)
+    ]
     return ChannelSend(
         bodies=bodies,
         send=partial(_deliver, tenant),

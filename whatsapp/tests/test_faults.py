@@ -196,6 +196,103 @@ def test_a_failed_status_for_a_send_cut_short_records_the_failure_and_it_is_neve
     assert len(graph.sends) == 1
 
 
+def _long_reply(tenant) -> Message:
+    """A queued reply long enough to go as two WhatsApp messages."""
+    conversation = ConversationFactory(
+        tenant=tenant, customer__tenant=tenant, customer__phone="393471112223", last_inbound_at=timezone.now()
+    )
+    reply = text_reply(("Parola " * 700).strip())  # 4,899 characters: two messages of at most 4,096
+    return Message.objects.create(
+        tenant=tenant, conversation=conversation, direction=OUTBOUND, channel="whatsapp",
+        payload=reply.as_dict(), text=reply.text, delivery_status="queued",
+    )
+
+
+def _killed_after(parts_accepted: int):
+    """A worker that sends ``parts_accepted`` parts, then dies before Meta takes the next one."""
+    calls = []
+
+    def send(tenant, body):
+        calls.append(body)
+        if len(calls) > parts_accepted:
+            raise WorkerKilled
+        wamid = whatsapp_deliver(tenant, body)
+        if len(calls) == parts_accepted and parts_accepted == 2:
+            raise WorkerKilled  # the last part was taken: killed before recording it
+        return wamid
+
+    return send
+
+
+def test_a_long_reply_cut_short_after_its_first_part_sends_only_the_second_after_the_lease(
+    tenant, post_webhook, graph
+):
+    reply = _long_reply(tenant)
+    with (
+        mock.patch("whatsapp.services.outbound._deliver", side_effect=_killed_after(1)),
+        pytest.raises(WorkerKilled),
+    ):
+        whatsapp_message_send_task.delay(reply.pk)
+    first = graph.sends[0]["body"]
+    assert first["biz_opaque_callback_data"] == f"lyo-message:{reply.pk}:1/2"
+
+    # Meta reports the first part: it is not sent again; the row still waits for its second.
+    post_webhook(_status_body("wamid.SENT0001", "sent", first["biz_opaque_callback_data"], first["to"]))
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.payload["sent_part_ids"]) == ("queued", ["wamid.SENT0001"])
+
+    with time_machine.travel(timezone.now() + SEND_LEASE + timedelta(seconds=1)):
+        whatsapp_message_send_task.delay(reply.pk)
+    reply.refresh_from_db()
+    assert [send["body"]["biz_opaque_callback_data"] for send in graph.sends] == [
+        f"lyo-message:{reply.pk}:1/2", f"lyo-message:{reply.pk}:2/2"
+    ]
+    assert graph.sends[0]["body"]["text"]["body"] + " " + graph.sends[1]["body"]["text"]["body"] == reply.text
+    assert (reply.delivery_status, reply.channel_message_id) == ("sent", "wamid.SENT0002")
+
+
+def test_a_long_reply_cut_short_after_its_last_part_is_settled_by_that_part_and_never_sent_again(
+    tenant, post_webhook, graph
+):
+    reply = _long_reply(tenant)
+    with (
+        mock.patch("whatsapp.services.outbound._deliver", side_effect=_killed_after(2)),
+        pytest.raises(WorkerKilled),
+    ):
+        whatsapp_message_send_task.delay(reply.pk)
+    last = graph.sends[1]["body"]
+    post_webhook(_status_body("wamid.SENT0002", "sent", last["biz_opaque_callback_data"], last["to"]))
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.channel_message_id) == ("sent", "wamid.SENT0002")
+
+    # A late status of the first part changes nothing.
+    first = graph.sends[0]["body"]
+    post_webhook(_status_body("wamid.SENT0001", "sent", first["biz_opaque_callback_data"], first["to"]))
+    with time_machine.travel(timezone.now() + SEND_LEASE + timedelta(minutes=20)):
+        call_command("process_pending", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        whatsapp_message_send_task.delay(reply.pk)
+    reply.refresh_from_db()
+    assert (reply.delivery_status, len(graph.sends)) == ("sent", 2)
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["lyo-message:", "lyo-message:x", "lyo-message:7:3/2", "lyo-message:7:0/2", "lyo-message:7:1", "other:7",
+     "lyo-message:1234567890123456789"],
+)
+def test_callback_data_that_is_not_ours_or_malformed_names_no_row(data):
+    from whatsapp.services.outbound import whatsapp_callback_tag
+
+    assert whatsapp_callback_tag(data) is None
+
+
+def test_callback_data_names_the_row_and_its_part():
+    from whatsapp.services.outbound import CallbackTag, whatsapp_callback_tag
+
+    assert whatsapp_callback_tag("lyo-message:42") == CallbackTag(42, 1, 1)
+    assert whatsapp_callback_tag("lyo-message:42:2/3") == CallbackTag(42, 2, 3)
+
+
 def test_meta_status_arriving_before_the_send_is_recorded_leaves_one_send_and_meta_wamid(
     tenant, post_webhook, graph
 ):
