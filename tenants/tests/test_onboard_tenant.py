@@ -109,6 +109,91 @@ def test_onboarding_from_a_file_creates_everything(salon_file, monkeypatch):
     assert WORKING_TOKEN not in out + err
 
 
+# SALON_YAML, as the same document in JSON.
+SALON_JSON = """
+{
+  "name": "Salone Bella",
+  "slug": "salone-bella",
+  "kind": "salon",
+  "timezone": "Europe/Rome",
+  "language": "it",
+  "address": "Corso Italia 10, Milano",
+  "whatsapp": {
+    "phone_number_id": "106540352242999",
+    "business_account_id": "102290129340398",
+    "display_phone_number": "+39 333 111 2222"
+  },
+  "booking": {"slot_minutes": 15, "cancellation_cutoff_hours": 24},
+  "opening_hours": {
+    "tue-fri": ["09:00-13:00", "14:00-19:00"],
+    "sat": [{"opens": "09:00", "closes": "17:00"}]
+  },
+  "closures": [{"from": "2026-12-24", "to": "2026-12-26", "reason": "Natale"}],
+  "services": [
+    {"name_it": "Taglio donna", "name_en": "Women's haircut", "duration_minutes": 45, "price": 35.00,
+     "aliases": ["taglio", "haircut"]},
+    {"name_it": "Colore", "name_en": "Colour", "duration_minutes": 90, "buffer_minutes": 15, "price": 60}
+  ],
+  "resources": [
+    {"kind": "staff", "name": "Giulia", "services": ["Taglio donna", "Colore"]},
+    {"kind": "staff", "name": "Marco", "services": ["Taglio donna"]}
+  ]
+}
+"""
+_NOT_CONTENT = {"id", "tenant", "tenant_id", "created_at", "updated_at"}
+
+
+def _tenant_contents(slug: str) -> dict:
+    """Everything onboarding wrote for the tenant, without ids and timestamps."""
+    tenant = Tenant.objects.get(slug=slug)
+
+    def content(row: dict) -> dict:
+        return {k: v for k, v in row.items() if k not in _NOT_CONTENT}
+
+    def rows(model, *order):
+        return [content(row) for row in model.objects.filter(tenant=tenant).order_by(*order).values()]
+
+    return {
+        "tenant": content(Tenant.objects.filter(pk=tenant.pk).values().get()),
+        "opening_hours": rows(OpeningHours, "weekday", "opens"),
+        "closures": rows(Closure, "starts_at"),
+        "services": rows(Service, "name_it"),
+        "resources": rows(Resource, "name"),
+        "resource_services": sorted(
+            Resource.objects.filter(tenant=tenant).values_list("name", "services__name_it")
+        ),
+        "memberships": list(TenantMembership.objects.filter(tenant=tenant).values_list("user__username", "role")),
+    }
+
+
+def test_a_json_file_onboards_exactly_what_the_same_yaml_does(salon_file, tmp_path):
+    call_command("onboard_tenant", file=salon_file, stdout=io.StringIO())
+    from_yaml = _tenant_contents("salone-bella")
+    Tenant.objects.get(slug="salone-bella").delete()
+    assert _snapshot()[:5] == (0, 0, 0, 0, 0)
+
+    json_file = tmp_path / "salone.json"
+    json_file.write_text(SALON_JSON)
+    out = io.StringIO()
+    call_command("onboard_tenant", file=json_file, stdout=out)
+
+    assert "Created tenant Salone Bella (salone-bella)" in out.getvalue()
+    from_json = _tenant_contents("salone-bella")
+    assert from_json == from_yaml
+    # Not two empty shapes that happen to agree: the document's contents are there.
+    assert (from_json["tenant"]["name"], from_json["tenant"]["whatsapp_phone_number_id"]) == (
+        "Salone Bella", PHONE_NUMBER_ID
+    )
+    assert (len(from_json["opening_hours"]), len(from_json["closures"])) == (9, 1)
+    services = [
+        (s["name_it"], s["duration_minutes"], s["buffer_minutes"], str(s["price"])) for s in from_json["services"]
+    ]
+    assert services == [("Colore", 90, 15, "60.00"), ("Taglio donna", 45, 0, "35.00")]
+    assert from_json["resource_services"] == [
+        ("Giulia", "Colore"), ("Giulia", "Taglio donna"), ("Marco", "Taglio donna")
+    ]
+
+
 def test_running_it_again_updates_without_duplicating(salon_file):
     call_command("onboard_tenant", file=salon_file, stdout=io.StringIO())
     first = _snapshot()
