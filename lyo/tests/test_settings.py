@@ -81,3 +81,42 @@ def test_unknown_send_backend_is_refused():
     result = _settings_process({"DEBUG": "1", "LYO_SEND_BACKEND": "carrier-pigeon"})
     assert result.returncode != 0
     assert "LYO_SEND_BACKEND" in result.stderr
+
+
+def test_a_dotenv_file_next_to_the_project_is_read_and_the_environment_wins(tmp_path):
+    # The settings look for ``.env`` in the project directory (the parent of ``lyo/``),
+    # so the real settings file runs from a copy in a scratch project directory: the
+    # repository's own ``.env``, if a developer has one, stays out of it.
+    project = tmp_path / "project"
+    (project / "lyo").mkdir(parents=True)
+    settings_copy = project / "lyo" / "settings.py"
+    settings_copy.write_bytes((ROOT / "lyo" / "settings.py").read_bytes())
+    program = (
+        "import importlib.util, json, sys;"
+        f"spec = importlib.util.spec_from_file_location('copied_settings', {str(settings_copy)!r});"
+        "s = importlib.util.module_from_spec(spec); spec.loader.exec_module(s);"
+        "print(json.dumps([s.DEBUG, s.GRAPH_API_VERSION, s.LYO_SEND_BACKEND, s.CSRF_TRUSTED_ORIGINS]))"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), "LYO_SEND_BACKEND": "graph"}
+
+    def run() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    # Without the file: production, which refuses to start without its secrets.
+    without = run()
+    assert without.returncode != 0
+    assert "ImproperlyConfigured" in without.stderr
+
+    (project / ".env").write_text(
+        "# a developer's local settings\n"
+        "DEBUG=1\n"
+        "GRAPH_API_VERSION=v99.0\n"
+        "CSRF_TRUSTED_ORIGINS=https://dev.example.com\n"
+        "LYO_SEND_BACKEND=console\n"
+    )
+    result = run()
+    assert result.returncode == 0, result.stderr
+    # LYO_SEND_BACKEND is also in the process environment, which wins over the file.
+    assert json.loads(result.stdout) == [True, "v99.0", "graph", ["https://dev.example.com"]]
