@@ -16,7 +16,7 @@ from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,7 +31,7 @@ from backoffice.selectors import (
     trial_conversation,
 )
 from backoffice.services import trial_data_clear
-from bookings.errors import BookingError, NoTableFits, SlotUnavailable
+from bookings.errors import BookingError, booking_refusal_text
 from bookings.models import Appointment, Resource, Service
 from bookings.services import appointment_book
 from conversations.assistant_trial import assistant_trial_turn
@@ -196,7 +196,7 @@ def day_book(request: HttpRequest) -> HttpResponse:
                 notes=data.get("notes", ""), by_staff=True,
             )
         except BookingError as error:
-            form.add_error(None, booking_refusal_text(error, tenant))
+            form.add_error(None, booking_refusal_text(error, zone=tenant.tzinfo))
         else:
             local = appointment.starts_at.astimezone(tenant.tzinfo)
             messages.success(request, _("Booked %(reference)s: %(when)s, %(resource)s.") % {
@@ -227,31 +227,6 @@ def _start_param(value: str | None, tenant: Tenant) -> datetime | None:
     except ValueError:
         return None
     return start.astimezone(tenant.tzinfo) if timezone.is_aware(start) else None
-
-
-def booking_refusal_text(error: BookingError, tenant: Tenant) -> str:
-    """Why a booking was refused, in the staff user's language, with free times nearby."""
-    headlines = {
-        "slot_unavailable": _("That time is not free."),
-        "outside_opening_hours": _("The business is closed at that time."),
-        "notice_too_short": _("That time has already passed."),
-        "too_far_ahead": _("That date is too far ahead."),
-        "service_not_offered": _("That service is not offered by this staff member."),
-        "appointment_not_active": _("This booking is no longer active."),
-    }
-    if isinstance(error, NoTableFits):
-        text = _("No table fits a party of %(size)s here.") % {"size": error.party_size}
-    else:
-        text = headlines.get(error.code, _("The booking could not be made."))
-    if translation.get_language() == "en" and error.message:
-        text = error.message  # the booking rules' own wording is the most precise in English
-    if isinstance(error, SlotUnavailable) and error.alternatives:
-        nearby = ", ".join(
-            f"{date_format(slot.start.astimezone(tenant.tzinfo), 'D j H:i')} ({slot.resource.name})"
-            for slot in error.alternatives
-        )
-        text = f"{text} " + _("Free nearby: %(times)s.") % {"times": nearby}
-    return text
 
 
 # --- Try your assistant ---------------------------------------------------------------

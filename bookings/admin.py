@@ -4,9 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from bookings.errors import (
     AppointmentNotActive,
@@ -17,6 +16,7 @@ from bookings.errors import (
     ServiceNotOffered,
     SlotUnavailable,
     TooFarAhead,
+    booking_refusal_text,
 )
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
 from bookings.services import (
@@ -179,7 +179,7 @@ class AppointmentAdminForm(forms.ModelForm):
             with transaction.atomic():  # several service calls on an edit: all or nothing
                 self.instance = self._apply()
         except BookingError as error:
-            self.add_error(_error_field(error, self.fields), _staff_message(error, self.instance))
+            self.add_error(_error_field(error, self.fields), booking_refusal_text(error))
 
     def _apply(self) -> Appointment:
         data = self.cleaned_data
@@ -244,14 +244,6 @@ def _error_field(error: BookingError, fields) -> str | None:
         AppointmentNotActive: "status",
     }.get(type(error))
     return field if field in fields else None
-
-
-def _staff_message(error: BookingError, appointment: Appointment) -> str:
-    if not isinstance(error, SlotUnavailable) or not error.alternatives:
-        return error.message
-    # The refusal itself stays in the booking rules' own (English) wording: it is the most precise.
-    nearby = ", ".join(f"{date_format(slot.start, 'D j M H:i')} ({slot.resource.name})" for slot in error.alternatives)
-    return f"{error.message} " + gettext("Free nearby: %(times)s.") % {"times": nearby}
 
 
 @admin.register(Appointment)

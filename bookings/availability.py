@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
 from tenants.models import Tenant
@@ -492,8 +493,9 @@ def start_check(
                 return verdict(
                     Verdict.ENDS_AFTER_CLOSING, f"The last seating is at {limit.astimezone(plan.tz):%H:%M}."
                 )
-            return verdict(Verdict.ENDS_AFTER_CLOSING, f"It would end after closing time ({closes:%H:%M}).")
-        return verdict(Verdict.OUTSIDE_HOURS, "The business is not open at that time.")
+            ends_after = gettext("It would end after closing time (%(time)s).") % {"time": f"{closes:%H:%M}"}
+            return verdict(Verdict.ENDS_AFTER_CLOSING, ends_after)
+        return verdict(Verdict.OUTSIDE_HOURS, gettext("The business is not open at that time."))
     rng = admitting[0]
     if plan.last_day is not None and rng.day > plan.last_day:
         return verdict(Verdict.TOO_FAR)
@@ -502,9 +504,14 @@ def start_check(
     closure = _closure_overlapping(occupancy, start, end)
     if closure is not None:
         closed_until = closure[1].astimezone(plan.tz)
-        return verdict(Verdict.CLOSED, f"The business is closed until {closed_until:%Y-%m-%d %H:%M}.")
+        return verdict(
+            Verdict.CLOSED,
+            gettext("The business is closed until %(until)s.") % {"until": f"{closed_until:%Y-%m-%d %H:%M}"},
+        )
     if not by_staff and not _on_grid(plan, rng, start):
-        return verdict(Verdict.OFF_GRID, f"Bookings start every {plan.slot_minutes} minutes.")
+        return verdict(
+            Verdict.OFF_GRID, gettext("Bookings start every %(minutes)s minutes.") % {"minutes": plan.slot_minutes}
+        )
     if not _pacing_allows(plan, occupancy, start):
         return verdict(Verdict.PACING)
     free = _free_resources(plan, occupancy, start, first_only=False)

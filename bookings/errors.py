@@ -1,13 +1,18 @@
 """Why a booking, a cancellation or a change was refused.
 
 Every error carries a ``code`` (stable, for the API and the assistant) and a
-``message`` in plain English that staff can read as it is; the assistant words its
-own reply from the code and the attributes.
+``message`` that staff can read as it is, in the language active where it was raised
+(the staff user's in the admin; English in the API and in tasks); the assistant
+words its own reply from the code and the attributes.
 """
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import TYPE_CHECKING
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 if TYPE_CHECKING:
     from bookings.availability import Slot
@@ -15,10 +20,10 @@ if TYPE_CHECKING:
 
 class BookingError(Exception):
     code = "booking_error"
-    default_message = "The booking could not be made."
+    default_message = gettext_lazy("The booking could not be made.")
 
     def __init__(self, message: str = "") -> None:
-        self.message = message or self.default_message
+        self.message = str(message or self.default_message)
         super().__init__(self.message)
 
 
@@ -26,7 +31,7 @@ class SlotUnavailable(BookingError):
     """The time is taken (or is not a bookable start); ``alternatives`` are the nearest free slots."""
 
     code = "slot_unavailable"
-    default_message = "That time is no longer available."
+    default_message = gettext_lazy("That time is no longer available.")
 
     def __init__(self, alternatives: list[Slot] | None = None, message: str = "") -> None:
         self.alternatives: list[Slot] = list(alternatives or [])
@@ -35,12 +40,12 @@ class SlotUnavailable(BookingError):
 
 class OutsideOpeningHours(BookingError):
     code = "outside_opening_hours"
-    default_message = "The business is closed at that time."
+    default_message = gettext_lazy("The business is closed at that time.")
 
 
 class NoticeTooShort(BookingError):
     code = "notice_too_short"
-    default_message = "That time is too soon to book."
+    default_message = gettext_lazy("That time is too soon to book.")
 
     def __init__(self, message: str = "", *, min_notice_minutes: int = 0) -> None:
         self.min_notice_minutes = min_notice_minutes
@@ -49,7 +54,7 @@ class NoticeTooShort(BookingError):
 
 class TooFarAhead(BookingError):
     code = "too_far_ahead"
-    default_message = "That date is too far ahead to book."
+    default_message = gettext_lazy("That date is too far ahead to book.")
 
     def __init__(self, message: str = "", *, max_days_ahead: int = 0) -> None:
         self.max_days_ahead = max_days_ahead
@@ -60,7 +65,7 @@ class NoTableFits(BookingError):
     """No table seats the party (larger than the largest table, or the chosen table does not fit)."""
 
     code = "no_table_fits"
-    default_message = "No table fits a party of that size."
+    default_message = gettext_lazy("No table fits a party of that size.")
 
     def __init__(self, message: str = "", *, party_size: int = 0) -> None:
         self.party_size = party_size
@@ -71,7 +76,7 @@ class ServiceNotOffered(BookingError):
     """The service is inactive, someone else's, or nobody (or not the chosen staff member) does it."""
 
     code = "service_not_offered"
-    default_message = "That service is not offered."
+    default_message = gettext_lazy("That service is not offered.")
 
 
 class TooLateToCancel(BookingError):
@@ -82,12 +87,26 @@ class TooLateToCancel(BookingError):
     def __init__(self, cutoff_hours: int, contact_phone: str = "") -> None:
         self.cutoff_hours = cutoff_hours
         self.contact_phone = contact_phone
-        message = f"Bookings cannot be cancelled or changed less than {cutoff_hours} hours before they start."
+        message = gettext(
+            "Bookings cannot be cancelled or changed less than %(hours)s hours before they start."
+        ) % {"hours": cutoff_hours}
         if contact_phone:
-            message += f" Please call {contact_phone}."
+            message += " " + gettext("Please call %(phone)s.") % {"phone": contact_phone}
         super().__init__(message)
 
 
 class AppointmentNotActive(BookingError):
     code = "appointment_not_active"
-    default_message = "This booking is no longer active (cancelled, completed or a no-show)."
+    default_message = gettext_lazy("This booking is no longer active (cancelled, completed or a no-show).")
+
+
+def booking_refusal_text(error: BookingError, *, zone: tzinfo | None = None) -> str:
+    """Why a booking was refused, for staff in the active language, with the free times
+    nearby when there are some (slots are in the business's time zone; ``zone`` converts)."""
+    if not isinstance(error, SlotUnavailable) or not error.alternatives:
+        return error.message
+    nearby = ", ".join(
+        f"{date_format(slot.start.astimezone(zone) if zone else slot.start, 'D j M H:i')} ({slot.resource.name})"
+        for slot in error.alternatives
+    )
+    return f"{error.message} " + gettext("Free nearby: %(times)s.") % {"times": nearby}

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bookings.availability import StartCheck, Verdict, slot_alternatives, start_check
 from bookings.errors import (
@@ -92,18 +93,23 @@ def booking_request_check(
     staff member) does. Returns quietly when some time could suit it.
     """
     if party_size < 1:
-        raise NoTableFits("The party must be at least one person.", party_size=party_size)
+        raise NoTableFits(gettext("The party must be at least one person."), party_size=party_size)
     if service is not None and (service.tenant_id != tenant.pk or not service.is_active):
-        raise ServiceNotOffered("That service is not offered.")
+        raise ServiceNotOffered(gettext("That service is not offered."))
     if resource is not None and resource.tenant_id != tenant.pk:
         raise ValueError("The resource belongs to another tenant.")
     if tenant.kind == Tenant.Kind.RESTAURANT:
         if resource is not None:
             if resource.kind != Resource.Kind.TABLE or not resource.is_active:
-                raise NoTableFits(f"{resource.name} is not a table in use.", party_size=party_size)
+                raise NoTableFits(
+                    gettext("%(table)s is not a table in use.") % {"table": resource.name}, party_size=party_size
+                )
             if not resource.min_seats <= party_size <= resource.max_seats:
                 raise NoTableFits(
-                    f"{resource.name} seats {resource.min_seats}-{resource.max_seats}; the party is {party_size}.",
+                    gettext("%(table)s seats %(min)s-%(max)s; the party is %(size)s.") % {
+                        "table": resource.name, "min": resource.min_seats, "max": resource.max_seats,
+                        "size": party_size,
+                    },
                     party_size=party_size,
                 )
             return
@@ -111,20 +117,27 @@ def booking_request_check(
         if not tables.filter(min_seats__lte=party_size, max_seats__gte=party_size).exists():
             largest = max(tables.values_list("max_seats", flat=True), default=0)
             raise NoTableFits(
-                f"No table seats a party of {party_size} (the largest seats {largest}).", party_size=party_size
+                gettext("No table seats a party of %(size)s (the largest seats %(largest)s).")
+                % {"size": party_size, "largest": largest},
+                party_size=party_size,
             )
         return
     staff = Resource.objects.filter(tenant=tenant, kind=Resource.Kind.STAFF, is_active=True)
     if resource is not None:
         if resource.kind != Resource.Kind.STAFF or not resource.is_active:
-            raise ServiceNotOffered(f"{resource.name} is not taking bookings.")
+            raise ServiceNotOffered(gettext("%(staff)s is not taking bookings.") % {"staff": resource.name})
         if service is not None and not resource.services.filter(pk=service.pk).exists():
-            raise ServiceNotOffered(f"{resource.name} does not do {service}.")
+            raise ServiceNotOffered(
+                gettext("%(staff)s does not do %(service)s.") % {"staff": resource.name, "service": service}
+            )
         return
     if service is not None:
         staff = staff.filter(services=service)
     if not staff.exists():
-        raise ServiceNotOffered(f"Nobody does {service} at the moment." if service else "Nobody is taking bookings.")
+        raise ServiceNotOffered(
+            gettext("Nobody does %(service)s at the moment.") % {"service": service} if service
+            else gettext("Nobody is taking bookings.")
+        )
 
 
 def _arguments_check(
@@ -160,24 +173,28 @@ def _refusal(
             booking_request_check(tenant=tenant, service=service, party_size=party_size, resource=resource)
         except BookingError as error:
             return error
-        return SlotUnavailable([], "Nothing can be booked for this request.")
+        return SlotUnavailable([], gettext("Nothing can be booked for this request."))
     if verdict is Verdict.TOO_SOON:
         if check.start < now:
-            return NoticeTooShort("That time has already passed.", min_notice_minutes=tenant.min_notice_minutes)
+            return NoticeTooShort(
+                gettext("That time has already passed."), min_notice_minutes=tenant.min_notice_minutes
+            )
+        minutes = tenant.min_notice_minutes
         return NoticeTooShort(
-            f"Bookings must be made at least {tenant.min_notice_minutes} minutes ahead.",
-            min_notice_minutes=tenant.min_notice_minutes,
+            gettext("Bookings must be made at least %(minutes)s minutes ahead.") % {"minutes": minutes},
+            min_notice_minutes=minutes,
         )
     if verdict is Verdict.TOO_FAR:
         return TooFarAhead(
-            f"Bookings can be made at most {tenant.max_days_ahead} days ahead.", max_days_ahead=tenant.max_days_ahead
+            gettext("Bookings can be made at most %(days)s days ahead.") % {"days": tenant.max_days_ahead},
+            max_days_ahead=tenant.max_days_ahead,
         )
     if verdict in (Verdict.OUTSIDE_HOURS, Verdict.ENDS_AFTER_CLOSING, Verdict.CLOSED):
         return OutsideOpeningHours(check.detail)
     messages = {
         Verdict.OFF_GRID: check.detail,
-        Verdict.PACING: "Too many guests already arrive at that time.",
-        Verdict.TAKEN: "That time is already booked.",
+        Verdict.PACING: gettext("Too many guests already arrive at that time."),
+        Verdict.TAKEN: gettext("That time is already booked."),
     }
     alternatives = slot_alternatives(
         tenant, near=check.start, service=service, party_size=party_size, resource=resource, now=now,
@@ -297,7 +314,7 @@ def appointment_book(
             return appointment
         raise SlotUnavailable(
             slot_alternatives(tenant, near=check.start, now=now, by_staff=by_staff, **_without_tenant(common)),
-            "That time was booked a moment ago.",
+            gettext("That time was booked a moment ago."),
         )
 
 
@@ -387,7 +404,7 @@ def appointment_reschedule(
                 tenant, near=check.start, now=now, by_staff=by_staff, exclude_appointment_id=locked.pk,
                 **_without_tenant(common),
             ),
-            "That time was booked a moment ago.",
+            gettext("That time was booked a moment ago."),
         )
 
 
@@ -411,11 +428,13 @@ def appointment_status_set(
             return locked
         if status not in past or not (locked.is_active or locked.status in past):
             raise AppointmentNotActive(
-                "Only a confirmed booking can change status; a cancelled booking is not reopened, nor is "
-                "a completed or no-show one confirmed again. Make a new booking instead."
+                gettext(
+                    "Only a confirmed booking can change status; a cancelled booking is not reopened, nor is "
+                    "a completed or no-show one confirmed again. Make a new booking instead."
+                )
             )
         if status == Appointment.Status.NO_SHOW and locked.starts_at > now:
-            raise AppointmentNotActive("A booking that has not started yet cannot be a no-show.")
+            raise AppointmentNotActive(gettext("A booking that has not started yet cannot be a no-show."))
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
     _mirror(locked, appointment)

@@ -203,7 +203,7 @@ def test_an_overlapping_booking_is_refused_with_a_message_and_nothing_is_written
     assert response.status_code == 200
     html = response.content.decode()
     error = re.search(r'id="lyo-book-error">(.*?)</div>', html, re.S).group(1)
-    assert "Quell&#x27;orario non è libero." in error
+    assert "Quell&#x27;orario è già prenotato." in error
     assert "Liberi vicino:" in error and "(Trattoria Uno T2)" in error
     assert list(Appointment.objects.filter(tenant=restaurant)) == [existing]
 
@@ -217,13 +217,13 @@ def test_an_overlapping_booking_is_refused_in_english_for_english_staff(staff, r
 
 def test_a_closed_time_is_refused_with_a_message(staff, restaurant):
     html = _book_form(staff, restaurant, rome(2026, 12, 4, 16), "T2").content.decode()
-    assert "Il locale è chiuso a quell&#x27;ora." in html
+    assert "Il locale non è aperto a quell&#x27;ora." in html
     assert not Appointment.objects.exists()
 
 
 def test_a_party_too_large_for_the_table_is_refused(staff, restaurant):
     html = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T2", party_size=5).content.decode()
-    assert "Nessun tavolo adatto a 5 persone qui." in html
+    assert "Trattoria Uno T2 ha 1-2 posti; il gruppo è di 5." in html
     assert not Appointment.objects.exists()
 
 
@@ -274,7 +274,7 @@ def test_a_salon_books_a_service_with_the_staff_member_clicked(client, db):
     assert "Giulia" in html
     response = client.post(BOOK_URL, {"start": rome(2026, 12, 4, 10).isoformat(), "resource": giulia.pk,
                                       "service": colour.pk})
-    assert "Questo servizio non è fatto da questo membro dello staff." in response.content.decode()
+    assert "Giulia non fa Colore." in response.content.decode()
     response = client.post(BOOK_URL, {"start": rome(2026, 12, 4, 10).isoformat(), "resource": giulia.pk,
                                       "service": cut.pk})
     assert response.status_code == 302

@@ -79,9 +79,9 @@ def test_an_overlapping_booking_in_the_admin_is_refused_with_a_clear_message(sta
     response = _add(staff, restaurant, party_size=5, starts_at_1="20:30")
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    # The booking rules' refusal, then the free times nearby in the staff's language (Italian business).
+    # The booking rules' refusal and the free times nearby, in the staff's language (Italian business).
     assert errors["starts_at"] == [
-        "That time is already booked. "
+        "Quell'orario è già prenotato. "
         "Liberi vicino: Ven 4 Dic 13:45 (T6), Ven 4 Dic 14:00 (T6), Ven 4 Dic 21:30 (T6)."
     ]
     assert Appointment.objects.filter(tenant=restaurant).count() == 1
@@ -90,7 +90,7 @@ def test_an_overlapping_booking_in_the_admin_is_refused_with_a_clear_message(sta
 def test_a_chosen_table_that_is_taken_is_refused(staff, restaurant, tables):
     _booked(restaurant)
     response = _add(staff, restaurant, resource=tables[2].pk)
-    assert "already booked" in response.context["adminform"].form.errors["starts_at"][0]
+    assert "è già prenotato" in response.context["adminform"].form.errors["starts_at"][0]
     assert Appointment.objects.filter(tenant=restaurant).count() == 1
 
 
@@ -98,7 +98,7 @@ def test_staff_may_book_inside_the_minimum_notice(staff, restaurant, tables):
     response = _add(staff, restaurant, starts_at_0="2026-12-01", starts_at_1="12:00")
     assert response.status_code == 302
     response = _add(staff, restaurant, starts_at_0="2026-12-01", starts_at_1="16:00")
-    assert response.context["adminform"].form.errors["starts_at"] == ["The business is not open at that time."]
+    assert response.context["adminform"].form.errors["starts_at"] == ["Il locale non è aperto a quell'ora."]
 
 
 def test_editing_the_time_reschedules_and_keeps_the_reference(staff, restaurant, tables):
@@ -115,7 +115,7 @@ def test_editing_into_an_overlap_is_refused_and_changes_nothing(staff, restauran
     later = _booked(restaurant, party_size=5, start=rome(2026, 12, 4, 21, 30))
     response = _edit(staff, later, starts_at_1="20:15", notes="moved")
     assert response.status_code == 200
-    assert "already booked" in response.context["adminform"].form.errors["starts_at"][0]
+    assert "è già prenotato" in response.context["adminform"].form.errors["starts_at"][0]
     later.refresh_from_db()
     assert later.starts_at == rome(2026, 12, 4, 21, 30) and later.notes == ""
 
@@ -128,7 +128,7 @@ def test_staff_cancel_inside_the_cutoff_and_edit_notes(staff, restaurant, tables
     assert (appointment.status, appointment.notes) == ("cancelled", "called")
     assert appointment.cancelled_at == NOW
     response = _edit(staff, appointment, notes="called", status="confirmed")
-    assert "not reopened" in response.context["adminform"].form.errors["status"][0]
+    assert "non si riapre" in response.context["adminform"].form.errors["status"][0]
 
 
 def test_bulk_cancel_action(staff, restaurant, tables):
@@ -180,3 +180,13 @@ def test_salon_bookings_filter_by_service(client, salon):
     assert listed(f"?service__id__exact={salon['cut'].pk}") == {cut.pk}
     assert listed(f"?service__id__exact={salon['colour'].pk}") == {colour.pk}
 
+
+
+def test_english_staff_read_the_refusal_in_english(staff, restaurant, tables):
+    _booked(restaurant, party_size=5)
+    staff.cookies["django_language"] = "en"
+    response = _add(staff, restaurant, party_size=5, starts_at_1="20:30")
+    assert response.context["adminform"].form.errors["starts_at"] == [
+        "That time is already booked. "
+        "Free nearby: Fri 4 Dec 13:45 (T6), Fri 4 Dec 14:00 (T6), Fri 4 Dec 21:30 (T6)."
+    ]

@@ -171,6 +171,15 @@ def test_cancel_inside_the_cutoff_gives_the_phone_unless_by_staff(api, restauran
     assert staff.status_code == 200 and staff.json()["status"] == "cancelled"
 
 
+def test_refusals_stay_in_english_whatever_language_the_client_asks_for(api, restaurant):
+    reference = _book(api, start="2026-12-01T12:30", by_staff=True).json()["reference"]
+    with time_machine.travel(rome(2026, 12, 1, 10, 45), tick=False):
+        late = api.post(f"/api/appointments/{reference}/cancel", format="json", HTTP_ACCEPT_LANGUAGE="it")
+    assert late.json()["detail"] == (
+        "Bookings cannot be cancelled or changed less than 2 hours before they start. Please call +39 02 1234567."
+    )
+
+
 def test_appointments_list_is_the_callers_tenant_only(api, other):
     mine = _book(api).json()["reference"]
     listed = api.get("/api/appointments").json()

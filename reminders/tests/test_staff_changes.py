@@ -196,7 +196,7 @@ def test_staff_mark_no_shows_and_the_customer_list_counts_them(staff, restaurant
         response = staff.post(
             LIST_URL, {"action": "mark_no_show", "_selected_action": [first.pk, second.pk, upcoming.pk]}, follow=True
         )
-    assert "has not started yet" in response.content.decode()
+    assert "non ancora iniziata non può essere segnata come non presentato" in response.content.decode()
     assert dict(Appointment.objects.values_list("pk", "status")) == {
         first.pk: "no_show", second.pk: "no_show", upcoming.pk: "confirmed",
     }
