@@ -6,8 +6,9 @@ rows and a fall-back day 25 (its repeated hour is labelled with the zone's
 abbreviation, e.g. 02:00 CEST then 02:00 CET). Appointments are placed by
 instant too, so a booking keeps its real length whatever the clocks do.
 
-Shading (open / closed) is for the eye only; whether a time can be booked is decided
-by ``bookings.services.appointment_book`` when staff click it.
+Shading (open / closed) is for the eye; free times are offered only where a booking
+could start (not after the last seating), and whether one can be made is decided by
+``bookings.services.appointment_book`` when staff click it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bookings.availability import start_windows
 from bookings.models import Appointment, Closure, Resource
 from bookings.selectors import appointments_for_tenant, opening_hours_for_week
 from tenants.models import Tenant
@@ -148,12 +150,18 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
             # The resource stays busy until blocks_until (the service's buffer).
             busy[appointment.resource_id].update(range(first, row_at(appointment.blocks_until, math.ceil)))
 
+    # Open is not enough: after the last seating (or too close to closing) nothing can start.
+    windows = start_windows(tenant, day=day)
+
+    def can_start(row: DayRow) -> bool:
+        return any(earliest <= row.starts_at <= latest for earliest, latest in windows)
+
     free_cells = [
         DayCell(column=column_of[resource.pk], row=row, resource=resource)
         for resource in resources
         if resource.is_active
         for row in rows
-        if row.is_open and not row.is_past and row.index not in busy[resource.pk]
+        if row.is_open and not row.is_past and row.index not in busy[resource.pk] and can_start(row)
     ]
     return DayGrid(
         tenant=tenant,

@@ -449,6 +449,37 @@ def available_slots(
     return slots
 
 
+def start_windows(tenant: Tenant, *, day: date) -> list[tuple[datetime, datetime]]:
+    """When a booking may start on ``day`` (UTC instants, both ends included), range by range:
+    from opening to the last seating, or to the latest start that still ends by closing.
+
+    For a grid that does not know yet what will be booked (the day view): the length is
+    the tenant's sitting time, or for a salon its shortest active service. Closures, the
+    slot grid and bookings are not applied; the booking services decide each start.
+    """
+    shortest = (
+        Service.objects.filter(tenant=tenant, is_active=True).order_by("duration_minutes").first()
+        if tenant.kind == Tenant.Kind.SALON
+        else None
+    )
+    duration, _buffer = booking_length(tenant, shortest)
+    hours: dict[int, list[OpeningHours]] = defaultdict(list)
+    for row in OpeningHours.objects.filter(tenant=tenant).order_by("weekday", "opens"):
+        hours[row.weekday].append(row)
+    plan = _Plan(
+        tenant=tenant, tz=tenant.tzinfo, duration=duration, buffer=timedelta(0), party_size=1,
+        slot_minutes=tenant.slot_minutes, hours=hours, resources=[], now=timezone.now(),
+        earliest=timezone.now(), last_day=None, pacing_max_covers=None,
+    )
+    windows = []
+    # Yesterday's range may run past midnight into ``day``.
+    for rng in _day_ranges(plan, day - timedelta(days=1)) + _day_ranges(plan, day):
+        latest = rng.last_start if rng.last_start is not None else rng.closes - duration
+        if rng.opens <= latest:
+            windows.append((rng.opens, latest))
+    return windows
+
+
 def start_check(
     tenant: Tenant,
     *,

@@ -1,7 +1,7 @@
 """The day view: columns, blocks, closed hours, daylight-saving days, click-to-book."""
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -58,8 +58,20 @@ def test_closed_hours_are_shaded_and_free_open_times_are_links_to_book(staff, re
     # Open 12:00-15:00 and 19:00-23:00: 24 - 7 = 17 hours closed, in quarter hours.
     assert len(shaded) == 17 * 4
     free = re.findall(r'class="lyo-free" href="([^"]+)"', html)
-    assert len(free) == 3 * 7 * 4  # three tables, seven open hours
+    # A 90-minute sitting must end by closing: starts 12:00-13:30 and 19:00-21:30, each table.
+    assert len(free) == 3 * (7 + 11)
     assert f"{BOOK_URL}?start=2026-12-04T12%3A00%3A00%2B01%3A00&amp;resource=" in free[0]
+    starts = sorted(set(re.findall(r'class="lyo-free"[^>]*data-start="([^"]+)"', html)))
+    assert (starts[0], starts[6], starts[7], starts[-1]) == ("12:00", "13:30", "19:00", "21:30")
+
+
+def test_no_free_time_is_offered_after_the_last_seating(staff, restaurant):
+    from bookings.models import OpeningHours
+
+    OpeningHours.objects.filter(tenant=restaurant, opens=time(12)).update(last_start=time(14))
+    html = staff.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
+    lunch = sorted({t for t in re.findall(r'class="lyo-free"[^>]*data-start="([^"]+)"', html) if t < "16:00"})
+    assert (lunch[0], lunch[-1], len(lunch)) == ("12:00", "14:00", 9)  # seated until 14:00, whatever the length
 
 
 def test_a_closure_is_shaded_too(staff, restaurant):
