@@ -151,3 +151,11 @@ def test_a_logged_request_shows_its_path_without_the_query_string():
     line = json.loads(stream.getvalue())
     assert (line["http_method"], line["http_path"], line["status_code"]) == ("GET", "/webhooks/whatsapp", 403)
     assert "vt-not-for-logs" not in stream.getvalue()
+
+
+def test_celerys_line_per_task_is_off_by_default_and_failures_still_show():
+    # "Task ... received" (strategy) and "... succeeded" (trace) are INFO; a failure is ERROR.
+    for name in ("celery.app.trace", "celery.worker.strategy"):
+        logger = logging.getLogger(name)
+        assert not logger.isEnabledFor(logging.INFO)
+        assert logger.isEnabledFor(logging.ERROR)
