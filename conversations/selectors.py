@@ -2,12 +2,23 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from conversations.models import Channel, Conversation, Customer, Message
+from lyo.model_rows import ModelColumns, lock_clause, row_instances
 from tenants.models import Tenant
+
+# Written as SQL (see lyo.model_rows): the two locking reads every message's processing
+# and every reply's send take. As querysets they cost 0.75 ms and 1.4 ms of CPU to compile
+# on the benchmark machine, more than the database took to answer.
+_CONVERSATION = ModelColumns(Conversation, "c")
+_TENANT = ModelColumns(Tenant, "t")
+_CUSTOMER = ModelColumns(Customer, "u")
+_MESSAGE = ModelColumns(Message, "m")
+_REPLY_TO = ModelColumns(Message, "r")  # only its created_at
 
 
 def customer_for_channel_identity(
@@ -115,4 +126,89 @@ def outbound_messages_queued(
         )
         .filter(Q(attempts=0) | Q(created_at__lt=retrying_before))
         .order_by("created_at", "id")
+    )
+
+
+def conversation_lock_for_message(*, message_id: int) -> Conversation | None:
+    """The conversation of inbound message ``message_id``, its row locked until the transaction
+    ends, with tenant and customer loaded. Call inside ``atomic``.
+
+    FOR NO KEY UPDATE: serialises the conversation's processing like FOR UPDATE, but does
+    not block the webhook inserting a new message of the same conversation (its foreign
+    key check takes FOR KEY SHARE), so Meta's answer never waits for the assistant.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_conversation_lock_sql(), [message_id, Message.Direction.INBOUND])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    conversation, tenant, customer = row_instances(row, _CONVERSATION, _TENANT, _CUSTOMER)
+    conversation.tenant, conversation.customer = tenant, customer
+    return conversation
+
+
+def conversation_inbound_pending(*, conversation: Conversation) -> list[Message]:
+    """The conversation's inbound messages the assistant has not handled, in the channel's order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _conversation_pending_sql(), [conversation.pk, Message.Direction.INBOUND, Message.Processing.PENDING]
+        )
+        rows = cursor.fetchall()
+    messages = [_MESSAGE.instance(row) for row in rows]
+    for message in messages:
+        message.conversation = conversation
+    return messages
+
+
+def outbound_message_lock(*, message_id: int, channel: str) -> Message | None:
+    """Outbound message ``message_id`` of ``channel``, its row locked until the transaction ends,
+    with tenant, conversation and customer loaded, and ``reply_to_received_at`` (when the
+    message it answers came in, for the first-reply histogram). Call inside ``atomic``."""
+    with connection.cursor() as cursor:
+        cursor.execute(_outbound_lock_sql(), [message_id, channel, Message.Direction.OUTBOUND])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    message, tenant, conversation, customer = row_instances(row, _MESSAGE, _TENANT, _CONVERSATION, _CUSTOMER)
+    conversation.tenant, conversation.customer = tenant, customer
+    message.tenant, message.conversation = tenant, conversation
+    message.reply_to_received_at = _REPLY_TO.value("created_at", row[-1])
+    return message
+
+
+# The statements, built once per process from the models' metadata (table and column
+# names; every value is a bound parameter).
+
+
+@cache
+def _conversation_lock_sql() -> str:
+    return (
+        f"SELECT {_CONVERSATION.select_list()}, {_TENANT.select_list()}, {_CUSTOMER.select_list()} "  # noqa: S608
+        f"FROM {_CONVERSATION.table} c JOIN {_TENANT.table} t ON t.id = c.tenant_id "
+        f"JOIN {_CUSTOMER.table} u ON u.id = c.customer_id "
+        f"WHERE c.id = (SELECT conversation_id FROM {_MESSAGE.table} WHERE id = %s AND direction = %s) "
+        + lock_clause("FOR NO KEY UPDATE OF c")
+    )
+
+
+@cache
+def _conversation_pending_sql() -> str:
+    return (
+        f"SELECT {_MESSAGE.select_list()} FROM {_MESSAGE.table} m "  # noqa: S608
+        "WHERE m.conversation_id = %s AND m.direction = %s AND m.processing_status = %s "
+        "ORDER BY m.channel_timestamp, m.id"
+    )
+
+
+@cache
+def _outbound_lock_sql() -> str:
+    return (
+        f"SELECT {_MESSAGE.select_list()}, {_TENANT.select_list()}, {_CONVERSATION.select_list()}, "  # noqa: S608
+        f"{_CUSTOMER.select_list()}, r.created_at "
+        f"FROM {_MESSAGE.table} m JOIN {_TENANT.table} t ON t.id = m.tenant_id "
+        f"JOIN {_CONVERSATION.table} c ON c.id = m.conversation_id "
+        f"JOIN {_CUSTOMER.table} u ON u.id = c.customer_id "
+        f"LEFT JOIN {_MESSAGE.table} r ON r.id = m.reply_to_id "
+        "WHERE m.id = %s AND m.channel = %s AND m.direction = %s "
+        + lock_clause("FOR UPDATE OF m")
     )

@@ -16,12 +16,13 @@ from typing import Protocol
 
 from celery import Task
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conversations.models import Conversation, Message
 from conversations.replies import Reply
+from conversations.selectors import outbound_message_lock
 from conversations.services.outbound import (
     SEND_LEASE,
     SEND_MAX_ATTEMPTS,
@@ -90,7 +91,7 @@ def outbound_message_deliver(
     """
     now = timezone.now()
     with transaction.atomic():
-        message = _locked(message_id, channel, related=True)
+        message = outbound_message_lock(message_id=message_id, channel=channel)
         if message is None or message.delivery_status != Message.Delivery.QUEUED:
             return SendResult(SendOutcome.SKIPPED)
         if message.send_started_at is not None and now - message.send_started_at < SEND_LEASE:
@@ -122,7 +123,7 @@ def outbound_message_deliver(
             sent_ids.append(prepared.send(body))
     except errors as error:
         with transaction.atomic():
-            message = _locked(message_id, channel) or message
+            message = outbound_message_lock(message_id=message_id, channel=channel) or message
             if message.delivery_status != Message.Delivery.QUEUED:
                 return SendResult(SendOutcome.SKIPPED, attempts=message.attempts)
             if sent_ids:
@@ -134,17 +135,6 @@ def outbound_message_deliver(
     # One conditional UPDATE; a no-op when the channel's report of this send came first.
     outbound_message_record_sent(message=message, channel_message_id=sent_ids[-1], now=now)
     return SendResult(SendOutcome.SENT, attempts=message.attempts)
-
-
-def _locked(message_id: int, channel: str, *, related: bool = False) -> Message | None:
-    """The outbound row, locked; with tenant, conversation and customer when ``related``."""
-    rows = Message.objects.select_for_update(of=("self",)).filter(
-        pk=message_id, channel=channel, direction=Message.Direction.OUTBOUND
-    )
-    if related:
-        rows = rows.select_related("tenant", "conversation__customer")
-    # For the first-reply histogram (``outbound_message_record_sent``).
-    return rows.annotate(reply_to_received_at=F("reply_to__created_at")).first()
 
 
 def outbound_send_task_run(task: Task, *, message_id: int, send: Callable[[int], SendResult], name: str) -> None:

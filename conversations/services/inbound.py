@@ -18,7 +18,11 @@ from django.utils import timezone
 from conversations.assistant.engine import assistant_handle
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation, Customer, Message
-from conversations.selectors import inbound_messages_pending
+from conversations.selectors import (
+    conversation_inbound_pending,
+    conversation_lock_for_message,
+    inbound_messages_pending,
+)
 from conversations.services.broker import broker_holds_at_least, broker_publish
 from conversations.services.handoff import handoff_mirror
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
@@ -119,27 +123,15 @@ def inbound_message_process(*, message_id: int) -> ProcessResult:
     here in the order of the channel's timestamps, whichever task got there first.
     """
     with transaction.atomic():
-        # FOR NO KEY UPDATE: serialises the conversation's processing like FOR UPDATE, but
-        # does not block the webhook inserting a new message of the same conversation (its
-        # foreign key check takes FOR KEY SHARE), so Meta's answer never waits for the assistant.
         # Found through the message, with tenant and customer, in one query; only the
         # conversation's row is locked. Whether there is work is read under the lock.
-        conversation = (
-            Conversation.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("tenant", "customer")
-            .filter(messages__pk=message_id, messages__direction=Message.Direction.INBOUND)
-            .first()
-        )
+        conversation = conversation_lock_for_message(message_id=message_id)
         if conversation is None:
             return ProcessResult()
         log_context_bind(tenant_id=conversation.tenant_id, conversation_id=conversation.pk)
         tenant, customer = conversation.tenant, conversation.customer
         # Read under the lock: a concurrent run that already handled them has committed.
-        pending = list(
-            conversation.messages.filter(
-                direction=Message.Direction.INBOUND, processing_status=Message.Processing.PENDING
-            ).order_by("channel_timestamp", "id")
-        )
+        pending = conversation_inbound_pending(conversation=conversation)
         processed = 0
         for pending_message in pending:
             with log_context(message_id=pending_message.pk):

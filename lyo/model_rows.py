@@ -1,0 +1,84 @@
+"""Model instances from hand-written SQL, for the few statements on every message's path.
+
+Django compiles a queryset anew each time it runs. For a locking read with joins that
+is over a millisecond of CPU, more than the database takes to answer it (measured for
+the worker in bench/webhook.sh): on the path every message takes, such a statement is
+written once as SQL. Its rows still become model instances the way a queryset's do:
+every field's converters run (JSON, encrypted tokens, time zones), so an instance
+read here is the same as one read through the ORM.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+
+class ModelColumns:
+    """All concrete columns of ``model`` under a table alias, and how to read them back."""
+
+    def __init__(self, model: type[Model], alias: str) -> None:
+        self.model = model
+        self.alias = alias
+        self.fields = model._meta.concrete_fields
+        self.attnames = [field.attname for field in self.fields]
+        self._converters: dict[str, list[tuple[int, list, Any]]] = {}
+
+    @property
+    def table(self) -> str:
+        return connection.ops.quote_name(self.model._meta.db_table)
+
+    @property
+    def width(self) -> int:
+        return len(self.fields)
+
+    def select_list(self) -> str:
+        quote = connection.ops.quote_name
+        return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
+
+    def instance(self, values: Sequence[Any]) -> Model:
+        """A model instance from this model's slice of a row, as the ORM would build it."""
+        values = list(values)
+        for position, converters, expression in self._converters_for(connection):
+            value = values[position]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            values[position] = value
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+    def value(self, field_name: str, value: Any) -> Any:
+        """One column of this model read on its own (``alias.column`` in a select list)."""
+        position = self.attnames.index(self.model._meta.get_field(field_name).attname)
+        for at, converters, expression in self._converters_for(connection):
+            if at == position:
+                for converter in converters:
+                    value = converter(value, expression, connection)
+        return value
+
+    def _converters_for(self, db) -> list[tuple[int, list, Any]]:
+        # What the compiler would apply (backend's, then the field's), worked out once per database.
+        if db.alias not in self._converters:
+            found = []
+            for position, field in enumerate(self.fields):
+                expression = field.get_col(self.alias)
+                converters = db.ops.get_db_converters(expression) + expression.get_db_converters(db)
+                if converters:
+                    found.append((position, converters, expression))
+            self._converters[db.alias] = found
+        return self._converters[db.alias]
+
+
+def row_instances(row: Sequence[Any], *columns: ModelColumns) -> list[Model]:
+    """Split ``row`` (the columns' select lists one after the other) into one instance each."""
+    instances, start = [], 0
+    for model_columns in columns:
+        instances.append(model_columns.instance(row[start:start + model_columns.width]))
+        start += model_columns.width
+    return instances
+
+
+def lock_clause(sql: str) -> str:
+    """``sql`` (e.g. ``FOR UPDATE OF m``) where the database locks rows; nothing where it
+    locks the whole database for a write transaction instead (SQLite)."""
+    return sql if connection.features.has_select_for_update else ""
