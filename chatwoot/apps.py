@@ -20,6 +20,7 @@ class ChatwootConfig(AppConfig):
                     (message_id,), countdown=countdown
                 ),
                 send_now=lambda message_id: chatwoot_outbound_send(message_id=message_id),
+                send_loaded=lambda message: chatwoot_outbound_send(message_id=message.pk, loaded=message),
                 task=chatwoot_message_send_task.name,
             ),
         )

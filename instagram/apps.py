@@ -19,6 +19,7 @@ class InstagramConfig(AppConfig):
                     (message_id,), countdown=countdown
                 ),
                 send_now=lambda message_id: instagram_outbound_send(message_id=message_id),
+                send_loaded=lambda message: instagram_outbound_send(message_id=message.pk, loaded=message),
                 task=instagram_message_send_task.name,
             ),
         )

@@ -19,6 +19,7 @@ class WhatsappConfig(AppConfig):
                     (message_id,), countdown=countdown
                 ),
                 send_now=lambda message_id: whatsapp_outbound_send(message_id=message_id),
+                send_loaded=lambda message: whatsapp_outbound_send(message_id=message.pk, loaded=message),
                 task=whatsapp_message_send_task.name,
             ),
         )

@@ -30,10 +30,10 @@ from conversations.services.delivery import (
 logger = logging.getLogger(__name__)
 
 
-def chatwoot_outbound_send(*, message_id: int) -> SendResult:
+def chatwoot_outbound_send(*, message_id: int, loaded: Message | None = None) -> SendResult:
     """Post one queued Chatwoot outbound message and record Chatwoot's message id or the error."""
     return outbound_message_deliver(
-        message_id=message_id, channel=Channel.CHATWOOT, prepare=_prepare, errors=(ChatwootError,)
+        message_id=message_id, channel=Channel.CHATWOOT, prepare=_prepare, errors=(ChatwootError,), loaded=loaded
     )
 
 

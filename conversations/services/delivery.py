@@ -74,13 +74,14 @@ def outbound_message_deliver(
     channel: str,
     prepare: Callable[[Message, Reply], ChannelSend],
     errors: tuple[type[Exception], ...],
+    loaded: Message | None = None,
 ) -> SendResult:
     """Send one queued outbound message of ``channel`` and record the channel's id or the error.
 
-    ``prepare`` is called holding the row's lock, with the row's tenant, conversation and
-    customer loaded (``message.tenant``, ``message.conversation.customer``); it raises
-    ``ReplyNotSendable`` when the reply cannot go out. ``errors`` are the channel's error
-    classes (``SendError``).
+    ``prepare`` is called with the row's tenant, conversation and customer loaded
+    (``message.tenant``, ``message.conversation.customer``), holding the row (its lock,
+    or its lease); it raises ``ReplyNotSendable`` when the reply cannot go out.
+    ``errors`` are the channel's error classes (``SendError``).
 
     The channel is called outside any transaction, with ``send_started_at`` committed on
     the row first: a worker killed after the channel accepted the message leaves that
@@ -88,34 +89,35 @@ def outbound_message_deliver(
     again. Until ``SEND_LEASE`` has passed the row is left alone; the channel's own
     report can settle it meanwhile (``outbound_send_settle``); after it, nobody took
     the message and it is sent again.
+
+    ``loaded``: the row as the worker that has just written it holds it, with its tenant,
+    conversation and customer. It is claimed with one conditional UPDATE (queued and
+    never tried) instead of being read again under a lock.
     """
     now = timezone.now()
-    with transaction.atomic():
-        message = outbound_message_lock(message_id=message_id, channel=channel)
-        if message is None or message.delivery_status != Message.Delivery.QUEUED:
+    if loaded is not None:
+        message = _claimed(loaded, channel, now)
+        if message is None:
             return SendResult(SendOutcome.SKIPPED)
-        if message.send_started_at is not None and now - message.send_started_at < SEND_LEASE:
-            # Another worker is sending it right now, or died doing so.
-            return SendResult(SendOutcome.SKIPPED, attempts=message.attempts)
         log_context_bind(tenant_id=message.tenant_id, conversation_id=message.conversation_id)
-        try:
-            try:
-                reply = Reply.from_dict(message.payload)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                logger.exception("Outbound message %s has an unreadable reply", message.pk)
-                raise ReplyNotSendable("The stored reply cannot be read.") from exc
-            prepared = prepare(message, reply)
-            if not prepared.bodies:
-                raise ReplyNotSendable("The reply is empty.")
-        except ReplyNotSendable as problem:
-            outbound_message_record_failure(
-                message=message, code=None, title=str(problem), final=True, now=now,
-                status=Message.Delivery.NOT_SENDABLE,
-            )
-            logger.warning("Outbound message %s not sendable: %s", message.pk, problem)
-            return SendResult(SendOutcome.NOT_SENDABLE, attempts=message.attempts)
-        message.send_started_at = now
-        message.save(update_fields=["send_started_at"])
+        # No transaction: the lease keeps other senders off, and what ``prepare`` may write
+        # (the template it turns into) is one statement.
+        prepared = _prepared_or_refused(message, prepare, now)
+    else:
+        with transaction.atomic():
+            message = outbound_message_lock(message_id=message_id, channel=channel)
+            if message is None or message.delivery_status != Message.Delivery.QUEUED:
+                return SendResult(SendOutcome.SKIPPED)
+            if message.send_started_at is not None and now - message.send_started_at < SEND_LEASE:
+                # Another worker is sending it right now, or died doing so.
+                return SendResult(SendOutcome.SKIPPED, attempts=message.attempts)
+            log_context_bind(tenant_id=message.tenant_id, conversation_id=message.conversation_id)
+            prepared = _prepared_or_refused(message, prepare, now)
+            if isinstance(prepared, ChannelSend):
+                message.send_started_at = now
+                message.save(update_fields=["send_started_at"])
+    if isinstance(prepared, SendResult):
+        return prepared
 
     sent_ids = list(message.payload.get(SENT_PARTS_KEY, []))
     try:
@@ -135,6 +137,41 @@ def outbound_message_deliver(
     # One conditional UPDATE; a no-op when the channel's report of this send came first.
     outbound_message_record_sent(message=message, channel_message_id=sent_ids[-1], now=now)
     return SendResult(SendOutcome.SENT, attempts=message.attempts)
+
+
+def _claimed(message: Message, channel: str, now: datetime) -> Message | None:
+    """``message`` with its send lease taken, if it is still queued and nobody has tried it."""
+    claimed = Message.objects.filter(
+        pk=message.pk, channel=channel, direction=Message.Direction.OUTBOUND,
+        delivery_status=Message.Delivery.QUEUED, send_started_at__isnull=True,
+    ).update(send_started_at=now)
+    if not claimed:
+        return None
+    message.send_started_at = now
+    return message
+
+
+def _prepared_or_refused(
+    message: Message, prepare: Callable[[Message, Reply], ChannelSend], now: datetime
+) -> ChannelSend | SendResult:
+    """The channel's bodies for ``message``, or the result of recording it as not sendable."""
+    try:
+        try:
+            reply = Reply.from_dict(message.payload)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            logger.exception("Outbound message %s has an unreadable reply", message.pk)
+            raise ReplyNotSendable("The stored reply cannot be read.") from exc
+        prepared = prepare(message, reply)
+        if not prepared.bodies:
+            raise ReplyNotSendable("The reply is empty.")
+    except ReplyNotSendable as problem:
+        outbound_message_record_failure(
+            message=message, code=None, title=str(problem), final=True, now=now,
+            status=Message.Delivery.NOT_SENDABLE,
+        )
+        logger.warning("Outbound message %s not sendable: %s", message.pk, problem)
+        return SendResult(SendOutcome.NOT_SENDABLE, attempts=message.attempts)
+    return prepared
 
 
 def outbound_send_task_run(task: Task, *, message_id: int, send: Callable[[int], SendResult], name: str) -> None:

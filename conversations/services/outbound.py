@@ -91,6 +91,9 @@ class OutboundSender:
     # The Celery task ``enqueue`` publishes (None: it publishes nothing), so the sweep
     # can ask the broker how many of the channel's rows are already waiting.
     task: str | None = None
+    # Send a row the worker has just written and still holds, with its tenant,
+    # conversation and customer (None: ``send_now`` reads it again).
+    send_loaded: Callable[[Message], SendResult] | None = None
 
 
 _senders: dict[str, OutboundSender] = {}
@@ -128,11 +131,17 @@ def outbound_message_queue(*, inbound: Message, replies: Sequence[Reply]) -> lis
     )
     if queued:
         metrics.outbound_messages.labels(channel=inbound.channel, status=Message.Delivery.QUEUED).inc(len(queued))
-        transaction.on_commit(partial(outbound_replies_send, [message.pk for message in queued], inbound.channel))
+        # What the send needs is in hand already: the conversation (locked for this message,
+        # with its tenant and customer) and when the message answered came in.
+        conversation = inbound.conversation
+        for message in queued:
+            message.conversation, message.tenant = conversation, conversation.tenant
+            message.reply_to_received_at = inbound.created_at
+        transaction.on_commit(partial(outbound_replies_send, queued, inbound.channel))
     return queued
 
 
-def outbound_replies_send(message_ids: Sequence[int], channel: str) -> None:
+def outbound_replies_send(messages: Sequence[Message], channel: str) -> None:
     """Send one message's replies in their order, here and now, right after they were committed.
 
     The worker that wrote the replies sends them: no second trip through the broker,
@@ -143,10 +152,12 @@ def outbound_replies_send(message_ids: Sequence[int], channel: str) -> None:
     sender = _senders.get(channel)
     if sender is None:
         return
-    for position, message_id in enumerate(message_ids):
+    message_ids = [message.pk for message in messages]
+    for position, message in enumerate(messages):
+        message_id = message.pk
         with log_context(message_id=message_id):
             try:
-                result = sender.send_now(message_id)
+                result = sender.send_loaded(message) if sender.send_loaded else sender.send_now(message_id)
             except Exception:
                 logger.exception("Sending outbound message %s failed; handed to the channel's task", message_id)
                 outbound_attempt_count(message_id)

@@ -38,10 +38,10 @@ WINDOW_CLOSED = (
 )
 
 
-def instagram_outbound_send(*, message_id: int) -> SendResult:
+def instagram_outbound_send(*, message_id: int, loaded: Message | None = None) -> SendResult:
     """Send one queued Instagram outbound message and record the mid or the error."""
     return outbound_message_deliver(
-        message_id=message_id, channel=Channel.INSTAGRAM, prepare=_prepare, errors=(GraphError,)
+        message_id=message_id, channel=Channel.INSTAGRAM, prepare=_prepare, errors=(GraphError,), loaded=loaded
     )
 
 

@@ -52,10 +52,10 @@ WINDOW_CLOSED = (
 )
 
 
-def whatsapp_outbound_send(*, message_id: int) -> SendResult:
+def whatsapp_outbound_send(*, message_id: int, loaded: Message | None = None) -> SendResult:
     """Send one queued WhatsApp outbound message and record the wamid or the error."""
     return outbound_message_deliver(
-        message_id=message_id, channel=Channel.WHATSAPP, prepare=_prepare, errors=(GraphError,)
+        message_id=message_id, channel=Channel.WHATSAPP, prepare=_prepare, errors=(GraphError,), loaded=loaded
     )
 
 

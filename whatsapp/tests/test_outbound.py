@@ -6,8 +6,9 @@ from unittest import mock
 import pytest
 from celery.exceptions import Retry
 from django.test import override_settings
+from django.utils import timezone
 
-from conversations.models import Message
+from conversations.models import Conversation, Message
 from conversations.replies import Option, Reply, ReplyType, text_reply
 from conversations.services.outbound import RETRY_BASE_SECONDS, RETRY_MAX_SECONDS, SEND_MAX_ATTEMPTS, send_retry_delay
 from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
@@ -176,3 +177,41 @@ def test_the_send_task_retries_a_transient_error_after_an_exponential_jittered_b
         whatsapp_message_send_task.run(message.pk)
     (countdown,) = countdowns
     assert 8 <= countdown <= 16, json.dumps(countdowns)
+
+
+def _loaded(message: Message) -> Message:
+    """The row as the worker that wrote it holds it: tenant, conversation and customer in hand."""
+    Conversation.objects.filter(pk=message.conversation_id).update(last_inbound_at=timezone.now())
+    conversation = Conversation.objects.select_related("tenant", "customer").get(pk=message.conversation_id)
+    message.conversation, message.tenant = conversation, conversation.tenant
+    message.reply_to_received_at = message.reply_to.created_at
+    return message
+
+
+def test_the_worker_that_wrote_a_reply_claims_and_sends_it_without_reading_it_again(tenant, graph):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    message = _loaded(queued_reply(tenant))
+    with CaptureQueriesContext(connection) as statements:
+        result = whatsapp_outbound_send(message_id=message.pk, loaded=message)
+
+    assert result.outcome == "sent"
+    # Claim (queued, never tried), then record: no read of the row, its tenant or customer.
+    assert [sql.split()[0] for sql in (q["sql"] for q in statements.captured_queries)] == ["UPDATE", "UPDATE"]
+    stored = Message.objects.get(pk=message.pk)
+    assert (stored.delivery_status, stored.channel_message_id, stored.send_started_at) == (
+        "sent", "wamid.SENT0001", None
+    )
+    assert len(graph.sends) == 1
+
+
+def test_a_reply_another_worker_has_started_or_sent_is_not_sent_by_its_writer(tenant, graph):
+    started = _loaded(queued_reply(tenant))
+    Message.objects.filter(pk=started.pk).update(send_started_at=timezone.now())
+    sent = _loaded(queued_reply(tenant))
+    Message.objects.filter(pk=sent.pk).update(delivery_status="sent")
+
+    assert whatsapp_outbound_send(message_id=started.pk, loaded=started).outcome == "skipped"
+    assert whatsapp_outbound_send(message_id=sent.pk, loaded=sent).outcome == "skipped"
+    assert graph.sends == []
