@@ -28,16 +28,22 @@ def _instagram_conversation(tenant, last_inbound_at):
     return conversation
 
 
-def test_a_free_form_instagram_reply_after_25_hours_of_silence_is_never_attempted(tenant, instagram):
-    conversation = _instagram_conversation(tenant, NOW - timedelta(hours=25))
-    reply = text_reply("Ci sei ancora?")
+def _sent_at_now(conversation, text: str) -> Message:
+    """A free-form reply queued on ``conversation``, sent (or not) at ``NOW``."""
+    reply = text_reply(text)
     message = Message.objects.create(
-        tenant=tenant, conversation=conversation, direction=Message.Direction.OUTBOUND, channel=Channel.INSTAGRAM,
-        text=reply.text, payload=reply.as_dict(), delivery_status=Message.Delivery.QUEUED,
+        tenant=conversation.tenant, conversation=conversation, direction=Message.Direction.OUTBOUND,
+        channel=Channel.INSTAGRAM, text=reply.text, payload=reply.as_dict(), delivery_status=Message.Delivery.QUEUED,
     )
     with time_machine.travel(NOW, tick=False):
         instagram_outbound_send(message_id=message.pk)
     message.refresh_from_db()
+    return message
+
+
+def test_a_free_form_instagram_reply_after_25_hours_of_silence_is_never_attempted(tenant, instagram):
+    conversation = _instagram_conversation(tenant, NOW - timedelta(hours=25))
+    message = _sent_at_now(conversation, "Ci sei ancora?")
     assert instagram.sends == [], "a free-form Instagram DM was attempted outside the 24-hour window"
     assert message.delivery_status == Message.Delivery.NOT_SENDABLE
     assert "24-hour window" in message.error_title
@@ -62,13 +68,6 @@ def test_an_instagram_reminder_24_hours_ahead_of_a_booking_made_days_ago_is_not_
 
 def test_an_instagram_reply_within_the_window_is_sent(tenant, instagram):
     conversation = _instagram_conversation(tenant, NOW - timedelta(hours=23, minutes=59))
-    reply = text_reply("Certo!")
-    message = Message.objects.create(
-        tenant=tenant, conversation=conversation, direction=Message.Direction.OUTBOUND, channel=Channel.INSTAGRAM,
-        text=reply.text, payload=reply.as_dict(), delivery_status=Message.Delivery.QUEUED,
-    )
-    with time_machine.travel(NOW, tick=False):
-        instagram_outbound_send(message_id=message.pk)
-    message.refresh_from_db()
+    message = _sent_at_now(conversation, "Certo!")
     assert message.delivery_status == Message.Delivery.SENT
     assert [send["body"]["message"]["text"] for send in instagram.sends] == ["Certo!"]

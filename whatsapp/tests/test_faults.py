@@ -208,8 +208,9 @@ def _long_reply(tenant) -> Message:
     )
 
 
-def _killed_after(parts_accepted: int):
-    """A worker that sends ``parts_accepted`` parts, then dies before Meta takes the next one."""
+def _send_killed_after(reply: Message, parts_accepted: int) -> None:
+    """A worker sends ``parts_accepted`` parts of ``reply``, then dies: before Meta takes the
+    next one, or (all parts taken) before it records the send."""
     calls = []
 
     def send(tenant, body):
@@ -217,22 +218,19 @@ def _killed_after(parts_accepted: int):
         if len(calls) > parts_accepted:
             raise WorkerKilled
         wamid = whatsapp_deliver(tenant, body)
-        if len(calls) == parts_accepted and parts_accepted == 2:
-            raise WorkerKilled  # the last part was taken: killed before recording it
+        if len(calls) == parts_accepted == 2:
+            raise WorkerKilled
         return wamid
 
-    return send
+    with mock.patch("whatsapp.services.outbound._deliver", side_effect=send), pytest.raises(WorkerKilled):
+        whatsapp_message_send_task.delay(reply.pk)
 
 
 def test_a_long_reply_cut_short_after_its_first_part_sends_only_the_second_after_the_lease(
     tenant, post_webhook, graph
 ):
     reply = _long_reply(tenant)
-    with (
-        mock.patch("whatsapp.services.outbound._deliver", side_effect=_killed_after(1)),
-        pytest.raises(WorkerKilled),
-    ):
-        whatsapp_message_send_task.delay(reply.pk)
+    _send_killed_after(reply, 1)
     first = graph.sends[0]["body"]
     assert first["biz_opaque_callback_data"] == f"lyo-message:{reply.pk}:1/2"
 
@@ -255,11 +253,7 @@ def test_a_long_reply_cut_short_after_its_last_part_is_settled_by_that_part_and_
     tenant, post_webhook, graph
 ):
     reply = _long_reply(tenant)
-    with (
-        mock.patch("whatsapp.services.outbound._deliver", side_effect=_killed_after(2)),
-        pytest.raises(WorkerKilled),
-    ):
-        whatsapp_message_send_task.delay(reply.pk)
+    _send_killed_after(reply, 2)
     last = graph.sends[1]["body"]
     post_webhook(_status_body("wamid.SENT0002", "sent", last["biz_opaque_callback_data"], last["to"]))
     reply.refresh_from_db()
