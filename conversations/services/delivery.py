@@ -102,7 +102,12 @@ def outbound_message_deliver(
         log_context_bind(tenant_id=message.tenant_id, conversation_id=message.conversation_id)
         # No transaction: the lease keeps other senders off, and what ``prepare`` may write
         # (the template it turns into) is one statement.
-        prepared = _prepared_or_refused(message, prepare, now)
+        try:
+            prepared = _prepared_or_refused(message, prepare, now)
+        except Exception:
+            # Nothing reached the channel: give the claim back, so the retry need not wait out the lease.
+            Message.objects.filter(pk=message.pk, send_started_at=now).update(send_started_at=None)
+            raise
     else:
         with transaction.atomic():
             message = outbound_message_lock(message_id=message_id, channel=channel)

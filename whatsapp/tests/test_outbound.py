@@ -215,3 +215,17 @@ def test_a_reply_another_worker_has_started_or_sent_is_not_sent_by_its_writer(te
     assert whatsapp_outbound_send(message_id=started.pk, loaded=started).outcome == "skipped"
     assert whatsapp_outbound_send(message_id=sent.pk, loaded=sent).outcome == "skipped"
     assert graph.sends == []
+
+
+def test_a_bug_before_the_send_gives_the_claim_back(tenant, graph):
+    message = _loaded(queued_reply(tenant))
+    with mock.patch("whatsapp.services.outbound._bodies", side_effect=RuntimeError("a bug")), pytest.raises(
+        RuntimeError
+    ):
+        whatsapp_outbound_send(message_id=message.pk, loaded=message)
+
+    stored = Message.objects.get(pk=message.pk)
+    assert (stored.delivery_status, stored.send_started_at) == ("queued", None)  # the task may try at once
+    assert whatsapp_message_send_task.delay(message.pk) is not None
+    assert Message.objects.get(pk=message.pk).delivery_status == "sent"
+    assert len(graph.sends) == 1
