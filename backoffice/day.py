@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bookings.availability import start_windows
-from bookings.models import Appointment, Closure, Resource
+from bookings.models import Appointment, Closure, OpeningHours, Resource
 from bookings.selectors import appointments_for_tenant, opening_hours_for_week
 from tenants.models import Tenant
 
@@ -95,7 +95,8 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
     ends_at = local_instant(datetime.combine(day + timedelta(days=1), time()), tz)
     row_minutes = tenant.slot_minutes if tenant.slot_minutes in ROW_MINUTES_CHOICES else ROW_MINUTES_FALLBACK
     step = timedelta(minutes=row_minutes)
-    open_spans = open_intervals(tenant=tenant, day=day)
+    week = opening_hours_for_week(tenant=tenant)
+    open_spans = open_intervals(tenant=tenant, day=day, week=week)
 
     rows = []
     instant = starts_at
@@ -151,7 +152,7 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
             busy[appointment.resource_id].update(range(first, row_at(appointment.blocks_until, math.ceil)))
 
     # Open is not enough: after the last seating (or too close to closing) nothing can start.
-    windows = start_windows(tenant, day=day)
+    windows = start_windows(tenant, day=day, week=week)
 
     def can_start(row: DayRow) -> bool:
         return any(earliest <= row.starts_at <= latest for earliest, latest in windows)
@@ -178,14 +179,16 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
     )
 
 
-def open_intervals(*, tenant: Tenant, day: date) -> list[tuple[datetime, datetime]]:
+def open_intervals(
+    *, tenant: Tenant, day: date, week: dict[int, list[OpeningHours]] | None = None
+) -> list[tuple[datetime, datetime]]:
     """When the business is open during ``day`` (UTC instants), closures taken out.
 
     A range that closes after midnight belongs to the day it opens, so yesterday's
     late range may reach into this morning.
     """
     tz = tenant.tzinfo
-    week = opening_hours_for_week(tenant=tenant)
+    week = week if week is not None else opening_hours_for_week(tenant=tenant)
     day_start = local_instant(datetime.combine(day, time()), tz)
     day_end = local_instant(datetime.combine(day + timedelta(days=1), time()), tz)
     spans = []

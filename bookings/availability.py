@@ -264,10 +264,10 @@ class _Range:
     last_start: datetime | None
 
 
-def _day_ranges(plan: _Plan, day: date) -> list[_Range]:
+def _day_ranges(hours: dict[int, list[OpeningHours]], tz: ZoneInfo, day: date) -> list[_Range]:
     midnight = datetime.combine(day, time())
     ranges = []
-    for row in plan.hours.get(day.weekday(), []):
+    for row in hours.get(day.weekday(), []):
         opens_wall = datetime.combine(day, row.opens)
         closes_wall = datetime.combine(day + timedelta(days=1 if row.crosses_midnight else 0), row.closes)
         last_wall = None
@@ -280,9 +280,9 @@ def _day_ranges(plan: _Plan, day: date) -> list[_Range]:
                 midnight=midnight,
                 opens_wall=opens_wall,
                 bound_wall=last_wall or closes_wall,
-                opens=_boundary(opens_wall, plan.tz),
-                closes=_boundary(closes_wall, plan.tz),
-                last_start=_boundary(last_wall, plan.tz) if last_wall else None,
+                opens=_boundary(opens_wall, tz),
+                closes=_boundary(closes_wall, tz),
+                last_start=_boundary(last_wall, tz) if last_wall else None,
             )
         )
     return ranges
@@ -373,7 +373,7 @@ def _slots_for_days(
         if plan.last_day is not None and day > plan.last_day:
             return
         starts: set[datetime] = set()
-        for rng in _day_ranges(plan, day):
+        for rng in _day_ranges(plan.hours, plan.tz, day):
             starts.update(_range_starts(plan, rng))
         for start in sorted(starts):
             if start < plan.earliest:
@@ -449,9 +449,12 @@ def available_slots(
     return slots
 
 
-def start_windows(tenant: Tenant, *, day: date) -> list[tuple[datetime, datetime]]:
+def start_windows(
+    tenant: Tenant, *, day: date, week: dict[int, list[OpeningHours]]
+) -> list[tuple[datetime, datetime]]:
     """When a booking may start on ``day`` (UTC instants, both ends included), range by range:
     from opening to the last seating, or to the latest start that still ends by closing.
+    ``week``: the tenant's opening hours by weekday (``bookings.selectors.opening_hours_for_week``).
 
     For a grid that does not know yet what will be booked (the day view): the length is
     the tenant's sitting time, or for a salon its shortest active service. Closures, the
@@ -463,17 +466,9 @@ def start_windows(tenant: Tenant, *, day: date) -> list[tuple[datetime, datetime
         else None
     )
     duration, _buffer = booking_length(tenant, shortest)
-    hours: dict[int, list[OpeningHours]] = defaultdict(list)
-    for row in OpeningHours.objects.filter(tenant=tenant).order_by("weekday", "opens"):
-        hours[row.weekday].append(row)
-    plan = _Plan(
-        tenant=tenant, tz=tenant.tzinfo, duration=duration, buffer=timedelta(0), party_size=1,
-        slot_minutes=tenant.slot_minutes, hours=hours, resources=[], now=timezone.now(),
-        earliest=timezone.now(), last_day=None, pacing_max_covers=None,
-    )
     windows = []
     # Yesterday's range may run past midnight into ``day``.
-    for rng in _day_ranges(plan, day - timedelta(days=1)) + _day_ranges(plan, day):
+    for rng in _day_ranges(week, tenant.tzinfo, day - timedelta(days=1)) + _day_ranges(week, tenant.tzinfo, day):
         latest = rng.last_start if rng.last_start is not None else rng.closes - duration
         if rng.opens <= latest:
             windows.append((rng.opens, latest))
@@ -513,7 +508,9 @@ def start_check(
         return verdict(Verdict.TOO_SOON)
     local_day = start.astimezone(plan.tz).date()
     # The start may belong to yesterday's range if that range runs past midnight.
-    candidates = [rng for day in (local_day - timedelta(days=1), local_day) for rng in _day_ranges(plan, day)]
+    candidates = [
+        rng for day in (local_day - timedelta(days=1), local_day) for rng in _day_ranges(plan.hours, plan.tz, day)
+    ]
     admitting = [rng for rng in candidates if _range_admits(plan, rng, start)]
     if not admitting:
         started_in = [rng for rng in candidates if rng.opens <= start < rng.closes]
@@ -521,9 +518,9 @@ def start_check(
             closes = started_in[0].closes.astimezone(plan.tz)
             limit = started_in[0].last_start
             if limit is not None:
-                return verdict(
-                    Verdict.ENDS_AFTER_CLOSING, f"The last seating is at {limit.astimezone(plan.tz):%H:%M}."
-                )
+                last = f"{limit.astimezone(plan.tz):%H:%M}"
+                last_seating = gettext("The last seating is at %(time)s.") % {"time": last}
+                return verdict(Verdict.ENDS_AFTER_CLOSING, last_seating)
             ends_after = gettext("It would end after closing time (%(time)s).") % {"time": f"{closes:%H:%M}"}
             return verdict(Verdict.ENDS_AFTER_CLOSING, ends_after)
         return verdict(Verdict.OUTSIDE_HOURS, gettext("The business is not open at that time."))

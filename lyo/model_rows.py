@@ -41,10 +41,7 @@ class ModelColumns:
         """A model instance from this model's slice of a row, as the ORM would build it."""
         values = list(values)
         for position, converters, expression in self._converters_for(connection):
-            value = values[position]
-            for converter in converters:
-                value = converter(value, expression, connection)
-            values[position] = value
+            values[position] = _converted(values[position], converters, expression)
         return self.model.from_db(connection.alias, self.attnames, values)
 
     def value(self, field_name: str, value: Any) -> Any:
@@ -52,8 +49,7 @@ class ModelColumns:
         position = self.attnames.index(self.model._meta.get_field(field_name).attname)
         for at, converters, expression in self._converters_for(connection):
             if at == position:
-                for converter in converters:
-                    value = converter(value, expression, connection)
+                return _converted(value, converters, expression)
         return value
 
     def _converters_for(self, db) -> list[tuple[int, list, Any]]:
@@ -67,6 +63,12 @@ class ModelColumns:
                     found.append((position, converters, expression))
             self._converters[db.alias] = found
         return self._converters[db.alias]
+
+
+def _converted(value: Any, converters: list, expression: Any) -> Any:
+    for converter in converters:
+        value = converter(value, expression, connection)
+    return value
 
 
 def row_instances(row: Sequence[Any], *columns: ModelColumns) -> list[Model]:

@@ -284,6 +284,9 @@ def test_a_salon_books_a_service_with_the_staff_member_clicked(client, db):
     client.force_login(MembershipFactory(tenant=salon).user)
     html = client.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
     assert "Giulia" in html
+    # Open 9-19: the shortest service (30 minutes) can start at 18:30 at the latest.
+    starts = sorted(set(re.findall(r'class="lyo-free"[^>]*data-start="([^"]+)"', html)))
+    assert (starts[0], starts[-1]) == ("09:00", "18:30")
     response = client.post(BOOK_URL, {"start": rome(2026, 12, 4, 10).isoformat(), "resource": giulia.pk,
                                       "service": colour.pk})
     assert "Giulia non fa Colore." in response.content.decode()

@@ -190,3 +190,9 @@ def test_english_staff_read_the_refusal_in_english(staff, restaurant, tables):
         "That time is already booked. "
         "Free nearby: Fri 4 Dec 13:45 (T6), Fri 4 Dec 14:00 (T6), Fri 4 Dec 21:30 (T6)."
     ]
+
+
+def test_a_booking_after_the_last_seating_is_refused_in_the_staffs_language(staff, restaurant, tables):
+    response = _add(staff, restaurant, starts_at_1="14:30", starts_at_0="2026-12-04")
+    assert response.context["adminform"].form.errors["starts_at"] == ["L'ultimo ingresso è alle 14:00."]
+    assert not Appointment.objects.filter(tenant=restaurant).exists()

@@ -319,16 +319,16 @@ def outbound_send_parts_settle(
 
     Only the tenant's queued rows with a send under way qualify; ``True`` when one changed.
     """
+    rows = Message.objects.filter(
+        pk=message_id, tenant=tenant, channel=channel, direction=Message.Direction.OUTBOUND,
+        delivery_status=Message.Delivery.QUEUED, send_started_at__isnull=False,
+    )
+    # On the webhook's path for every status of an earlier part, and almost always the row
+    # was sent long ago: one read decides, no transaction unless there is something to settle.
+    if not rows.exists():
+        return False
     with transaction.atomic():
-        message = (
-            Message.objects.select_for_update()
-            .filter(
-                pk=message_id, tenant=tenant, channel=channel, direction=Message.Direction.OUTBOUND,
-                delivery_status=Message.Delivery.QUEUED, send_started_at__isnull=False,
-            )
-            .only("payload")
-            .first()
-        )
+        message = rows.select_for_update().only("payload").first()
         payload = message.payload if message is not None and isinstance(message.payload, dict) else None
         known = list(payload.get(SENT_PARTS_KEY) or []) if payload is not None else []
         if payload is None or len(known) >= parts_sent:

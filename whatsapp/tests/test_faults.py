@@ -95,13 +95,18 @@ def test_worker_killed_mid_processing_leaves_the_message_pending_and_the_redeliv
     assert len(graph.sends) == 1
 
 
+def _reply_left_queued(post_webhook) -> Message:
+    """A customer's message answered, its reply stored but not sent (as if its worker died there)."""
+    with mock.patch("conversations.services.outbound.outbound_replies_send"):
+        post_webhook(payload_bytes("whatsapp_text.json"))
+    return Message.objects.get(direction=OUTBOUND)
+
+
 def test_worker_killed_before_the_graph_call_leaves_the_reply_marked_and_it_is_sent_once_after_the_lease(
     tenant, post_webhook, graph
 ):
     # The worker that wrote the reply dies before sending it: the reply stays queued.
-    with mock.patch("conversations.services.outbound.outbound_replies_send"):
-        post_webhook(payload_bytes("whatsapp_text.json"))
-    reply = Message.objects.get(direction=OUTBOUND)
+    reply = _reply_left_queued(post_webhook)
 
     with (
         mock.patch("whatsapp.services.outbound._deliver", side_effect=WorkerKilled),
@@ -129,9 +134,7 @@ def test_worker_killed_before_the_graph_call_leaves_the_reply_marked_and_it_is_s
 def test_worker_killed_after_meta_accepted_the_reply_is_settled_by_meta_status_never_sent_twice(
     tenant, post_webhook, graph
 ):
-    with mock.patch("conversations.services.outbound.outbound_replies_send"):
-        post_webhook(payload_bytes("whatsapp_text.json"))
-    reply = Message.objects.get(direction=OUTBOUND)
+    reply = _reply_left_queued(post_webhook)
 
     def accepted_then_killed(tenant, body):
         whatsapp_deliver(tenant, body)  # Meta has it
@@ -163,9 +166,7 @@ def test_worker_killed_after_meta_accepted_the_reply_is_settled_by_meta_status_n
 def test_a_failed_status_for_a_send_cut_short_records_the_failure_and_it_is_never_sent_again(
     tenant, post_webhook, graph
 ):
-    with mock.patch("conversations.services.outbound.outbound_replies_send"):
-        post_webhook(payload_bytes("whatsapp_text.json"))
-    reply = Message.objects.get(direction=OUTBOUND)
+    reply = _reply_left_queued(post_webhook)
 
     def accepted_then_killed(tenant, body):
         whatsapp_deliver(tenant, body)
@@ -290,9 +291,7 @@ def test_callback_data_names_the_row_and_its_part():
 def test_meta_status_arriving_before_the_send_is_recorded_leaves_one_send_and_meta_wamid(
     tenant, post_webhook, graph
 ):
-    with mock.patch("conversations.services.outbound.outbound_replies_send"):
-        post_webhook(payload_bytes("whatsapp_text.json"))
-    reply = Message.objects.get(direction=OUTBOUND)
+    reply = _reply_left_queued(post_webhook)
 
     def accepted_and_reported_at_once(tenant, body):
         wamid = whatsapp_deliver(tenant, body)
