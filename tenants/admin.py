@@ -78,6 +78,8 @@ class TenantAdminForm(forms.ModelForm):
             "whatsapp_phone_number_id", "whatsapp_business_account_id", "whatsapp_display_phone_number",
             "instagram_account_id", "slot_minutes", "min_notice_minutes", "max_days_ahead", "default_duration_minutes",
             "cancellation_cutoff_hours", "pacing_max_covers", "conversation_timeout_minutes",
+            "reply_limit_per_minute", "reply_limit_per_hour",
+            "max_active_bookings_per_customer", "max_bookings_per_customer_per_day",
         )
 
     def save(self, commit=True):
@@ -149,8 +151,14 @@ class TenantAdmin(TenantScopedPermissionsMixin, admin.ModelAdmin):
                     "cancellation_cutoff_hours",
                     "pacing_max_covers",
                     "conversation_timeout_minutes",
+                    "max_active_bookings_per_customer",
+                    "max_bookings_per_customer_per_day",
                 )
             },
+        ),
+        (
+            _("Assistant limits"),
+            {"fields": ("reply_limit_per_minute", "reply_limit_per_hour")},
         ),
         (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )

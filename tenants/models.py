@@ -98,6 +98,25 @@ class Tenant(models.Model):
         help_text=_("A half-finished conversation is forgotten after this much silence."),
     )
 
+    # Limits on the assistant that a real customer never meets and a bot loop never
+    # escapes (two assistants relaying to each other, a flood of "grazie").
+    reply_limit_per_minute = models.PositiveSmallIntegerField(
+        _("replies per minute, per conversation"), default=8, validators=[MinValueValidator(1)],
+        help_text=_("The assistant stops answering a conversation that asks for more; staff are told."),
+    )
+    reply_limit_per_hour = models.PositiveSmallIntegerField(
+        _("replies per hour, per conversation"), default=60, validators=[MinValueValidator(1)],
+        help_text=_("The assistant stops answering a conversation that asks for more; staff are told."),
+    )
+    max_active_bookings_per_customer = models.PositiveSmallIntegerField(
+        _("future bookings per customer"), default=3, validators=[MinValueValidator(1)],
+        help_text=_("The assistant books no more future bookings than this for one customer."),
+    )
+    max_bookings_per_customer_per_day = models.PositiveSmallIntegerField(
+        _("bookings per customer per day"), default=1, validators=[MinValueValidator(1)],
+        help_text=_("The assistant books no more than this for one customer on the same day."),
+    )
+
     # Bumped (tenants.services.tenant_config_changed) whenever what the assistant reads
     # about the tenant changes: services, resources, opening hours, closures. Caches
     # key on it, so a changed configuration is read again instead of served stale.
