@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from tenants.admin_scoping import TenantScopedAutocompleteJsonView
 from tenants.selectors import tenants_for_user
 
 
@@ -35,6 +36,10 @@ class LyoAdminSite(admin.AdminSite):
                  name="backoffice_conversation_handoff"),
         ]
         return staff_pages + super().get_urls()
+
+    def autocomplete_view(self, request: HttpRequest):
+        # Staff search only their tenant's rows, whichever admin the field points at.
+        return TenantScopedAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)

@@ -6,7 +6,9 @@ many-to-many choice, and new rows land in A. Superusers see everything.
 """
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest
 
@@ -30,6 +32,58 @@ def scoped_choices(request: HttpRequest, model: type[models.Model]) -> models.Qu
     return None
 
 
+class TenantScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id input whose label (the referenced row's name) is looked up among the user's rows only.
+
+    Django's widget looks the id up in the whole table: another tenant's id typed into
+    the query string would print that tenant's customer or message next to the input.
+    """
+
+    def __init__(self, rel, admin_site, queryset: models.QuerySet, attrs=None, using=None) -> None:
+        super().__init__(rel, admin_site, attrs, using)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            visible = self.queryset.using(self.db).filter(**{key: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            visible = False
+        if not visible:
+            return "", ""
+        return super().label_and_url_for_value(value)
+
+
+def initial_data_scoped(
+    request: HttpRequest, model: type[models.Model], initial: dict
+) -> dict:
+    """``initial`` without the foreign-key / many-to-many values that point at rows the user may not pick.
+
+    The add form is prefilled from the query string; an id of another tenant's row must
+    not reach a widget that would name it.
+    """
+    if request.user.is_superuser:
+        return initial
+    kept = dict(initial)
+    for name, value in initial.items():
+        # Not a model field (e.g. _changelist_filters): nothing is looked up by it.
+        field = next((f for f in model._meta.get_fields() if f.name == name), None)
+        if field is None or not (field.is_relation and field.concrete):
+            continue
+        queryset = scoped_choices(request, field.related_model)
+        if queryset is None:
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        key = field.target_field.name if not field.many_to_many else "pk"
+        try:
+            allowed = queryset.filter(**{f"{key}__in": values}).count() == len(set(map(str, values)))
+        except (ValueError, TypeError, ValidationError):
+            allowed = False
+        if not allowed:
+            del kept[name]
+    return kept
+
+
 class TenantScopedFormFieldsMixin:
     """Restricts foreign-key and many-to-many choices to the user's tenants."""
 
@@ -37,6 +91,11 @@ class TenantScopedFormFieldsMixin:
         queryset = scoped_choices(request, db_field.related_model)
         if queryset is not None:
             kwargs["queryset"] = queryset
+            raw_id = db_field.name in self.raw_id_fields
+            if raw_id and "widget" not in kwargs and db_field.name not in self.get_autocomplete_fields(request):
+                kwargs["widget"] = TenantScopedRawIdWidget(
+                    db_field.remote_field, self.admin_site, queryset, using=kwargs.get("using")
+                )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -75,7 +134,7 @@ class TenantScopedAdmin(TenantScopedPermissionsMixin, TenantScopedFormFieldsMixi
         return queryset.filter(tenant__in=tenant_ids_for_user(request.user))
 
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
+        initial = initial_data_scoped(request, self.model, super().get_changeform_initial_data(request))
         ids = tenant_ids_for_user(request.user)
         if not request.user.is_superuser and len(ids) == 1:
             initial.setdefault("tenant", ids[0])
@@ -111,3 +170,16 @@ class TenantScopedAdmin(TenantScopedPermissionsMixin, TenantScopedFormFieldsMixi
 
 class TenantScopedInline(TenantScopedPermissionsMixin, TenantScopedFormFieldsMixin):
     """Mixin for inlines of tenant-owned rows (on the tenant page or another row)."""
+
+
+class TenantScopedAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete, searching only the rows of the requesting user's tenants.
+
+    The target admin's own queryset is scoped already (TenantScopedAdmin); this holds
+    for any admin registered later that forgets to be.
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        scoped = scoped_choices(self.request, queryset.model)
+        return queryset if scoped is None else queryset.filter(pk__in=scoped.values("pk"))
