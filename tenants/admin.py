@@ -193,6 +193,15 @@ class TenantAdmin(TenantScopedPermissionsMixin, admin.ModelAdmin):
             for name, opts in fieldsets
         ]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not (request.user.is_superuser or self._is_owner(request, obj)):
+            # Hiding the fields is not enough: a form that has them accepts them when posted.
+            # The class is built for this request, so dropping its fields is safe.
+            for name in TenantAdminForm.declared_fields:
+                form.base_fields.pop(name, None)
+        return form
+
     def get_inlines(self, request, obj):
         inlines = list(super().get_inlines(request, obj))
         if request.user.is_superuser:
