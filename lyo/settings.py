@@ -218,6 +218,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# The schema and Swagger UI are for staff (session or token) unless this is on.
+API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=False)
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["lyo.api_schema.ApiSchemaReader"]
 
 # --- Security (production) --------------------------------------------------------
 if not DEBUG:
