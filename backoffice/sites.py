@@ -23,7 +23,7 @@ class LyoAdminSite(admin.AdminSite):
     index_template = "backoffice/index.html"
 
     def get_urls(self):
-        from backoffice import views  # the views import the admin's models: load them after the registry
+        from backoffice import two_factor_views, views  # these import the admin's models: load them after the registry
 
         staff_pages = [
             path("day/", self.admin_view(views.day_view), name="backoffice_day"),
@@ -34,6 +34,9 @@ class LyoAdminSite(admin.AdminSite):
                  name="backoffice_conversation"),
             path("chat/<int:conversation_id>/handoff/", self.admin_view(views.conversation_handoff),
                  name="backoffice_conversation_handoff"),
+            # Two-factor: set up an authenticator app, enter its code after the password.
+            path("2fa/setup/", self.admin_view(two_factor_views.two_factor_setup), name="two_factor_setup"),
+            path("2fa/verify/", self.admin_view(two_factor_views.two_factor_verify), name="two_factor_verify"),
         ]
         return staff_pages + super().get_urls()
 

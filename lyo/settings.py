@@ -7,6 +7,7 @@ secrets: a missing required variable stops the process with a message naming it.
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -61,6 +62,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Admin login throttling (axes) and two-factor codes for staff (django-otp): backoffice/two_factor.py.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -88,9 +93,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Staff pages in the staff user's language (Italian for an Italian business); after auth.
     "backoffice.middleware.StaffLanguageMiddleware",
+    # Which two-factor device this session was verified with; then the owners' 2FA requirement.
+    "django_otp.middleware.OTPMiddleware",
+    "backoffice.two_factor_views.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.StaffTenantTimezoneMiddleware",
+    # Turns a locked-out login into the lockout page (axes wants to be innermost).
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -124,6 +134,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Axes first: a locked-out username and address is refused before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Login throttling and two-factor authentication --------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
+# combination is locked out for AXES_COOLOFF_MINUTES (a superuser unlocks it sooner in
+# the admin: Axes → Access attempts → delete). Locking the pair, not the address alone,
+# keeps a typo-prone colleague behind the same office router from locking everyone out.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "backoffice.login_throttling.lockout_response"
+# The client's address: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT reverse proxies
+# (the load balancer: 1), the address the outermost of them saw (X-Forwarded-For).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "backoffice.login_throttling.client_ip_address"
+# Owners must confirm a TOTP code at every login when this is on; other staff may opt in.
+LYO_REQUIRE_2FA = env.bool("LYO_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = "Lyo"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

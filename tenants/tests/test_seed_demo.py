@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from bookings.models import OpeningHours, Resource, Service
 from tenants.models import Tenant, TenantMembership
@@ -55,7 +56,8 @@ def test_demo_logins_are_the_ones_the_readme_lists(settings, client):
     assert (admin.is_active, admin.is_staff, admin.is_superuser) == (True, True, True)
     assert admin.check_password("admin")
     assert not admin.tenant_memberships.exists()  # the superuser sees every tenant
-    assert client.login(username="admin", password="admin")
+    # Through django-axes, which needs the request to count failures per address.
+    assert client.login(request=HttpRequest(), username="admin", password="admin")
     assert client.get("/admin/").status_code == 200
     for username, slug in [("trattoria", "trattoria-demo"), ("salone", "salone-demo")]:
         user = get_user_model().objects.get(username=username)
