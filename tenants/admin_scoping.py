@@ -133,6 +133,23 @@ class TenantScopedAdmin(TenantScopedPermissionsMixin, TenantScopedFormFieldsMixi
             return queryset
         return queryset.filter(tenant__in=tenant_ids_for_user(request.user))
 
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        return tuple(self._list_filter_scoped(entry) for entry in filters)
+
+    def _list_filter_scoped(self, entry):
+        # A plain foreign-key filter lists every row of the related table, whoever it
+        # belongs to; the related-only one lists the rows this user's rows point at.
+        name = entry if isinstance(entry, str) else entry[0] if isinstance(entry, list | tuple) else None
+        if name is None or (not isinstance(entry, str) and entry[1] is not admin.RelatedFieldListFilter):
+            return entry
+        field = admin.utils.get_fields_from_path(self.model, name)[-1]
+        if field.is_relation and field.related_model is not None:
+            return (name, admin.RelatedOnlyFieldListFilter)
+        return entry
+
     def get_changeform_initial_data(self, request):
         initial = initial_data_scoped(request, self.model, super().get_changeform_initial_data(request))
         ids = tenant_ids_for_user(request.user)

@@ -206,3 +206,21 @@ def test_superuser_sees_other_tenants_raw_id_labels(client, tenants_seeded):
     body = response.content.decode()
     assert f"{MARKER} Customer" in body
     assert f"{MARKER} reply" in body
+
+
+@pytest.mark.parametrize("list_filter", [("conversation",), (("conversation", admin.RelatedFieldListFilter),)])
+def test_a_plain_foreign_key_list_filter_offers_only_own_rows(rf, tenants_seeded, list_filter):
+    from conversations.admin import MessageAdmin
+    from conversations.models import Message
+
+    rows_a, _ = tenants_seeded
+    # A second conversation of A's: a filter with one choice is not shown at all.
+    MessageFactory(conversation__customer__tenant=rows_a["tenant"], conversation__customer__display_name="Alpha Two")
+    probe = type("ProbeMessageAdmin", (MessageAdmin,), {"list_filter": list_filter})(Message, admin.site)
+    request = rf.get(reverse("admin:conversations_message_changelist"))
+    request.user = MembershipFactory(tenant=rows_a["tenant"]).user
+    response = probe.changelist_view(request)
+    response.render()
+    body = response.content.decode()
+    assert "Alpha Customer" in body  # the filter is there, with A's conversation
+    assert MARKER not in body
