@@ -95,6 +95,31 @@ class TooLateToCancel(BookingError):
         super().__init__(message)
 
 
+class CustomerBookingLimitReached(BookingError):
+    """The customer already has as many bookings as the business allows: future ones, or on that day.
+
+    ``limit`` says which (``ACTIVE`` or ``DAY``), ``maximum`` the business's number.
+    Only for bookings the customer makes (the assistant, the API on their behalf); staff are not limited.
+    """
+
+    code = "customer_booking_limit"
+    ACTIVE = "active"
+    DAY = "day"
+
+    def __init__(self, limit: str, maximum: int) -> None:
+        self.limit = limit
+        self.maximum = maximum
+        if limit == self.ACTIVE:
+            message = gettext(
+                "This customer already has %(count)s upcoming bookings, as many as the business allows."
+            ) % {"count": maximum}
+        else:
+            message = gettext(
+                "This customer already has %(count)s bookings on that day, as many as the business allows."
+            ) % {"count": maximum}
+        super().__init__(message)
+
+
 class AppointmentNotActive(BookingError):
     code = "appointment_not_active"
     default_message = gettext_lazy("This booking is no longer active (cancelled, completed or a no-show).")
