@@ -12,7 +12,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 if TYPE_CHECKING:
     from bookings.availability import Slot
@@ -110,12 +110,16 @@ class CustomerBookingLimitReached(BookingError):
         self.limit = limit
         self.maximum = maximum
         if limit == self.ACTIVE:
-            message = gettext(
-                "This customer already has %(count)s upcoming bookings, as many as the business allows."
+            message = ngettext(
+                "This customer already has %(count)s upcoming booking, as many as the business allows.",
+                "This customer already has %(count)s upcoming bookings, as many as the business allows.",
+                maximum,
             ) % {"count": maximum}
         else:
-            message = gettext(
-                "This customer already has %(count)s bookings on that day, as many as the business allows."
+            message = ngettext(
+                "This customer already has %(count)s booking on that day, as many as the business allows.",
+                "This customer already has %(count)s bookings on that day, as many as the business allows.",
+                maximum,
             ) % {"count": maximum}
         super().__init__(message)
 

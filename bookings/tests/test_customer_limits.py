@@ -53,7 +53,7 @@ def test_a_second_booking_on_the_same_day_is_refused(restaurant, tables):
         _book(restaurant, customer, AT_20)
 
     assert (refused.value.limit, refused.value.maximum) == ("day", 1)
-    assert refused.value.message == "This customer already has 1 bookings on that day, as many as the business allows."
+    assert refused.value.message == "This customer already has 1 booking on that day, as many as the business allows."
     _book(restaurant, customer, AT_20 + timedelta(days=1))  # the next day is another day
 
 

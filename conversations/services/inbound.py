@@ -214,7 +214,7 @@ def _inbound_handle(*, tenant: Tenant, customer: Customer, conversation: Convers
     if conversation.status != Conversation.Status.HUMAN:
         suppressed = None
         if conversation.status == Conversation.Status.BOT:
-            suppressed = reply_budget_check(tenant=tenant, conversation=conversation, message=message, now=now)
+            suppressed = reply_budget_check(tenant=tenant, conversation=conversation, message=message)
         if suppressed is not None:
             _reply_suppress(conversation, suppressed, fields)
         else:

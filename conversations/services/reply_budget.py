@@ -59,9 +59,7 @@ class ReplySuppressed:
     handoff_reason: str = ""
 
 
-def reply_budget_check(
-    *, tenant: Tenant, conversation: Conversation, message: Message, now: datetime
-) -> ReplySuppressed | None:
+def reply_budget_check(*, tenant: Tenant, conversation: Conversation, message: Message) -> ReplySuppressed | None:
     """Whether the assistant must not answer ``message`` (stored, not yet handled), and why; ``None`` to answer.
 
     Call holding the conversation's row lock, before the reply is decided.
@@ -75,7 +73,7 @@ def reply_budget_check(
     recent = _recent_messages(conversation, message)
     if _loop_exchanges(recent) >= LOOP_EXCHANGES:
         return ReplySuppressed(Suppression.LOOP, Conversation.HandoffReason.LOOP)
-    if _budget_spent(tenant, conversation, now):
+    if _budget_spent(tenant, conversation, message):
         return ReplySuppressed(Suppression.REPLY_BUDGET, Conversation.HandoffReason.REPLY_BUDGET)
     repeats = _repeats(recent)
     if repeats:
@@ -154,20 +152,23 @@ def _loop_exchanges(recent: list[Message]) -> int:
     return exchanges
 
 
-def _budget_spent(tenant: Tenant, conversation: Conversation, now: datetime) -> bool:
-    """Has the conversation had its answers for the last minute or the last hour?
+def _budget_spent(tenant: Tenant, conversation: Conversation, message: Message) -> bool:
+    """Has the conversation had its answers for the minute, or the hour, before ``message``?
 
-    Counts answers (the inbound messages we replied to), not bubbles: a booking's
-    "done" and "how to cancel" are one answer.
+    Counts the inbound messages we stored a reply to (answers, not bubbles: a booking's
+    "done" and "how to cancel" are one answer), by when they were received: messages
+    answered late, all at once after an outage, were still sent at the customer's pace.
     """
+    received = message.created_at
     answers = Message.objects.filter(
         conversation=conversation,
-        direction=Message.Direction.OUTBOUND,
-        reply_to__isnull=False,
-        created_at__gt=now - timedelta(hours=1),
+        direction=Message.Direction.INBOUND,
+        created_at__gt=received - timedelta(hours=1),
+        created_at__lte=received,
+        replies__isnull=False,
     ).aggregate(
-        hour=Count("reply_to", distinct=True),
-        minute=Count("reply_to", distinct=True, filter=Q(created_at__gt=now - timedelta(minutes=1))),
+        hour=Count("id", distinct=True),
+        minute=Count("id", distinct=True, filter=Q(created_at__gt=received - timedelta(minutes=1))),
     )
     return answers["minute"] >= tenant.reply_limit_per_minute or answers["hour"] >= tenant.reply_limit_per_hour
 

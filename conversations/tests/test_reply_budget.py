@@ -270,3 +270,25 @@ def test_a_conversation_the_assistant_answers_shows_no_reason(client, conversati
     send(conversation, START, "Che orari fate?")
     page = client.get(reverse("admin:backoffice_conversation", args=[conversation.pk])).content.decode()
     assert "lyo-handoff-reason" not in page
+
+
+def test_messages_answered_late_all_at_once_after_an_outage_are_not_over_the_budget(conversation):
+    # Twelve questions over twelve minutes, stored while the workers were down, handled together.
+    questions = itertools.cycle(["Che orari fate?", "Dove siete?"])
+    stored = []
+    for n in range(12):
+        at = START + timedelta(minutes=n)
+        inbound = InboundMessage(
+            kind=InboundKind.TEXT, channel_message_id=f"wamid.late{n}", timestamp=at, text=next(questions)
+        )
+        with time_machine.travel(at, tick=False):
+            stored.append(inbound_message_record(
+                tenant=conversation.tenant, customer=conversation.customer, conversation=conversation,
+                inbound=inbound, message_type=Message.Type.TEXT, channel_payload={},
+            ))
+    with time_machine.travel(START + timedelta(minutes=30), tick=False):
+        assert inbound_message_process(message_id=stored[0].pk).processed == 12
+
+    conversation.refresh_from_db()
+    assert answered(conversation) == 12
+    assert (conversation.status, conversation.handoff_reason) == ("bot", "")
