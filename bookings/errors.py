@@ -12,7 +12,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 if TYPE_CHECKING:
     from bookings.availability import Slot
@@ -92,6 +92,35 @@ class TooLateToCancel(BookingError):
         ) % {"hours": cutoff_hours}
         if contact_phone:
             message += " " + gettext("Please call %(phone)s.") % {"phone": contact_phone}
+        super().__init__(message)
+
+
+class CustomerBookingLimitReached(BookingError):
+    """The customer already has as many bookings as the business allows: future ones, or on that day.
+
+    ``limit`` says which (``ACTIVE`` or ``DAY``), ``maximum`` the business's number.
+    Only for bookings the customer makes (the assistant, the API on their behalf); staff are not limited.
+    """
+
+    code = "customer_booking_limit"
+    ACTIVE = "active"
+    DAY = "day"
+
+    def __init__(self, limit: str, maximum: int) -> None:
+        self.limit = limit
+        self.maximum = maximum
+        if limit == self.ACTIVE:
+            message = ngettext(
+                "This customer already has %(count)s upcoming booking, as many as the business allows.",
+                "This customer already has %(count)s upcoming bookings, as many as the business allows.",
+                maximum,
+            ) % {"count": maximum}
+        else:
+            message = ngettext(
+                "This customer already has %(count)s booking on that day, as many as the business allows.",
+                "This customer already has %(count)s bookings on that day, as many as the business allows.",
+                maximum,
+            ) % {"count": maximum}
         super().__init__(message)
 
 

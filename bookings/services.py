@@ -9,7 +9,7 @@ last line of defence and its violation becomes ``SlotUnavailable`` too.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -21,6 +21,7 @@ from bookings.availability import StartCheck, Verdict, slot_alternatives, start_
 from bookings.errors import (
     AppointmentNotActive,
     BookingError,
+    CustomerBookingLimitReached,
     NoTableFits,
     NoticeTooShort,
     OutsideOpeningHours,
@@ -38,6 +39,7 @@ from tenants.models import Tenant
 __all__ = [
     "AppointmentNotActive",
     "BookingError",
+    "CustomerBookingLimitReached",
     "NoTableFits",
     "NoticeTooShort",
     "OutsideOpeningHours",
@@ -203,6 +205,36 @@ def _refusal(
     return SlotUnavailable(alternatives, messages.get(verdict, ""))
 
 
+def _customer_limits_check(tenant: Tenant, customer: Customer, start: datetime, now: datetime) -> None:
+    """Refuse a booking over the business's limits per customer. Call inside ``atomic``, after ``_booking_lock``.
+
+    The customer's row is locked first (tenant, then customer: one fixed order), so two
+    bookings by the same customer at once are counted one after the other even where
+    the tenant lock would not serialise them. ``FOR NO KEY UPDATE``: rows pointing at
+    the customer (a new conversation) can still be inserted meanwhile.
+    """
+    features = connection.features
+    locked = Customer.objects.select_for_update(no_key=features.has_select_for_no_key_update)
+    list(locked.filter(pk=customer.pk).values_list("pk", flat=True))
+    bookings = Appointment.objects.filter(tenant=tenant, customer=customer)
+    active = bookings.filter(status=Appointment.Status.CONFIRMED, starts_at__gt=now).count()
+    if active >= tenant.max_active_bookings_per_customer:
+        raise CustomerBookingLimitReached(
+            CustomerBookingLimitReached.ACTIVE, tenant.max_active_bookings_per_customer
+        )
+    # The business's day: a table at lunch and one at dinner are the same day.
+    day = start.astimezone(tenant.tzinfo).date()
+    day_start = datetime.combine(day, time.min, tzinfo=tenant.tzinfo)
+    day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tenant.tzinfo)
+    on_that_day = (
+        bookings.exclude(status=Appointment.Status.CANCELLED)
+        .filter(starts_at__gte=day_start, starts_at__lt=day_end)
+        .count()
+    )
+    if on_that_day >= tenant.max_bookings_per_customer_per_day:
+        raise CustomerBookingLimitReached(CustomerBookingLimitReached.DAY, tenant.max_bookings_per_customer_per_day)
+
+
 def _cutoff_check(tenant: Tenant, appointment: Appointment, now: datetime) -> None:
     if now > appointment.starts_at - timedelta(hours=tenant.cancellation_cutoff_hours):
         raise TooLateToCancel(tenant.cancellation_cutoff_hours, tenant.contact_phone)
@@ -290,14 +322,18 @@ def appointment_book(
 
     ``resource=None`` picks the smallest free table that seats the party or the first
     free qualified staff member; a given resource is the only one tried. Staff
-    (``by_staff``) skip the minimum notice, the maximum days ahead and the slot grid;
-    nobody skips opening hours, closures, pacing or overlap. Raises a ``BookingError``.
+    (``by_staff``) skip the minimum notice, the maximum days ahead, the slot grid and
+    the limits per customer (``CustomerBookingLimitReached``: future bookings, bookings
+    on one day); nobody skips opening hours, closures, pacing or overlap. Raises a
+    ``BookingError``.
     """
     now = now or timezone.now()
     _arguments_check(tenant, start=start, customer=customer, resource=resource, party_size=party_size)
     common = {"tenant": tenant, "service": service, "party_size": party_size, "resource": resource}
     with transaction.atomic():
         _booking_lock(tenant)
+        if customer is not None and not by_staff:
+            _customer_limits_check(tenant, customer, start, now)
         check = start_check(start=start, now=now, by_staff=by_staff, **common)
         if check.verdict is not Verdict.FREE:
             raise _refusal(check, now=now, by_staff=by_staff, **common)

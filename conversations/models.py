@@ -68,6 +68,16 @@ class Conversation(TenantOwnedModel):
         HUMAN = "human", _("Needs a person")
         CLOSED = "closed", _("Closed")
 
+    class HandoffReason(models.TextChoices):
+        """Why the conversation was last handed to staff (empty while the assistant answers)."""
+
+        REQUESTED = "requested", _("The customer asked for a person")
+        NOT_UNDERSTOOD = "not_understood", _("The assistant did not understand")
+        STAFF = "staff", _("Staff took it over")
+        REPLY_BUDGET = "reply_budget", _("Too many replies in a short time")
+        REPEATED = "repeated", _("The same message over and over")
+        LOOP = "loop", _("Automatic replies (a loop with another bot)")
+
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("customer")
     )
@@ -78,6 +88,10 @@ class Conversation(TenantOwnedModel):
     # The assistant's memory of a half-finished dialogue (what it asked, what it understood).
     state = models.JSONField(_("assistant state"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.BOT)
+    handoff_reason = models.CharField(
+        _("hand-off reason"), max_length=16, choices=HandoffReason.choices, blank=True,
+        help_text=_("Why staff were asked to answer; cleared when the assistant answers again."),
+    )
     last_inbound_at = models.DateTimeField(_("last message from the customer"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

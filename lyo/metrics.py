@@ -27,6 +27,11 @@ notifications = Counter(
     "Messages Lyo starts itself (reminders, news of staff changes) stored for sending, by purpose.",
     ["purpose"],
 )
+replies_suppressed = Counter(
+    "lyo_replies_suppressed_total",
+    "Assistant replies not sent because of a limit, by channel and type of limit (loop, reply_budget, repeat).",
+    ["channel", "type"],
+)
 task_failures = Counter("lyo_task_failures_total", "Celery tasks that failed for good.", ["task"])
 task_retries = Counter("lyo_task_retries_total", "Celery task retries.", ["task"])
 first_reply_seconds = Histogram(

@@ -245,3 +245,15 @@ def test_swagger_ui_needs_no_cdn(client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "swagger-ui" in page and "cdn" not in page.lower() and "https://" not in page
+
+
+def test_a_customer_over_the_per_day_limit_is_a_422_unless_by_staff(api, restaurant):
+    customer = CustomerFactory(tenant=restaurant)
+    assert _book(api, customer=customer.pk, start="2026-12-04T13:00").status_code == 201
+    response = _book(api, customer=customer.pk)
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": "customer_booking_limit",
+        "detail": "This customer already has 1 booking on that day, as many as the business allows.",
+    }
+    assert _book(api, customer=customer.pk, by_staff=True).status_code == 201

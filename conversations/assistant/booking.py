@@ -10,7 +10,7 @@ through ``bookings.services``.
 from datetime import date, datetime, time, timedelta
 
 from bookings.availability import Slot, available_slots, slot_alternatives
-from bookings.errors import BookingError, SlotUnavailable, TooLateToCancel
+from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnavailable, TooLateToCancel
 from bookings.models import Appointment, OpeningHours, Resource, Service
 from bookings.services import appointment_book, appointment_reschedule
 from conversations.assistant.formatting import date_long, date_short, time_short, when_long
@@ -387,6 +387,10 @@ def book_confirm(turn: Turn) -> None:
         too_late_answer(turn, exc.cutoff_hours)
         turn.flow_clear()
         return
+    except CustomerBookingLimitReached as exc:
+        booking_limit_answer(turn, exc, start)
+        turn.flow_clear()
+        return
     except BookingError:
         turn.text(turn.t("booking_failed"))
         turn.flow_clear()
@@ -466,6 +470,22 @@ def appointment_summary(turn: Turn, appointment: Appointment) -> str:
         "party_one" if appointment.party_size == 1 else "party_people", count=appointment.party_size
     )
     return f"{appointment.reference} ({what}, {when})"
+
+
+def booking_limit_answer(turn: Turn, error: CustomerBookingLimitReached, start: datetime) -> None:
+    """The business allows no more bookings for this customer online: say so, and how to reach a person."""
+    if error.limit == CustomerBookingLimitReached.ACTIVE:
+        text = turn.t("booking_limit_active", count=error.maximum) if error.maximum > 1 else turn.t(
+            "booking_limit_active_one"
+        )
+    else:
+        day = _day_label(turn, start.date())
+        text = turn.t("booking_limit_day_many", date=day, count=error.maximum) if error.maximum > 1 else turn.t(
+            "booking_limit_day", date=day
+        )
+    phone = turn.tenant.contact_phone
+    contact = turn.t("booking_limit_phone", phone=phone) if phone else turn.t("booking_limit_no_phone")
+    turn.text(f"{text} {contact}")
 
 
 def too_late_answer(turn: Turn, cutoff_hours: int) -> None:

@@ -6,6 +6,7 @@ Bookings are read and written only through ``bookings``' selectors and services.
 """
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -33,6 +34,8 @@ class AssistantResult:
     state: dict
     # The customer asked for a person (or the assistant gave up): staff take over.
     handoff: bool = False
+    # Why, when ``handoff``: a ``Conversation.HandoffReason`` value.
+    handoff_reason: str = ""
     # The customer's language as detected in this message ("it" / "en"), "" when it said nothing about it.
     language: str = ""
     extra: dict = field(default_factory=dict)
@@ -80,7 +83,10 @@ def assistant_handle(
     )
     _dispatch(turn, expired=expired and had_flow)
     turn.state["updated_at"] = now.isoformat()
-    return AssistantResult(replies=turn.replies, state=turn.state, handoff=turn.handoff, language=detected or "")
+    return AssistantResult(
+        replies=turn.replies, state=turn.state, handoff=turn.handoff, handoff_reason=turn.handoff_reason,
+        language=detected or "",
+    )
 
 
 def _state_expired(state: dict, tenant: Tenant, now: datetime) -> bool:
@@ -101,11 +107,14 @@ def _dispatch(turn: Turn, *, expired: bool) -> None:
     inbound = turn.inbound
     if inbound.kind == InboundKind.REACTION:
         return  # a 👍 on our message needs no answer
+    turn.acks_before = turn.state.pop("acks", 0)
     if inbound.kind == InboundKind.LOCATION:
         turn.text(turn.t("location"))
         return
     if inbound.kind in (InboundKind.MEDIA, InboundKind.UNSUPPORTED) and not inbound.text.strip():
-        turn.text(turn.t("media"))
+        # A sticker or a photo says nothing we can act on: answered politely once, then
+        # counted like any message not understood, so a stream of them cannot be answered for ever.
+        _acknowledged(turn, lambda: turn.text(turn.t("media")))
         return
 
     choice = _choice(turn)
@@ -275,7 +284,9 @@ def _intent_answer(turn: Turn, u: Understanding) -> None:
         intent = Intent.BOOK
     if intent == Intent.GREETING and _has_booking_details(u):
         intent = Intent.BOOK
-    if intent != Intent.UNKNOWN:
+    # "grazie", "ok", "👍" on their own: nothing to act on, so they do not reset the miss count.
+    acknowledgement = intent == Intent.THANKS or (intent == Intent.YES and not _has_booking_details(u))
+    if intent != Intent.UNKNOWN and not acknowledgement:
         _understood(turn)
     if intent == Intent.BOOK:
         turn.flow_clear()
@@ -293,11 +304,14 @@ def _intent_answer(turn: Turn, u: Understanding) -> None:
     elif intent == Intent.ADDRESS:
         info.address_answer(turn)
     elif intent == Intent.THANKS:
-        turn.text(turn.t("thanks"))
+        _acknowledged(turn, lambda: turn.text(turn.t("thanks")))
     elif intent == Intent.GREETING:
         first_name = (turn.customer.display_name or "").split(" ")[0]
         turn.text(turn.t("greeting", name=f" {first_name}" if first_name else "", tenant=turn.tenant.name))
         _menu(turn, intro=turn.t("menu_prompt"))
+    elif acknowledgement:
+        # "ok", "perfetto", "👍" outside a question: an acknowledgement, like "grazie".
+        _acknowledged(turn, lambda: _menu(turn))
     elif intent in (Intent.YES, Intent.NO, Intent.MENU):
         _menu(turn)
     else:
@@ -315,15 +329,31 @@ def _understood(turn: Turn) -> None:
     turn.state["misses"] = 0
 
 
-def _missed(turn: Turn) -> None:
+def _missed(turn: Turn, *, quiet: bool = False) -> None:
+    """Not understood: "didn't get that", then the menu, then a person. ``quiet`` says nothing the first time."""
     misses = turn.state.get("misses", 0) + 1
     turn.state["misses"] = misses
     if misses >= MISSES_BEFORE_HANDOFF:
         _handoff(turn, "handoff_after_failures")
     elif misses >= MISSES_BEFORE_MENU:
         _menu(turn, intro=turn.t("not_understood_menu"))
-    else:
+    elif not quiet:
         turn.text(turn.t("not_understood" if turn.is_restaurant else "not_understood_salon"))
+
+
+def _acknowledged(turn: Turn, polite_answer: Callable[[], None]) -> None:
+    """A bare "grazie", "ok", "👍" or a sticker: nothing to act on.
+
+    The first in a row gets its polite answer (a "grazie" after a booking is thanked).
+    Each one after it counts as not understood, without a word the first time, then the
+    menu, then a person: a stream of them (two assistants thanking each other, a flood
+    of stickers) gets a few replies, not one each.
+    """
+    turn.state["acks"] = turn.acks_before + 1
+    if turn.acks_before == 0:
+        polite_answer()
+    else:
+        _missed(turn, quiet=True)
 
 
 def _menu(turn: Turn, intro: str = "") -> None:
@@ -341,7 +371,14 @@ def _menu(turn: Turn, intro: str = "") -> None:
     turn.choice_list(intro or turn.t("menu_prompt"), options, turn.t("menu_button"))
 
 
+_HANDOFF_REASONS = {
+    "handoff": Conversation.HandoffReason.REQUESTED,
+    "handoff_after_failures": Conversation.HandoffReason.NOT_UNDERSTOOD,
+}
+
+
 def _handoff(turn: Turn, key: str) -> None:
+    turn.handoff_reason = _HANDOFF_REASONS[key]
     turn.flow_clear()
     turn.state["misses"] = 0
     text = turn.t(key)

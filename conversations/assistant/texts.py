@@ -180,6 +180,32 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "it": "Mi dispiace, non sono riuscito a prenotare. Riprova o scrivi \"persona\" per parlare con noi.",
         "en": "Sorry, I couldn't make the booking. Try again or write \"person\" to talk to us.",
     },
+    # The business's limits per customer (bookings.services): as many as it allows online.
+    "booking_limit_active": {
+        "it": "Mi dispiace, hai già {count} prenotazioni in programma: è il massimo che posso gestire online.",
+        "en": "Sorry, you already have {count} upcoming bookings: that's as many as I can make online.",
+    },
+    "booking_limit_active_one": {
+        "it": "Mi dispiace, hai già una prenotazione in programma: è il massimo che posso gestire online.",
+        "en": "Sorry, you already have an upcoming booking: that's as many as I can make online.",
+    },
+    "booking_limit_day_many": {
+        "it": "Mi dispiace, per {date} hai già {count} prenotazioni: online non posso aggiungerne altre "
+        "per quel giorno.",
+        "en": "Sorry, you already have {count} bookings for {date}: I can't add another one for that day online.",
+    },
+    "booking_limit_day": {
+        "it": "Mi dispiace, hai già una prenotazione per {date}: online non posso aggiungerne altre per quel giorno.",
+        "en": "Sorry, you already have a booking for {date}: I can't add another one for that day online.",
+    },
+    "booking_limit_phone": {
+        "it": "Per un'altra prenotazione chiamaci al {phone}.",
+        "en": "For another booking, please call us on {phone}.",
+    },
+    "booking_limit_no_phone": {
+        "it": "Per un'altra prenotazione contattaci direttamente.",
+        "en": "For another booking, please contact us directly.",
+    },
     "confirm_yes_no": {
         "it": "Rispondi sì o no, per favore.",
         "en": "Please answer yes or no.",

@@ -46,6 +46,10 @@ class Turn:
     state: dict
     replies: list[Reply] = field(default_factory=list)
     handoff: bool = False
+    # Why, when ``handoff``: a ``Conversation.HandoffReason`` value.
+    handoff_reason: str = ""
+    # Acknowledgements ("grazie", "ok", a sticker) in a row before this message.
+    acks_before: int = 0
 
     @property
     def is_restaurant(self) -> bool:

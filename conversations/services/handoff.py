@@ -42,10 +42,11 @@ def conversation_hand_to_staff(*, conversation: Conversation, mirror: bool = Tru
     """
     with transaction.atomic():
         changed = Conversation.objects.filter(pk=conversation.pk, status=Conversation.Status.BOT).update(
-            status=Conversation.Status.HUMAN
+            status=Conversation.Status.HUMAN, handoff_reason=Conversation.HandoffReason.STAFF
         )
         if changed:
             conversation.status = Conversation.Status.HUMAN
+            conversation.handoff_reason = Conversation.HandoffReason.STAFF
             if mirror:
                 handoff_mirror(conversation=conversation)
     return bool(changed)
@@ -60,8 +61,10 @@ def conversation_hand_back(*, conversation: Conversation, mirror: bool = True) -
             return False
         locked.status = Conversation.Status.BOT
         locked.state = {}
-        locked.save(update_fields=["status", "state", "updated_at"])
+        locked.handoff_reason = ""
+        locked.save(update_fields=["status", "state", "handoff_reason", "updated_at"])
         if mirror:
             handoff_mirror(conversation=locked)
     conversation.status, conversation.state = locked.status, locked.state
+    conversation.handoff_reason = ""
     return True

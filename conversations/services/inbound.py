@@ -26,6 +26,7 @@ from conversations.selectors import (
 from conversations.services.broker import broker_holds_at_least, broker_publish
 from conversations.services.handoff import handoff_mirror
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
+from conversations.services.reply_budget import ReplySuppressed, reply_budget_check
 from lyo import metrics
 from lyo.log_context import log_context, log_context_bind
 from tenants.models import Language, Tenant
@@ -211,24 +212,49 @@ def _inbound_handle(*, tenant: Tenant, customer: Customer, conversation: Convers
     replies = []
     # Staff have taken the conversation over: the assistant stays silent until they hand it back.
     if conversation.status != Conversation.Status.HUMAN:
-        result = assistant_handle(
-            tenant=tenant, customer=customer, conversation=conversation, inbound=inbound, now=now
-        )
-        conversation.state = result.state
-        fields.append("state")
-        if result.handoff:
-            conversation.status = Conversation.Status.HUMAN
-            fields.append("status")
-            handoff_mirror(conversation=conversation)
-        if result.language in _LANGUAGES and result.language != customer.language:
-            customer.language = result.language
-            customer.save(update_fields=["language", "updated_at"])
-        replies = result.replies
+        suppressed = None
+        if conversation.status == Conversation.Status.BOT:
+            suppressed = reply_budget_check(tenant=tenant, conversation=conversation, message=message)
+        if suppressed is not None:
+            _reply_suppress(conversation, suppressed, fields)
+        else:
+            replies = _assistant_answer(tenant, customer, conversation, inbound, now, fields)
     conversation.save(update_fields=fields)
     outbound_message_queue(inbound=message, replies=replies)
     Message.objects.filter(pk=message.pk).update(
         processing_status=Message.Processing.PROCESSED, processed_at=now, attempts=F("attempts") + 1
     )
+
+
+def _assistant_answer(
+    tenant: Tenant, customer: Customer, conversation: Conversation, inbound: InboundMessage, now: datetime,
+    fields: list[str],
+) -> list:
+    result = assistant_handle(tenant=tenant, customer=customer, conversation=conversation, inbound=inbound, now=now)
+    conversation.state = result.state
+    fields.append("state")
+    if result.handoff:
+        _handoff(conversation, result.handoff_reason, fields)
+    if result.language in _LANGUAGES and result.language != customer.language:
+        customer.language = result.language
+        customer.save(update_fields=["language", "updated_at"])
+    return result.replies
+
+
+def _reply_suppress(conversation: Conversation, suppressed: ReplySuppressed, fields: list[str]) -> None:
+    """No answer to this message; staff take over when the limit says so (the message stays stored)."""
+    channel, reason = conversation.channel, str(suppressed.reason)
+    transaction.on_commit(lambda: metrics.replies_suppressed.labels(channel=channel, type=reason).inc())
+    logger.info("Reply suppressed (%s)", reason)
+    if suppressed.handoff_reason:
+        _handoff(conversation, suppressed.handoff_reason, fields)
+
+
+def _handoff(conversation: Conversation, reason: str, fields: list[str]) -> None:
+    conversation.status = Conversation.Status.HUMAN
+    conversation.handoff_reason = reason
+    fields += ["status", "handoff_reason"]
+    handoff_mirror(conversation=conversation)
 
 
 def _inbound_of(message: Message) -> InboundMessage:
