@@ -30,12 +30,12 @@ from backoffice.selectors import (
     transcript,
     trial_conversation,
 )
-from backoffice.services import trial_data_clear
+from backoffice.services import staff_booking_make, trial_data_clear
 from bookings.errors import BookingError, booking_refusal_text
 from bookings.models import Appointment, Resource, Service
-from bookings.services import appointment_book
 from conversations.assistant_trial import assistant_trial_turn
 from conversations.models import Conversation
+from conversations.services.customers import PhoneNumberInvalid, phone_normalise, tenant_phone_region
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
 from tenants.models import Tenant
 from tenants.selectors import tenant_ids_for_user, tenants_for_user
@@ -51,6 +51,8 @@ def _tenant(request: HttpRequest) -> Tenant | None:
     """The tenant this page is about, or None when the user must pick one first."""
     tenants = tenants_for_user(request.user)
     slug = request.POST.get("tenant") or request.GET.get("tenant")
+    if slug and "\x00" in slug:
+        raise Http404("No such tenant.")  # PostgreSQL refuses NUL in a query: not a 500
     if slug:
         tenant = tenants.filter(slug=slug).first()
         if tenant is None:
@@ -112,11 +114,22 @@ def staff_home_context(request: HttpRequest) -> dict:
 # --- Day view --------------------------------------------------------------------------
 
 
-def _day_param(value: str | None, tenant: Tenant) -> date:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
+# Days the staff pages show and book. Far wider than any real booking, and far enough
+# from datetime's limits (years 1 and 9999) that a day's neighbours, its next midnight
+# in any time zone and a booking's end always exist.
+DAY_MIN = date(2000, 1, 1)
+DAY_MAX = date(2099, 12, 31)
+
+
+def _day_param(value: str | None, tenant: Tenant) -> date | None:
+    """The day asked for; today when none; None when it is not a date the day view shows."""
+    if not value:
         return timezone.now().astimezone(tenant.tzinfo).date()
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if DAY_MIN <= day <= DAY_MAX else None
 
 
 def day_view(request: HttpRequest) -> HttpResponse:
@@ -124,6 +137,9 @@ def day_view(request: HttpRequest) -> HttpResponse:
     if tenant is None:
         return _tenant_choice(request, _("Day view"))
     day = _day_param(request.GET.get("date"), tenant)
+    if day is None:
+        messages.warning(request, _("That is not a day the day view can show: here is today."))
+        day = timezone.now().astimezone(tenant.tzinfo).date()
     grid = day_grid(tenant=tenant, day=day, now=timezone.now())
     return _render(request, "backoffice/day.html", {
         "title": _("Day view"),
@@ -152,9 +168,16 @@ class StaffBookingForm(forms.Form):
         queryset=Service.objects.none(), required=False, label=gettext_lazy("Service"),
         empty_label=gettext_lazy("No particular service"),
     )
+    name = forms.CharField(max_length=200, label=gettext_lazy("Name"))
+    phone = forms.CharField(
+        required=False, max_length=40, label=gettext_lazy("Phone"),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "placeholder": "347 123 4567"}),
+        help_text=gettext_lazy("The guest's mobile: the reminder goes to it on WhatsApp."),
+    )
+    walk_in = forms.BooleanField(required=False, label=gettext_lazy("Walk-in / no phone"))
     notes = forms.CharField(
-        required=False, max_length=1000, label=gettext_lazy("Customer and notes"),
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": gettext_lazy("Name, phone, allergies…")}),
+        required=False, max_length=1000, label=gettext_lazy("Notes"),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": gettext_lazy("Allergies, high chair, occasion…")}),
     )
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
@@ -170,13 +193,28 @@ class StaffBookingForm(forms.Form):
             self.fields["service"].queryset = Service.objects.filter(tenant=tenant, is_active=True)
 
     def clean_start(self) -> datetime:
-        try:
-            start = datetime.fromisoformat(self.cleaned_data["start"])
-        except ValueError:
-            raise forms.ValidationError(_("Pick a time on the day view.")) from None
-        if timezone.is_naive(start):
+        start = _start_param(self.cleaned_data["start"], self.tenant)
+        if start is None:
             raise forms.ValidationError(_("Pick a time on the day view."))
-        return start.astimezone(self.tenant.tzinfo)
+        return start
+
+    def clean(self) -> dict:
+        data = super().clean()
+        phone = data.get("phone", "").strip()
+        if data.get("walk_in"):
+            data["phone"] = ""
+        elif not phone:
+            self.add_error("phone", _("Type the guest's phone number, or tick “Walk-in / no phone”."))
+        else:
+            data["phone"] = phone
+            try:
+                phone_normalise(phone, region=tenant_phone_region(self.tenant))  # the service reads it the same way
+            except PhoneNumberInvalid:
+                self.add_error("phone", _(
+                    "This is not a valid phone number. Type it with its country code if it is foreign, "
+                    "e.g. +44 7700 900123."
+                ))
+        return data
 
 
 def day_book(request: HttpRequest) -> HttpResponse:
@@ -190,10 +228,10 @@ def day_book(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            appointment = appointment_book(
+            appointment = staff_booking_make(
                 tenant=tenant, start=data["start"], party_size=data.get("party_size") or 1,
-                service=data.get("service"), resource=data.get("resource"), channel=Appointment.Channel.ADMIN,
-                notes=data.get("notes", ""), by_staff=True,
+                service=data.get("service"), resource=data.get("resource"), name=data["name"],
+                phone=data["phone"], notes=data.get("notes", ""),
             )
         except BookingError as error:
             form.add_error(None, booking_refusal_text(error, zone=tenant.tzinfo))
@@ -222,11 +260,14 @@ def _resource_id(value: str | None) -> int | None:
 
 
 def _start_param(value: str | None, tenant: Tenant) -> datetime | None:
+    """An aware start on a day the day view shows (in the tenant's zone), or None."""
     try:
         start = datetime.fromisoformat(value or "")
     except ValueError:
         return None
-    return start.astimezone(tenant.tzinfo) if timezone.is_aware(start) else None
+    if not timezone.is_aware(start) or not DAY_MIN <= start.date() <= DAY_MAX:
+        return None  # also keeps 9999-12-31 23:30 from overflowing when it moves zone
+    return start.astimezone(tenant.tzinfo)
 
 
 # --- Try your assistant ---------------------------------------------------------------

@@ -8,6 +8,7 @@ from chatwoot.models import ChatwootConnection
 from chatwoot.services.connections import chatwoot_bot_token_set, chatwoot_webhook_secret_set
 from tenants.admin import secret_field, token_status_display
 from tenants.admin_scoping import TenantScopedAdmin
+from tenants.audit import token_change_audit
 from tenants.models import TenantMembership
 
 # A secret short enough to guess would let anyone post as the tenant's Chatwoot
@@ -32,6 +33,7 @@ class InboxIdsField(forms.CharField):
 class ChatwootConnectionForm(forms.ModelForm):
     """Secrets are never rendered: they can only be set, replaced or removed."""
 
+    audit_actor = None  # set by the admin (TenantScopedPermissionsMixin.save_form)
     base_url = forms.URLField(
         label=_("address"), assume_scheme="https", help_text=_("Chatwoot's address, e.g. https://app.chatwoot.com")
     )
@@ -72,9 +74,15 @@ class ChatwootConnectionForm(forms.ModelForm):
         token = self.cleaned_data.get("new_bot_access_token")
         if token or self.cleaned_data.get("clear_bot_access_token"):
             chatwoot_bot_token_set(connection=connection, token=token or "")
+            token_change_audit(
+                tenant=connection.tenant, actor=self.audit_actor, which="Chatwoot bot token", cleared=not token
+            )
         secret = self.cleaned_data.get("new_webhook_secret")
         if secret or self.cleaned_data.get("clear_webhook_secret"):
             chatwoot_webhook_secret_set(connection=connection, secret=secret or "")
+            token_change_audit(
+                tenant=connection.tenant, actor=self.audit_actor, which="Chatwoot webhook secret", cleared=not secret
+            )
         if commit:
             connection.save()
         return connection

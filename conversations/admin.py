@@ -15,6 +15,7 @@ from conversations.models import Conversation, Customer, Message
 from conversations.personal_data import customers_data_export, customers_erase
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedInline
+from tenants.audit import user_may_handle_personal_data
 
 
 @admin.register(Customer)
@@ -38,25 +39,44 @@ class CustomerAdmin(TenantScopedAdmin):
     def no_shows(self, customer: Customer) -> int:
         return getattr(customer, "no_show_count", 0)
 
-    @admin.action(description=_("Export personal data (JSON)"), permissions=["view"])
+    # Owners and superusers only: the permission hides the actions from everyone else and
+    # refuses them if posted anyway (Django only runs an action get_actions() offers).
+    def has_personal_data_permission(self, request) -> bool:
+        return user_may_handle_personal_data(request.user)
+
+    def _personal_data_refused(self, request, queryset) -> bool:
+        """An owner of one tenant who is only staff of another handles neither's customers for the other."""
+        tenant_ids = set(queryset.values_list("tenant_id", flat=True).distinct())
+        if user_may_handle_personal_data(request.user, tenant_ids=tenant_ids) or not tenant_ids:
+            return False
+        self.message_user(
+            request, gettext("Only the business's owners can export or erase customers' data."), messages.ERROR
+        )
+        return True
+
+    @admin.action(description=_("Export personal data (JSON)"), permissions=["personal_data"])
     def personal_data_export(self, request, queryset):
         # The queryset is already limited to the user's tenants (TenantScopedAdmin).
+        if self._personal_data_refused(request, queryset):
+            return None
+        exported = customers_data_export(queryset.select_related("tenant"), actor=request.user)
         response = HttpResponse(
-            json.dumps(customers_data_export(queryset.select_related("tenant")), indent=2, ensure_ascii=False),
-            content_type="application/json; charset=utf-8",
+            json.dumps(exported, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="customer-data-{timezone.now():%Y%m%d-%H%M}.json"'
         return response
 
-    @admin.action(description=_("Erase personal data (keeps appointments, anonymised)"), permissions=["delete"])
+    @admin.action(description=_("Erase personal data (keeps appointments, anonymised)"), permissions=["personal_data"])
     def personal_data_erase(self, request, queryset):
+        if self._personal_data_refused(request, queryset):
+            return None
         if request.POST.get("post") != "yes":  # irreversible: ask first, like "delete selected"
             return TemplateResponse(request, "admin/conversations/customer/erase_confirmation.html", {
                 **self.admin_site.each_context(request), "title": gettext("Erase personal data?"),
                 "customers": queryset,
                 "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             })
-        summary = customers_erase(queryset)
+        summary = customers_erase(queryset, actor=request.user)
         self.message_user(
             request,
             gettext(

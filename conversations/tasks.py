@@ -4,9 +4,11 @@ import logging
 import random
 
 from celery import shared_task
+from django.utils import timezone
 
 from conversations.services.inbound import INBOUND_PROCESS_TASK, inbound_message_process, inbound_pending_enqueue
 from conversations.services.outbound import outbound_queued_enqueue
+from conversations.services.retention import messages_retention_apply
 from lyo import metrics
 from lyo.log_context import log_context
 
@@ -35,3 +37,10 @@ def messages_pending_sweep_task() -> None:
         outbound = outbound_queued_enqueue()
         if inbound or outbound:
             logger.info("Sweep re-enqueued %s pending inbound and %s queued outbound messages", inbound, outbound)
+
+
+@shared_task(name="conversations.messages_retention_apply", ignore_result=True)
+def messages_retention_apply_task() -> None:
+    """Once a day (Celery beat): blank messages past the retention period, in batches."""
+    with log_context():
+        messages_retention_apply(now=timezone.now())

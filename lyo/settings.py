@@ -211,7 +211,11 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-send-due": {"task": "reminders.send_due", "schedule": 60.0},
     # Bookings that have ended become completed (staff may then mark no-shows).
     "appointments-complete": {"task": "bookings.appointments_complete", "schedule": 300.0},
+    # Once a day: texts and payloads of messages past LYO_MESSAGE_RETENTION_DAYS are blanked.
+    "messages-retention": {"task": "conversations.messages_retention_apply", "schedule": 24 * 3600.0},
 }
+# Days a message's text and channel payload are kept (bookings are kept regardless); 0: for ever.
+LYO_MESSAGE_RETENTION_DAYS = env.int("LYO_MESSAGE_RETENTION_DAYS", default=365)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

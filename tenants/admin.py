@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.admin import ClosureInline, OpeningHoursInline, ResourceInline, ServiceInline
 from tenants.admin_scoping import TenantScopedPermissionsMixin
-from tenants.models import Tenant, TenantMembership
+from tenants.audit import tenant_ids_owned_by, token_change_audit, user_may_handle_personal_data
+from tenants.models import AuditEvent, Tenant, TenantMembership
 from tenants.selectors import tenant_ids_for_user
 
 # Fields only the operator (a superuser) changes: they wire the tenant to Meta.
@@ -65,6 +66,7 @@ def _token_field(label: str) -> forms.CharField:
 class TenantAdminForm(forms.ModelForm):
     """Access tokens are never rendered: they can only be set, replaced or cleared."""
 
+    audit_actor = None  # set by the admin (TenantScopedPermissionsMixin.save_form)
     new_whatsapp_access_token = _token_field("WhatsApp")
     clear_whatsapp_access_token = forms.BooleanField(label=_("Remove the stored token"), required=False)
     new_instagram_access_token = _token_field("Instagram")
@@ -89,6 +91,9 @@ class TenantAdminForm(forms.ModelForm):
             if new_token or self.cleaned_data.get(f"clear_{channel}_access_token"):
                 setattr(tenant, f"{channel}_access_token", new_token or "")
                 setattr(tenant, f"{channel}_token_invalid_at", None)
+                token_change_audit(
+                    tenant=tenant, actor=self.audit_actor, which=f"{_label} access token", cleared=not new_token
+                )
         if commit:
             tenant.save()
             self.save_m2m()
@@ -245,3 +250,39 @@ class TenantMembershipAdmin(admin.ModelAdmin):
     list_filter = ("role", "tenant")
     search_fields = ("user__username", "user__email", "tenant__name")
     autocomplete_fields = ["user", "tenant"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Owners read their tenants' audit trail; nobody adds, changes or deletes a record here."""
+
+    list_display = ("created_at", "tenant", "actor_label", "action", "target")
+    list_filter = ("action", ("tenant", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("actor_label", "target")
+    list_select_related = ("tenant",)
+    readonly_fields = ("created_at", "tenant", "actor", "actor_label", "action", "target")
+    fields = readonly_fields
+    actions = None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(tenant__in=tenant_ids_owned_by(request.user))
+
+    def has_module_permission(self, request):
+        return user_may_handle_personal_data(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        if not user_may_handle_personal_data(request.user):
+            return False
+        return obj is None or user_may_handle_personal_data(request.user, tenant_ids={obj.tenant_id})
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -123,6 +123,12 @@ class TenantScopedPermissionsMixin:
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) or _is_member_staff(request)
 
+    def save_form(self, request, form, change):
+        # Forms that set secrets record who did it (tenants.audit); they cannot see the request.
+        if hasattr(form, "audit_actor"):
+            form.audit_actor = request.user
+        return super().save_form(request, form, change)
+
 
 class TenantScopedAdmin(TenantScopedPermissionsMixin, TenantScopedFormFieldsMixin, admin.ModelAdmin):
     """ModelAdmin for models with a ``tenant`` foreign key."""

@@ -209,3 +209,41 @@ class TenantOwnedModel(models.Model):
                 errors[field.name] = _("Belongs to another tenant.")
         if errors:
             raise ValidationError(errors)
+
+
+class AuditEvent(models.Model):
+    """Who exported or erased a customer's data, or changed a tenant's secrets, and when.
+
+    Written only by ``tenants.audit.audit_record``; never edited or deleted through the
+    admin. Holds ids and labels, never a customer's name or phone number (an erased
+    customer must leave no trace here either) and never a token.
+    """
+
+    class Action(models.TextChoices):
+        PERSONAL_DATA_EXPORT = "personal_data_export", _("Personal data exported")
+        PERSONAL_DATA_ERASE = "personal_data_erase", _("Personal data erased")
+        TOKEN_SET = "token_set", _("Token or secret set")
+        TOKEN_CLEARED = "token_cleared", _("Token or secret removed")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_events", verbose_name=_("tenant"))
+    # Null for an operator at the command line (``actor_label`` says which command).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("who"),
+    )
+    # The username at the time (kept if the user is deleted later), or e.g. "manage.py erase_customer".
+    actor_label = models.CharField(_("who (as recorded)"), max_length=150)
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    # What it was about, by id only: "customer 42", "WhatsApp access token".
+    target = models.CharField(_("about"), max_length=200)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "lyo_audit_events"
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit records")
+        indexes = [models.Index(fields=["tenant", "created_at"], name="audit_tenant_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.get_action_display()} ({self.target})"

@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from bookings.models import Closure, OpeningHours, Resource, Service
 from lyo.log_context import log_context
+from tenants.audit import token_change_audit
 from tenants.encryption import SecretUndecryptable
 from tenants.fields import EncryptedTextField
 from tenants.meta import PhoneNumberCheck, phone_number_verify
@@ -286,7 +287,8 @@ def password_set_path(user: AbstractBaseUser) -> str:
 
 
 def tenant_token_set(
-    *, tenant: Tenant, token: str, verify: bool = False, verifier: PhoneNumberVerifier = phone_number_verify
+    *, tenant: Tenant, token: str, verify: bool = False, verifier: PhoneNumberVerifier = phone_number_verify,
+    actor: AbstractBaseUser | None = None, actor_label: str = "",
 ) -> PhoneNumberCheck | None:
     """Store a new access token (encrypted) and forget that Meta rejected the old one.
 
@@ -307,7 +309,11 @@ def tenant_token_set(
             raise WhatsAppVerificationFailed(check, tenant.whatsapp_phone_number_id)
     tenant.whatsapp_access_token = token
     tenant.whatsapp_token_invalid_at = None
-    tenant.save(update_fields=["whatsapp_access_token", "whatsapp_token_invalid_at", "updated_at"])
+    with transaction.atomic():
+        tenant.save(update_fields=["whatsapp_access_token", "whatsapp_token_invalid_at", "updated_at"])
+        token_change_audit(
+            tenant=tenant, actor=actor, which="WhatsApp access token", cleared=False, actor_label=actor_label
+        )
     with log_context(tenant_id=tenant.pk):
         logger.info("access token replaced for tenant %s", tenant.slug)
     return check

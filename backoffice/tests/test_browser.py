@@ -159,14 +159,16 @@ def test_staff_book_a_table_by_clicking_a_free_time_on_the_day_view(browser, liv
     party = _css(browser, "#id_party_size")
     party.clear()
     party.send_keys("3")
-    _css(browser, "#id_notes").send_keys("Rossi 333 1234567")
+    _css(browser, "#id_name").send_keys("Rossi")
+    _css(browser, "#id_phone").send_keys("333 1234567")
+    _css(browser, "#id_notes").send_keys("Compleanno")
     _assert_no_sideways_scrolling(browser)
     _assert_stays_local(browser, live_server)
     _screenshot(browser, "day-view-booking-form")
     _click(browser, "#lyo-book-submit")
 
     block = _css(browser, "a.lyo-block")
-    assert "Rossi 333 1234567" in block.text and "20:00" in block.text and "3" in block.text
+    assert "Rossi" in block.text and "20:00" in block.text and "3" in block.text
     booking = Appointment.objects.get(tenant=trattoria)
     assert (booking.resource.name, booking.party_size, booking.channel) == ("Tavolo 3", 3, "admin")
     assert booking.starts_at.astimezone(trattoria.tzinfo).strftime("%Y-%m-%d %H:%M") == f"{saturday} 20:00"

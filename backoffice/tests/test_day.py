@@ -10,6 +10,7 @@ from backoffice.day import day_grid
 from backoffice.tests.conftest import NOW, ROME
 from bookings.models import Appointment, Closure, Resource
 from bookings.services import appointment_book
+from conversations.models import Customer
 from conversations.tests.factories import CustomerFactory
 from tenants.tests.factories import UserFactory
 
@@ -175,7 +176,7 @@ def test_anonymous_users_are_sent_to_the_login_page(client, restaurant):
 def _book_form(staff, tenant, start: datetime, table: str, **data):
     resource = _table(tenant, table)
     return staff.post(BOOK_URL, {"start": start.isoformat(), "resource": resource.pk, "party_size": 2,
-                                 "notes": "", **data})
+                                 "name": "Bianchi", "phone": "333 1234567", "notes": "", **data})
 
 
 def test_clicking_a_free_time_opens_a_booking_form_for_it(staff, restaurant):
@@ -189,16 +190,22 @@ def test_clicking_a_free_time_opens_a_booking_form_for_it(staff, restaurant):
 
 
 def test_a_booking_made_from_the_day_view_goes_through_the_booking_service(staff, restaurant):
-    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", notes="Bianchi 333 1234567")
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", name="Bianchi", phone="333 1234567",
+                          notes="No nuts")
     assert response.status_code == 302
     booking = Appointment.objects.get(tenant=restaurant)
     assert response["Location"] == f"{DAY_URL}?date=2026-12-04#booking-{booking.pk}"
     assert (booking.starts_at, booking.ends_at) == (rome(2026, 12, 4, 20), rome(2026, 12, 4, 21, 30))
     assert (booking.resource.name, booking.channel) == ("Trattoria Uno T4", "admin")
-    assert booking.notes == "Bianchi 333 1234567"
+    assert booking.notes == "No nuts"
+    assert (booking.customer.display_name, booking.customer.phone, booking.customer.channel) == (
+        "Bianchi", "393331234567", "whatsapp"
+    )
     assert len(booking.reference) == 6
     html = staff.get(response["Location"]).content.decode()
     assert f'id="booking-{booking.pk}"' in html and f"Prenotato {booking.reference}" in html
+    block = re.search(rf'id="booking-{booking.pk}"(.*?)</a>', html, re.S).group(1)
+    assert '<strong class="lyo-block-who">Bianchi</strong>' in block
 
 
 def test_staff_book_inside_the_minimum_notice_that_customers_must_respect(staff, restaurant):
@@ -240,7 +247,8 @@ def test_a_party_too_large_for_the_table_is_refused(staff, restaurant):
 
 
 def test_any_free_table_picks_the_smallest_that_fits(staff, restaurant):
-    response = staff.post(BOOK_URL, {"start": rome(2026, 12, 4, 20).isoformat(), "resource": "", "party_size": 3})
+    response = staff.post(BOOK_URL, {"start": rome(2026, 12, 4, 20).isoformat(), "resource": "", "party_size": 3,
+                                     "name": "Rossi", "walk_in": "on"})
     assert response.status_code == 302
     assert Appointment.objects.get(tenant=restaurant).resource.name == "Trattoria Uno T4"
 
@@ -248,11 +256,11 @@ def test_any_free_table_picks_the_smallest_that_fits(staff, restaurant):
 def test_booking_another_tenants_table_is_refused(staff, restaurant, other_restaurant):
     theirs = _table(other_restaurant, "T4")
     response = staff.post(BOOK_URL, {"start": rome(2026, 12, 4, 20).isoformat(), "resource": theirs.pk,
-                                     "party_size": 2})
+                                     "party_size": 2, "name": "Bianchi", "walk_in": "on"})
     assert response.status_code == 200
     assert not Appointment.objects.exists()
     response = staff.post(BOOK_URL, {"start": rome(2026, 12, 4, 20).isoformat(), "tenant": other_restaurant.slug,
-                                     "resource": theirs.pk, "party_size": 2})
+                                     "resource": theirs.pk, "party_size": 2, "name": "Bianchi", "walk_in": "on"})
     assert response.status_code == 404
     assert not Appointment.objects.exists()
 
@@ -288,12 +296,115 @@ def test_a_salon_books_a_service_with_the_staff_member_clicked(client, db):
     starts = sorted(set(re.findall(r'class="lyo-free"[^>]*data-start="([^"]+)"', html)))
     assert (starts[0], starts[-1]) == ("09:00", "18:30")
     response = client.post(BOOK_URL, {"start": rome(2026, 12, 4, 10).isoformat(), "resource": giulia.pk,
-                                      "service": colour.pk})
+                                      "service": colour.pk, "name": "Sara", "phone": "+39 347 555 0101"})
     assert "Giulia non fa Colore." in response.content.decode()
     response = client.post(BOOK_URL, {"start": rome(2026, 12, 4, 10).isoformat(), "resource": giulia.pk,
-                                      "service": cut.pk})
+                                      "service": cut.pk, "name": "Sara", "phone": "+39 347 555 0101"})
     assert response.status_code == 302
     booking = Appointment.objects.get(tenant=salon)
     assert (booking.service, booking.ends_at) == (cut, rome(2026, 12, 4, 10, 30))
     html = client.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
     assert "Taglio" in re.search(rf'id="booking-{booking.pk}"(.*?)</a>', html, re.S).group(1)
+
+
+# --- A real customer for each staff booking ---------------------------------------------
+
+
+def test_a_staff_booking_reuses_the_guests_whatsapp_customer_however_the_number_is_typed(staff, restaurant):
+    from conversations.services.customers import customer_get_or_create_for_whatsapp
+
+    known = CustomerFactory(tenant=restaurant, phone="393471234567", display_name="Giulia R.",
+                            channel_user_id="IT.1")
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", name="Giulia Rossi",
+                          phone="+39 347-123 4567")
+    assert response.status_code == 302
+    booking = Appointment.objects.get(tenant=restaurant)
+    assert booking.customer == known
+    known.refresh_from_db()
+    assert known.display_name == "Giulia R."  # her own WhatsApp name stays
+    # Her next WhatsApp message finds the same customer, and so her booking.
+    assert customer_get_or_create_for_whatsapp(tenant=restaurant, user_id="IT.1", wa_id="393471234567") == known
+
+
+def test_a_new_guests_number_creates_a_whatsapp_customer_a_later_message_finds(staff, restaurant):
+    from conversations.services.customers import customer_get_or_create_for_whatsapp
+
+    _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", name="Luca Verdi", phone="0039 348 765 4321")
+    booking = Appointment.objects.get(tenant=restaurant)
+    assert (booking.customer.channel, booking.customer.phone, booking.customer.display_name) == (
+        "whatsapp", "393487654321", "Luca Verdi"
+    )
+    found = customer_get_or_create_for_whatsapp(tenant=restaurant, user_id="IT.9", wa_id="393487654321")
+    assert found == booking.customer
+
+
+@pytest.mark.parametrize("phone", ["12", "347 12", "not a phone", "+39 000 000 0000"])
+def test_an_invalid_phone_is_a_clear_error_and_nothing_is_written(staff, restaurant, phone):
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", name="Bianchi", phone=phone)
+    assert response.status_code == 200
+    assert "Questo non è un numero di telefono valido." in response.content.decode()
+    assert not Appointment.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_a_phone_is_needed_unless_it_is_a_walk_in(staff, restaurant):
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", phone="")
+    assert "Scrivi il numero di telefono dell&#x27;ospite" in response.content.decode()
+    assert not Appointment.objects.exists()
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", name="Rossi", phone="",
+                          walk_in="on", notes="al bancone")
+    assert response.status_code == 302
+    booking = Appointment.objects.get(tenant=restaurant)
+    assert (booking.customer, booking.notes) == (None, "Rossi · al bancone")
+    assert not Customer.objects.exists()
+
+
+def test_a_name_is_needed(staff, restaurant):
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", name="")
+    assert response.status_code == 200
+    assert not Appointment.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_a_refused_booking_creates_no_customer(staff, restaurant):
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 16), "T2", name="Neri", phone="347 000 1111")
+    assert "Il locale non è aperto a quell&#x27;ora." in response.content.decode()
+    assert not Customer.objects.exists()
+
+
+# --- Odd input on the day view and its form: a message, never a 500 -------------------
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "2026-13-45", "2026-12-04\x00", "\x00"])
+def test_a_day_the_day_view_cannot_show_is_a_message_and_today(staff, restaurant, value):
+    response = staff.get(DAY_URL, {"date": value}, follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Questo non è un giorno che la vista del giorno può mostrare: ecco oggi." in html
+    assert 'value="2026-12-01"' in html
+
+
+def test_a_tenant_parameter_with_a_nul_is_not_found(staff, restaurant):
+    assert staff.get(DAY_URL, {"tenant": "trattoria\x00"}).status_code == 404
+
+
+@pytest.mark.parametrize("start", [
+    "9999-12-31T23:30:00+00:00", "0001-01-01T00:00:00+01:00", "2026-13-45T20:00:00+01:00", "20:00\x00",
+])
+def test_an_impossible_start_is_a_form_error(staff, restaurant, start):
+    resource = _table(restaurant, "T4")
+    assert staff.get(BOOK_URL, {"start": start, "resource": resource.pk}).status_code == 200
+    response = staff.post(BOOK_URL, {"start": start, "resource": resource.pk, "party_size": 2, "name": "Bianchi",
+                                     "phone": "333 1234567"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Scegli un orario nella vista del giorno." in html or "I caratteri null non sono ammessi." in html
+    assert not Appointment.objects.exists()
+
+
+def test_nul_characters_in_the_booking_form_are_a_form_error(staff, restaurant):
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", name="Bian\x00chi", notes="a\x00b",
+                          phone="333\x001234567")
+    assert response.status_code == 200
+    assert "I caratteri null non sono ammessi." in response.content.decode()
+    assert not Appointment.objects.exists()

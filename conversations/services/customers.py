@@ -2,6 +2,7 @@
 
 import logging
 
+import phonenumbers
 from django.db import IntegrityError, transaction
 
 from conversations.models import Channel, Conversation, Customer
@@ -13,6 +14,72 @@ logger = logging.getLogger(__name__)
 
 class CustomerIdentityMissing(ValueError):
     """Neither a business-scoped user id nor a phone number: nobody to answer."""
+
+
+class PhoneNumberInvalid(ValueError):
+    """What staff typed is not a phone number of the tenant's country or any other."""
+
+
+# A number typed without its country code is read as the business's country. Where the
+# business's own WhatsApp number does not tell, its time zone does; Italy otherwise.
+DEFAULT_PHONE_REGION = "IT"
+TIMEZONE_PHONE_REGIONS = {
+    "Europe/Rome": "IT", "Europe/Vatican": "VA", "Europe/San_Marino": "SM", "Europe/Zurich": "CH",
+    "Europe/Paris": "FR", "Europe/Madrid": "ES", "Europe/Berlin": "DE", "Europe/Vienna": "AT",
+    "Europe/London": "GB", "Europe/Lisbon": "PT", "Europe/Malta": "MT", "Europe/Ljubljana": "SI",
+}
+
+
+def tenant_phone_region(tenant: Tenant) -> str:
+    """The country (ISO 3166 code) whose numbering plan reads a number typed without "+"."""
+    own_number = tenant.whatsapp_display_phone_number or tenant.contact_phone
+    if own_number.strip().startswith("+"):
+        try:
+            region = phonenumbers.region_code_for_number(phonenumbers.parse(own_number, None))
+        except phonenumbers.NumberParseException:
+            region = None
+        if region and region != "ZZ":
+            return region
+    return TIMEZONE_PHONE_REGIONS.get(tenant.timezone, DEFAULT_PHONE_REGION)
+
+
+def phone_normalise(phone: str, *, region: str = DEFAULT_PHONE_REGION) -> str:
+    """E.164 digits without "+", as WhatsApp's ``wa_id``: "+39 347-123 4567" → "393471234567".
+
+    A number without its country code ("347 123 4567") is read in ``region``.
+    ``PhoneNumberInvalid`` when it cannot be a phone number at all.
+    """
+    try:
+        number = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneNumberInvalid(str(exc)) from None
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneNumberInvalid("Not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).removeprefix("+")
+
+
+def customer_get_or_create_for_staff_booking(*, tenant: Tenant, name: str, phone: str) -> Customer:
+    """The customer a booking taken by staff (on the phone, at the door) is for.
+
+    The tenant's WhatsApp customer with that number, created when new, so the reminder
+    reaches the guest on WhatsApp and their first WhatsApp message finds the same
+    customer (and bookings). A name already known (their WhatsApp profile name) is
+    kept; staff's spelling fills it only when empty. ``PhoneNumberInvalid`` before
+    anything is written.
+    """
+    name = name.strip()
+    wa_id = phone_normalise(phone, region=tenant_phone_region(tenant))
+    try:
+        with transaction.atomic():
+            customer, created = Customer.objects.get_or_create(
+                tenant=tenant, channel=Channel.WHATSAPP, phone=wa_id, defaults={"display_name": name}
+            )
+    except IntegrityError:
+        # Created a moment ago by a webhook or a colleague (uniq_customer_channel_phone).
+        customer, created = Customer.objects.get(tenant=tenant, channel=Channel.WHATSAPP, phone=wa_id), False
+    if not created and name and not customer.display_name:
+        customer_display_name_set(customer=customer, name=name)
+    return customer
 
 
 def customer_get_or_create_for_whatsapp(*, tenant: Tenant, user_id: str, wa_id: str, name: str = "") -> Customer:

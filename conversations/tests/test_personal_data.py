@@ -14,9 +14,10 @@ from django.db import models
 from bookings.models import Appointment
 from bookings.tests.factories import AppointmentFactory
 from conversations.models import Conversation, Customer, Message
-from conversations.personal_data import customers_data_export, customers_erase, phone_normalise
+from conversations.personal_data import customers_data_export, customers_erase, customers_find, phone_normalise
 from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
 from tenants.fields import EncryptedTextField
+from tenants.models import AuditEvent, TenantMembership
 from tenants.tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,7 @@ def test_the_search_finds_the_data_before_erasure(juliet):
 
 
 def test_export_contains_all_of_the_customers_data(juliet):
-    exported = customers_data_export([juliet["customer"]])
+    exported = customers_data_export([juliet["customer"]], actor=None)
     json.dumps(exported)  # JSON-ready as it is
     (record,) = exported["customers"]
     assert record["tenant"] == {"slug": "trattoria", "name": juliet["tenant"].name}
@@ -107,7 +108,7 @@ def test_export_contains_all_of_the_customers_data(juliet):
 
 
 def test_erase_leaves_none_of_the_customers_data(juliet):
-    summary = customers_erase([juliet["customer"]])
+    summary = customers_erase([juliet["customer"]], actor=None)
     assert (summary.customers, summary.conversations, summary.messages, summary.appointments_kept) == (1, 2, 3, 2)
     assert _database_search(NAME) == []
     # The number remains only on the other business's own customer.
@@ -117,7 +118,7 @@ def test_erase_leaves_none_of_the_customers_data(juliet):
 def test_erase_keeps_the_appointment_counts_without_the_customer(juliet):
     tenant = juliet["tenant"]
     before = Appointment.objects.filter(tenant=tenant).count()
-    customers_erase([juliet["customer"]])
+    customers_erase([juliet["customer"]], actor=None)
     assert Appointment.objects.filter(tenant=tenant).count() == before == 3
     for appointment in juliet["appointments"]:
         appointment.refresh_from_db()
@@ -128,7 +129,7 @@ def test_erase_keeps_the_appointment_counts_without_the_customer(juliet):
 
 
 def test_erase_touches_no_one_else(juliet):
-    customers_erase([juliet["customer"]])
+    customers_erase([juliet["customer"]], actor=None)
     neighbour = Customer.objects.get(pk=juliet["neighbour"].pk)
     assert neighbour.display_name == "Romeo"
     assert Message.objects.filter(conversation__customer=neighbour).count() == 1
@@ -152,7 +153,7 @@ def test_export_customer_data_prints_the_json(juliet):
 
 
 def test_export_names_an_unknown_customer(juliet):
-    with pytest.raises(CommandError, match="No customer of trattoria has the phone number '393470000000'"):
+    with pytest.raises(CommandError, match="No customer of trattoria has the phone number or id '393470000000'"):
         call_command("export_customer_data", "trattoria", "393470000000")
 
 
@@ -184,8 +185,8 @@ def _changelist_post(client, action: str, customers: list, **extra):
 
 
 def test_admin_exports_the_selected_customers(client, juliet):
-    member = MembershipFactory(tenant=juliet["tenant"]).user
-    client.force_login(member)
+    owner = MembershipFactory(tenant=juliet["tenant"], role=TenantMembership.Role.OWNER).user
+    client.force_login(owner)
     response = _changelist_post(client, "personal_data_export", [juliet["customer"]])
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="customer-data-')
@@ -194,7 +195,7 @@ def test_admin_exports_the_selected_customers(client, juliet):
 
 
 def test_admin_erases_after_confirmation(client, juliet):
-    client.force_login(MembershipFactory(tenant=juliet["tenant"]).user)
+    client.force_login(MembershipFactory(tenant=juliet["tenant"], role=TenantMembership.Role.OWNER).user)
     confirm = _changelist_post(client, "personal_data_erase", [juliet["customer"]])
     assert confirm.status_code == 200
     assert 'value="Sì, cancella"' in confirm.content.decode()  # the staff's language: an Italian business
@@ -206,9 +207,161 @@ def test_admin_erases_after_confirmation(client, juliet):
 
 
 def test_admin_cannot_export_or_erase_another_tenants_customer(client, juliet):
-    client.force_login(MembershipFactory(tenant=juliet["elsewhere"].tenant).user)
+    client.force_login(MembershipFactory(tenant=juliet["elsewhere"].tenant, role=TenantMembership.Role.OWNER).user)
     response = _changelist_post(client, "personal_data_export", [juliet["customer"]])
     # The action only ever sees the user's own tenant's rows: an empty export.
     assert json.loads(response.content)["customers"] == []
     _changelist_post(client, "personal_data_erase", [juliet["customer"]], post="yes")
     assert Customer.objects.get(pk=juliet["customer"].pk).display_name == NAME
+
+
+# --- any identity, notes typed by staff, history, Chatwoot payloads ---------------------
+
+
+def _chatwoot_customer(tenant, *, contact_id="77", phone="+393471234567", name=NAME):
+    """A Chatwoot contact: known by contact id only; the number travels in every stored payload."""
+    customer = CustomerFactory(tenant=tenant, channel="chatwoot", channel_user_id=contact_id, phone=None,
+                               display_name=name)
+    raw = {"event": "message_created", "content": "Avete posto?", "sender": {"id": int(contact_id), "name": name,
+           "phone_number": phone, "type": "contact"}, "conversation": {"id": 512,
+           "contact_inbox": {"source_id": phone.lstrip("+")}}}
+    MessageFactory(conversation__customer=customer, channel="chatwoot", text="Avete posto?",
+                   payload={"message": raw, "inbound": {"text": "Avete posto?"}})
+    return customer
+
+
+@pytest.mark.parametrize("written", ["347 123 4567", "+39 347 123 4567", "0039 347-1234567", "393471234567"])
+def test_customer_is_found_by_a_phone_typed_without_country_code(juliet, written):
+    assert customers_find(tenant=juliet["tenant"], identity=written) == [juliet["customer"]]
+
+
+@pytest.mark.parametrize(("channel", "user_id"), [
+    ("whatsapp", "IT.0000000042"), ("instagram", "17841400000000042"), ("chatwoot", "912"),
+])
+def test_customer_is_found_by_the_channels_own_id(channel, user_id):
+    tenant = TenantFactory()
+    customer = CustomerFactory(tenant=tenant, channel=channel, channel_user_id=user_id, phone=None)
+    CustomerFactory(tenant=tenant, channel=channel, channel_user_id=f"{user_id}0", phone=None)
+    assert customers_find(tenant=tenant, identity=user_id) == [customer]
+
+
+def test_chatwoot_customer_is_found_by_the_phone_in_their_payloads(juliet):
+    chatwoot = _chatwoot_customer(juliet["tenant"])
+    # A message whose payload merely contains the digits inside a longer id is no match.
+    MessageFactory(conversation=Conversation.objects.get(customer=juliet["neighbour"]), payload={"id": f"99{PHONE}11"})
+    assert customers_find(tenant=juliet["tenant"], identity="347 123 4567") == [chatwoot, juliet["customer"]]
+    summary = customers_erase(customers_find(tenant=juliet["tenant"], identity="+39 347 123 4567"), actor=None)
+    assert summary.customers == 2
+    assert not Customer.objects.filter(pk=chatwoot.pk).exists()
+    assert _database_search(NAME) == []
+
+
+def test_chatwoot_customer_alone_is_erased_by_phone_through_the_command():
+    tenant = TenantFactory(slug="osteria")
+    chatwoot = _chatwoot_customer(tenant, phone="+393401112233", name="Marco Bianchi")
+    call_command("erase_customer", "osteria", "340 111 2233", yes=True, stdout=io.StringIO())
+    assert not Customer.objects.filter(pk=chatwoot.pk).exists()
+    assert _database_search("1112233") == []
+    assert _database_search("Marco Bianchi") == []
+
+
+@pytest.fixture
+def notes_typed_by_staff(juliet):
+    """Bookings taken on the phone before they had a customer: the guest is only in the notes."""
+    tenant = juliet["tenant"]
+    return {
+        "by_name": AppointmentFactory(tenant=tenant, notes=f"{NAME.upper()} - window table"),
+        "by_spaced_phone": AppointmentFactory(tenant=tenant, notes="Giulia, tel. 347 123 45 67, birthday"),
+        "by_international_phone": AppointmentFactory(tenant=tenant, notes="call +39 347-1234567 if late"),
+        "someone_else": AppointmentFactory(tenant=tenant, notes="Romeo, 347 999 9999, at 19:30"),
+    }
+
+
+def test_export_includes_bookings_whose_notes_name_the_customer(juliet, notes_typed_by_staff):
+    (record,) = customers_data_export([juliet["customer"]], actor=None)["customers"]
+    mentioning = {a["reference"] for a in record["appointments_mentioning"]}
+    expected = {notes_typed_by_staff[k].reference for k in ("by_name", "by_spaced_phone", "by_international_phone")}
+    assert mentioning == expected
+
+
+def test_erase_blanks_notes_that_name_the_customer_and_keeps_others(juliet, notes_typed_by_staff):
+    summary = customers_erase([juliet["customer"]], actor=None)
+    assert summary.notes_blanked == 3
+    notes = {key: Appointment.objects.get(pk=a.pk).notes for key, a in notes_typed_by_staff.items()}
+    assert notes == {"by_name": "", "by_spaced_phone": "", "by_international_phone": "",
+                     "someone_else": "Romeo, 347 999 9999, at 19:30"}
+    assert _database_search("347 123 45 67") == []
+
+
+def test_erase_anonymises_admin_history_of_other_rows_that_quotes_the_customer(juliet, notes_typed_by_staff):
+    booking = notes_typed_by_staff["by_name"]
+    staff = UserFactory(is_superuser=True)
+    LogEntry.objects.log_actions(staff.pk, [booking], CHANGE, change_message=f"Notes: {NAME} - window table")
+    other = notes_typed_by_staff["someone_else"]
+    LogEntry.objects.log_actions(staff.pk, [other], CHANGE, change_message="Notes: Romeo")
+    customers_erase([juliet["customer"]], actor=None)
+    entry = LogEntry.objects.get(object_id=str(booking.pk), content_type__model="appointment")
+    assert (entry.object_repr, entry.change_message, entry.user_id) == ("erased", "", staff.pk)
+    assert LogEntry.objects.get(object_id=str(other.pk), content_type__model="appointment").change_message \
+        == "Notes: Romeo"
+
+
+# --- who may, and the audit trail --------------------------------------------------------
+
+
+def test_staff_who_are_not_owners_are_not_offered_the_actions(client, juliet):
+    client.force_login(MembershipFactory(tenant=juliet["tenant"]).user)
+    page = client.get("/admin/conversations/customer/").content.decode()
+    assert 'value="personal_data_export"' not in page
+    assert 'value="personal_data_erase"' not in page
+
+
+@pytest.mark.parametrize("action", ["personal_data_export", "personal_data_erase"])
+def test_staff_who_are_not_owners_cannot_export_or_erase(client, juliet, action):
+    client.force_login(MembershipFactory(tenant=juliet["tenant"]).user)
+    response = _changelist_post(client, action, [juliet["customer"]], post="yes")
+    # Django runs only the actions get_actions() offers: this one is refused, nothing happens.
+    assert response.status_code == 302
+    assert "Content-Disposition" not in response
+    assert Customer.objects.get(pk=juliet["customer"].pk).display_name == NAME
+    assert AuditEvent.objects.count() == 0
+
+
+def test_owner_of_another_tenant_who_is_staff_here_cannot_erase(client, juliet):
+    user = MembershipFactory(tenant=juliet["elsewhere"].tenant, role=TenantMembership.Role.OWNER).user
+    MembershipFactory(tenant=juliet["tenant"], user=user)  # staff here
+    client.force_login(user)
+    _changelist_post(client, "personal_data_erase", [juliet["customer"]], post="yes")
+    response = _changelist_post(client, "personal_data_export", [juliet["customer"]])
+    assert "Content-Disposition" not in response
+    assert Customer.objects.get(pk=juliet["customer"].pk).display_name == NAME
+    assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(("action", "recorded"), [
+    ("personal_data_export", AuditEvent.Action.PERSONAL_DATA_EXPORT),
+    ("personal_data_erase", AuditEvent.Action.PERSONAL_DATA_ERASE),
+])
+def test_owner_export_and_erase_each_leave_one_audit_record(client, juliet, action, recorded):
+    owner = MembershipFactory(tenant=juliet["tenant"], role=TenantMembership.Role.OWNER, user__username="anna").user
+    client.force_login(owner)
+    customer_id = juliet["customer"].pk
+    _changelist_post(client, action, [juliet["customer"]], post="yes")
+    (event,) = AuditEvent.objects.all()
+    assert (event.tenant_id, event.actor_id, event.actor_label, event.action, event.target) == (
+        juliet["tenant"].pk, owner.pk, "anna", recorded, f"customer {customer_id}"
+    )
+    assert event.created_at is not None
+
+
+@pytest.mark.parametrize(("command", "recorded"), [
+    ("export_customer_data", AuditEvent.Action.PERSONAL_DATA_EXPORT),
+    ("erase_customer", AuditEvent.Action.PERSONAL_DATA_ERASE),
+])
+def test_commands_record_the_operator(juliet, command, recorded):
+    options = {"yes": True} if command == "erase_customer" else {}
+    call_command(command, "trattoria", PHONE, stdout=io.StringIO(), **options)
+    (event,) = AuditEvent.objects.all()
+    assert (event.tenant_id, event.actor_id, event.actor_label, event.action, event.target) == (
+        juliet["tenant"].pk, None, f"manage.py {command}", recorded, f"customer {juliet['customer'].pk}"
+    )

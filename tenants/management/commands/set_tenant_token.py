@@ -32,7 +32,9 @@ class Command(BaseCommand):
         tenant = tenant_for_slug(slug)
         token = token_from_stdin(options.get("stdin"))
         try:
-            check = tenant_token_set(tenant=tenant, token=token, verify=verify)
+            check = tenant_token_set(
+                tenant=tenant, token=token, verify=verify, actor_label="manage.py set_tenant_token"
+            )
         except PhoneNumberIdMissing as exc:
             raise CommandError(f"Token not stored. {exc}") from exc
         except WhatsAppVerificationFailed as exc:
