@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chatwoot.views import ChatwootWebhookView
@@ -30,7 +29,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    optional_slash("metrics", ExportToDjangoView, name="metrics"),
+    optional_slash("metrics", views.metrics, name="metrics"),
     optional_slash("webhooks/whatsapp", WhatsAppWebhookView.as_view(), name="whatsapp_webhook"),
     optional_slash("webhooks/instagram", InstagramWebhookView.as_view(), name="instagram_webhook"),
     optional_slash("webhooks/chatwoot", ChatwootWebhookView.as_view(), name="chatwoot_webhook"),
