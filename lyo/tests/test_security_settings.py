@@ -85,3 +85,17 @@ def test_the_api_docs_load_their_script_from_a_url_not_inline(admin_client):
     assert 'src="/api/docs/?script="' in page
     script = admin_client.get("/api/docs/?script=")
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("METRICS_ALLOWED_NETWORKS", "10.0.0.0/8,intranet", "'intranet' is not a network"),
+        ("METRICS_TOKEN", "short", "METRICS_TOKEN must be at least 20 characters"),
+    ],
+)
+def test_a_bad_metrics_setting_stops_the_process(monkeypatch, variable, value, message):
+    monkeypatch.setitem(PRODUCTION_ENV, variable, value)
+    result = _production(["-c", "import django; django.setup()"])
+    assert result.returncode != 0
+    assert message in result.stderr.splitlines()[-1]
