@@ -1,6 +1,6 @@
 """DRF API for availability and bookings, scoped to the caller's tenant.
 
-Authentication: a DRF token (``Authorization: Token <key>``) or the admin session.
+Authentication: an API token (``Authorization: Token <key>``, ``manage.py api_token``) or the admin session.
 The tenant is the one the user is a member of (``TenantMembership``); a user of
 several tenants (or a superuser) names it with ``tenant=<slug>``. Another tenant's
 booking answers 404, exactly like a missing one. Booking rules are the customer's

@@ -7,6 +7,7 @@ secrets: a missing required variable stops the process with a message naming it.
 
 import base64
 import hashlib
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,7 +68,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens stored as hashes, with an expiry (replaces rest_framework.authtoken).
+    "knox",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tenants",
@@ -86,6 +89,8 @@ MIDDLEWARE = [
     # Before anything that checks ALLOWED_HOSTS: load balancers and Prometheus probe by IP.
     "lyo.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -239,12 +244,19 @@ if LYO_SEND_BACKEND not in ("graph", "console"):
 # --- REST framework ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # `Authorization: Token <key>` as before, but the key is stored hashed and expires.
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# API tokens (`manage.py api_token`): only a hash is stored; a token expires after
+# API_TOKEN_TTL_DAYS and is not renewed by use, so a leaked one stops working alone.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be at least 1.")
+REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTO_REFRESH": False}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lyo API",
     "DESCRIPTION": "Availability and bookings of a Lyo tenant.",
@@ -265,6 +277,57 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain http is redirected to https (the load balancer says which it was, above).
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes come over plain http from inside the network, by IP (ProbeMiddleware
+    # answers them before this applies; the exemption keeps it so if the order changes).
+    SECURE_REDIRECT_EXEMPT = [r"^health/?$", r"^health/live/?$", r"^metrics/?$"]
+    # HSTS is only ever sent on an https response, so a plain-http development stack
+    # never receives it. includeSubDomains covers only the subdomains of Lyo's own host.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading is the domain owner's decision (hstspreload.org, for the apex domain) and
+    # hard to undo: off unless asked for; Django's reminder about it is silenced meanwhile.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp), in development too so a violation shows early.
+# Scripts only from Lyo's own static files: no inline script, no eval. Styles allow
+# 'unsafe-inline' because Django's admin writes a <style> block (change lists), the day
+# view positions its grid with style attributes computed per booking, and Swagger UI's
+# page has a <style> block; injected CSS cannot run code, injected script could.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # Swagger UI's and the admin's stylesheets embed small SVG icons as data: URLs.
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# --- Metrics ----------------------------------------------------------------------
+# Who may read /metrics (and the worker's CELERY_METRICS_PORT): a client presenting
+# `Authorization: Bearer <METRICS_TOKEN>`, or one whose address is in
+# METRICS_ALLOWED_NETWORKS. The address is the TCP peer (REMOTE_ADDR), never
+# X-Forwarded-For: behind the load balancer every request comes from the load
+# balancer's own address. With neither set, only loopback may read them.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 20:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 20 characters (a random string).")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network (CIDR).") from exc
+if not METRICS_TOKEN and not METRICS_ALLOWED_NETWORKS:
+    METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
 
 # JSON lines in production (what CloudWatch / Loki index), readable lines with DEBUG.
 # Every line carries the tenant, conversation and message ids of its request or task

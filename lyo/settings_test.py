@@ -30,3 +30,5 @@ STORAGES = {
 }
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The test client speaks plain http; the redirect itself is tested with production settings.
+SECURE_SSL_REDIRECT = False

@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django_prometheus.exports import ExportToDjangoView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from chatwoot.views import ChatwootWebhookView
 from conversations.apis import TestMessageApi
@@ -30,7 +29,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    optional_slash("metrics", ExportToDjangoView, name="metrics"),
+    optional_slash("metrics", views.metrics, name="metrics"),
     optional_slash("webhooks/whatsapp", WhatsAppWebhookView.as_view(), name="whatsapp_webhook"),
     optional_slash("webhooks/instagram", InstagramWebhookView.as_view(), name="instagram_webhook"),
     optional_slash("webhooks/chatwoot", ChatwootWebhookView.as_view(), name="chatwoot_webhook"),
@@ -38,7 +37,7 @@ urlpatterns = [
     optional_slash(r"webhooks/chatwoot/(?P<token>[^/]+)", ChatwootWebhookView.as_view(), name="chatwoot_webhook_token"),
     optional_slash("api/test-message", TestMessageApi.as_view(), name="api_test_message"),
     optional_slash("api/schema", SpectacularAPIView.as_view(), name="api_schema"),
-    optional_slash("api/docs", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    optional_slash("api/docs", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", include("bookings.urls")),
 ]
 

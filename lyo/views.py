@@ -1,10 +1,13 @@
 """Service-level endpoints: what this is, and whether it is healthy."""
 
-from django.http import HttpRequest, JsonResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
 
 import lyo
 from lyo.health import health_checks
+from lyo.prometheus import MetricsAccessDenied, metrics_access_check, metrics_refusal_headers
 
 
 @require_GET
@@ -43,3 +46,24 @@ def health(request: HttpRequest) -> JsonResponse:
     if not healthy:
         body["failing"] = [check.name for check in checks if not check.ok]
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text for a scraper with the token or from an allowed network (lyo.prometheus).
+
+    Every spelling of the path that resolves here (``/metrics/``, ``/%6detrics``: the
+    path is decoded before routing) gets the same check, whatever a proxy in front filters.
+    """
+    try:
+        metrics_access_check(
+            authorization=request.headers.get("Authorization", ""),
+            remote_addr=request.META.get("REMOTE_ADDR", ""),
+            token=settings.METRICS_TOKEN,
+            networks=settings.METRICS_ALLOWED_NETWORKS,
+        )
+    except MetricsAccessDenied as error:
+        response = HttpResponse(b"", status=error.status)
+        for name, value in metrics_refusal_headers(error):
+            response[name] = value
+        return response
+    return ExportToDjangoView(request)

@@ -63,10 +63,20 @@ def chromium_start(user_data_dir: Path):
     options.add_argument(f"--user-data-dir={user_data_dir}")
     # What a page fetched is read back from the page's own Performance API (which lists
     # failed fetches to other hosts too), so Chromium's performance log is not needed:
-    # it stays off; the console log keeps severe errors only.
+    # it stays off; the console log keeps severe errors only (where Chromium reports a
+    # Content-Security-Policy violation: content_security_policy_violations).
     options.set_capability("goog:loggingPrefs", {"performance": "OFF", "browser": "SEVERE"})
     service = Service(executable_path=_which(CHROMEDRIVER_CANDIDATES, "CHROMEDRIVER_BIN"))
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(20)
     driver.set_window_size(1024, 900)
     return driver
+
+
+def content_security_policy_violations(driver) -> list[str]:
+    """Console errors about the page's Content-Security-Policy since the last call.
+
+    Reading Chromium's console log empties it, so each call sees only what came after
+    the previous one.
+    """
+    return [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]

@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from backoffice.tests.browser import chromium_missing_reason, chromium_start
+from backoffice.tests.browser import chromium_missing_reason, chromium_start, content_security_policy_violations
 from backoffice.tests.conftest import PHASE_REPORTS
 from bookings.models import Appointment
 from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
@@ -110,6 +110,8 @@ def _hosts_fetched(driver) -> set[str]:
 
 def _assert_stays_local(driver, live_server) -> None:
     assert _hosts_fetched(driver) == {urlsplit(live_server.url).netloc}
+    # Checked wherever the page is: it must also work under its Content-Security-Policy.
+    assert content_security_policy_violations(driver) == []
 
 
 def _assert_no_sideways_scrolling(driver) -> None:
@@ -220,3 +222,20 @@ def test_staff_read_a_conversation_and_take_it_over(browser, live_server, tratto
     conversation.refresh_from_db()
     assert conversation.status == "human"
     _assert_stays_local(browser, live_server)
+
+
+def test_the_staff_pages_run_under_the_content_security_policy(browser, live_server, trattoria):
+    _log_in(browser, live_server, "trattoria")
+    for path in ("/admin/", "/admin/day/", "/admin/try/", "/admin/bookings/appointment/", "/admin/password_change/",
+                 "/api/docs/"):
+        browser.get(f"{live_server.url}{path}")
+        _wait(browser).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        assert content_security_policy_violations(browser) == [], path
+    # The check sees a violation: a script injected inline is refused and reported.
+    browser.execute_script(
+        "var s = document.createElement('script'); s.textContent = 'window.lyoInjected = 1;';"
+        "document.head.appendChild(s);"
+    )
+    assert browser.execute_script("return window.lyoInjected === undefined")
+    violations = content_security_policy_violations(browser)
+    assert len(violations) == 1 and "script-src 'self'" in violations[0]

@@ -2,7 +2,7 @@ from datetime import time
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from bookings.models import Appointment
@@ -23,7 +23,7 @@ def frozen_now():
 
 def _client_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 
