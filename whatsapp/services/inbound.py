@@ -53,12 +53,20 @@ class WebhookSummary:
     ignored: int = 0
     statuses: int = 0
     unknown_tenants: int = 0
+    rejected: int = 0  # events holding a number JSON cannot carry
 
 
 def whatsapp_webhook_handle(*, data: dict) -> WebhookSummary:
     """Handle every entry, change, message and status of one webhook POST (possibly several tenants)."""
     summary = WebhookSummary()
     for value in webhook_values_parse(data):
+        if value.rejected:
+            # Answered 200 all the same: the same bytes redelivered would be refused again.
+            logger.warning(
+                "WhatsApp webhook for phone number id %r: %d event(s) rejected, holding a number JSON cannot"
+                " carry (NaN, Infinity or out of range)", value.phone_number_id, value.rejected,
+            )
+            summary.rejected += value.rejected
         tenant = tenant_for_phone_number_id(value.phone_number_id) if value.phone_number_id else None
         if tenant is None:
             # Answered 200 all the same: Meta would otherwise redeliver for days.
