@@ -9,7 +9,8 @@ booking answers 404, exactly like a missing one. Booking rules are the customer'
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -41,6 +42,15 @@ ID_MAX = 2**63 - 1
 # One request scans at most two months (a customer may book 60 days ahead by default).
 AVAILABILITY_DAYS_MAX = 62
 PARTY_SIZE_MAX = 500
+# Dates the API takes: wide enough for any booking or report, narrow enough that a day's
+# arithmetic (``date + timedelta``, local to UTC) can never overflow Python's or the
+# database's calendar (years 1 and 9999, which PostgreSQL also refuses in an offset).
+DATE_MIN = date(2000, 1, 1)
+DATE_MAX = date(2099, 12, 31)
+_DATE_RANGE = f"Use a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
+# A business's slug as ``Tenant.slug`` stores it; anything else (a NUL, which PostgreSQL
+# refuses in a query, spaces, ...) names no business and is refused before any query.
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
 # --- Tenant and errors --------------------------------------------------------------
@@ -53,7 +63,9 @@ def _tenant_for(request: Request) -> Tenant:
     )
     tenants = tenants_for_user(request.user)
     if slug:
-        tenant = tenants.filter(slug=str(slug)[:60]).first()
+        if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+            raise ValidationError({"tenant": ["Enter a business's slug (letters, digits, hyphens, underscores)."]})
+        tenant = tenants.filter(slug=slug).first()
         if tenant is None:  # missing and someone else's answer alike
             raise NotFound("No such tenant.")
         return tenant
@@ -99,21 +111,41 @@ def _tenant_row(model, tenant: Tenant, pk: int | None, field: str):
 class LocalDateTimeField(serializers.Field):
     """An ISO 8601 date-time; without an offset it is the business's local time."""
 
-    default_error_messages = {"invalid": "Use an ISO 8601 date-time, e.g. 2026-12-04T20:00 or 2026-12-04T20:00+01:00."}
+    default_error_messages = {
+        "invalid": "Use an ISO 8601 date-time, e.g. 2026-12-04T20:00 or 2026-12-04T20:00+01:00.",
+        "out_of_range": _DATE_RANGE,
+    }
 
     def to_internal_value(self, data) -> datetime:
+        text = str(data)[:40]
         try:
-            value = parse_datetime(str(data)[:40])
+            # A NUL would otherwise be read past (and PostgreSQL refuses it in any text).
+            value = None if "\x00" in text else parse_datetime(text)
         except ValueError:
             value = None
         if value is None:
             self.fail("invalid")
+        if not DATE_MIN <= value.date() <= DATE_MAX:
+            # Checked before any time zone is applied: 0001-01-01T00:30+01:00 is year 0 in UTC.
+            self.fail("out_of_range")
         if timezone.is_naive(value):
             value = value.replace(tzinfo=self.context["tenant"].tzinfo)
         return value
 
     def to_representation(self, value: datetime) -> str:
         return value.isoformat()
+
+
+class ApiDateField(serializers.DateField):
+    """An ISO 8601 date between ``DATE_MIN`` and ``DATE_MAX``."""
+
+    default_error_messages = {"out_of_range": _DATE_RANGE}
+
+    def to_internal_value(self, value) -> date:
+        day = super().to_internal_value(value)
+        if not DATE_MIN <= day <= DATE_MAX:
+            self.fail("out_of_range")
+        return day
 
 
 # --- Serializers ----------------------------------------------------------------------
@@ -171,7 +203,7 @@ class AvailabilityQuery(serializers.Serializer):
     tenant = serializers.SlugField(required=False, help_text="Only for users of several businesses.")
     service = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     party_size = serializers.IntegerField(required=False, default=1, min_value=1, max_value=PARTY_SIZE_MAX)
-    date = serializers.DateField(required=False, help_text="First day (business-local); default today.")
+    date = ApiDateField(required=False, help_text="First day (business-local); default today.")
     days = serializers.IntegerField(required=False, default=1, min_value=1, max_value=AVAILABILITY_DAYS_MAX)
     resource = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000)
@@ -180,7 +212,7 @@ class AvailabilityQuery(serializers.Serializer):
 
 class AppointmentsQuery(serializers.Serializer):
     tenant = serializers.SlugField(required=False)
-    date = serializers.DateField(required=False, help_text="First day (business-local); default: from now on.")
+    date = ApiDateField(required=False, help_text="First day (business-local); default: from now on.")
     days = serializers.IntegerField(required=False, default=1, min_value=1, max_value=366)
     status = serializers.ChoiceField(choices=Appointment.Status.choices, required=False)
 

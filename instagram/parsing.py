@@ -6,7 +6,6 @@ are untrusted: every read goes through the WhatsApp parser's typed getters, so a
 surprising payload yields empty values or ``unsupported`` — never an exception.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -21,10 +20,10 @@ from conversations.payload_fields import (
     as_float,
     as_id,
     as_str,
-    json_constant_reject,
     sanitise,
     unix_timestamp,
 )
+from whatsapp.meta_json import holds_non_finite, meta_json_load
 
 WEBHOOK_OBJECT = "instagram"
 
@@ -79,6 +78,8 @@ class InstagramEntry:
     echoes: int = 0
     # Deletions, referrals, opt-ins, handover and unknown events: nothing to do.
     ignored: int = 0
+    # Events refused for a number JSON cannot carry (NaN, Infinity, 1e400).
+    rejected: int = 0
 
 
 # --- Entry points ---------------------------------------------------------------
@@ -87,7 +88,7 @@ class InstagramEntry:
 def webhook_body_load(body: bytes) -> dict:
     """Decode a webhook body; ``PayloadInvalid`` unless it is an Instagram object."""
     try:
-        data = sanitise(json.loads(body, parse_constant=json_constant_reject))
+        data = sanitise(meta_json_load(body))
     except (ValueError, RecursionError) as exc:
         raise PayloadInvalid("The body is not valid JSON.") from exc
     if not isinstance(data, dict) or data.get("object") != WEBHOOK_OBJECT:
@@ -105,8 +106,12 @@ def webhook_entries_parse(data: dict) -> list[InstagramEntry]:
 
 def _entry_parse(entry: dict) -> InstagramEntry:
     account_id = as_id(entry.get("id"), USER_ID_MAX)
-    messages, receipts, echoes, ignored = [], [], 0, 0
+    messages, receipts, echoes, ignored, rejected = [], [], 0, 0, 0
     for event in as_dicts(entry.get("messaging")):
+        if holds_non_finite(event):
+            # Its raw form could not be stored; the entry's other events still are.
+            rejected += 1
+            continue
         message = as_dict(event.get("message"))
         if message.get("is_echo") is True:
             echoes += 1
@@ -121,7 +126,8 @@ def _entry_parse(entry: dict) -> InstagramEntry:
         else:
             ignored += 1
     return InstagramEntry(
-        account_id=account_id, messages=tuple(messages), receipts=tuple(receipts), echoes=echoes, ignored=ignored
+        account_id=account_id, messages=tuple(messages), receipts=tuple(receipts), echoes=echoes, ignored=ignored,
+        rejected=rejected,
     )
 
 

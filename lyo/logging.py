@@ -28,18 +28,31 @@ REDACTED = "[REDACTED]"
 # Names whose value is a credential wherever they appear as key=value, "key": "value"
 # or 'key': 'value' (query strings, form bodies, JSON and Python reprs).
 _CREDENTIAL_KEYS = (
+    # Chatwoot's user token travels as ``api_access_token`` (header, query or JSON); the
+    # WSGI environ spells a header HTTP_API_ACCESS_TOKEN, a proxy may hyphenate it.
+    r"(?:http_)?api[_-]access[_-]token|(?:http_)?authorization|"
     r"access_token|refresh_token|client_secret|app_secret|appsecret_proof|api_key|apikey|"
-    r"verify_token|hub\.verify_token|password|passwd|secret|token|authorization"
+    r"verify_token|hub\.verify_token|password|passwd|secret|token"
 )
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # Authorization: Bearer <token> / Bearer <token> anywhere.
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
     # key=value (query strings, form bodies, key=value log lines).
     (re.compile(rf"(?i)\b({_CREDENTIAL_KEYS})=([^&\s\"',;]+)"), rf"\1={REDACTED}"),
     # "key": "value" (JSON) and 'key': 'value' (Python reprs).
     (re.compile(rf"(?i)([\"']({_CREDENTIAL_KEYS})[\"']\s*:\s*)([\"'])(?:(?!\3).)*\3"), rf"\1\3{REDACTED}\3"),
+    # A header line, ``Name: value`` unquoted (a dumped request, curl -v): the scheme
+    # (Bearer, Token, Basic, ...) is kept, the credential masked.
+    (
+        re.compile(r"(?i)\b((?:http_)?(?:api[_-]access[_-]token|authorization)\s*:\s*)(?![\"'\[])"
+                   r"(?:(bearer|token|basic|digest)\s+)?[^\s\"',;&]+"),
+        lambda match: f"{match[1]}{match[2] + ' ' if match[2] else ''}{REDACTED}",
+    ),
     # Meta access tokens (user, system-user and page tokens all start with "EAA").
     (re.compile(r"\bEAA[A-Za-z0-9]{20,}"), REDACTED),
+    # Instagram user tokens: "IGAA..." (Instagram Login) and "IGQV..." (Basic Display).
+    # Twenty characters at least, so words such as "IGNORE" or an id are left alone.
+    (re.compile(r"\bIG(?:AA|QV)[A-Za-z0-9_-]{20,}"), REDACTED),
     # A tenant's Chatwoot webhook secret, when older Chatwoot puts it in the URL (access logs).
     (re.compile(r"(/webhooks/chatwoot/)[^/\s\"'?]+"), rf"\1{REDACTED}"),
 )

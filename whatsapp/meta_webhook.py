@@ -73,4 +73,7 @@ class MetaWebhookView(APIView):
                     {"error": "unavailable", "detail": "Temporarily unable to store the event; retry later."},
                     status=503, headers={"Retry-After": "5"},
                 )
-            return Response({"status": "ok", "stored": summary.stored, "duplicates": summary.duplicates})
+            return Response({
+                "status": "ok", "stored": summary.stored, "duplicates": summary.duplicates,
+                "rejected": summary.rejected,
+            })

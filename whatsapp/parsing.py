@@ -6,7 +6,6 @@ surprising payload yields empty values or ``unknown`` — never an exception. Sh
 Meta's "Webhooks components" and "Messages webhook" reference pages.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -23,10 +22,10 @@ from conversations.payload_fields import (
     as_float,
     as_id,
     as_str,
-    json_constant_reject,
     sanitise,
     unix_timestamp,
 )
+from whatsapp.meta_json import holds_non_finite, meta_json_load
 
 WEBHOOK_OBJECT = "whatsapp_business_account"
 
@@ -118,6 +117,8 @@ class WebhookValue:
     messages: tuple[WebhookMessage, ...] = ()
     statuses: tuple[WebhookStatus, ...] = ()
     errors: tuple[WebhookError, ...] = ()
+    # Messages and statuses refused for a number JSON cannot carry (NaN, Infinity, 1e400).
+    rejected: int = 0
 
 
 # --- Entry points ---------------------------------------------------------------
@@ -126,7 +127,7 @@ class WebhookValue:
 def webhook_body_load(body: bytes) -> dict:
     """Decode a webhook body; ``PayloadInvalid`` unless it is a WhatsApp Business Account object."""
     try:
-        data = sanitise(json.loads(body, parse_constant=json_constant_reject))
+        data = sanitise(meta_json_load(body))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         # RecursionError: absurdly deep nesting, which no Meta payload has.
         raise PayloadInvalid("The body is not valid JSON.") from exc
@@ -156,12 +157,18 @@ def webhook_values_parse(data: dict) -> list[WebhookValue]:
 
 def _value_parse(value: dict) -> WebhookValue:
     metadata = as_dict(value.get("metadata"))
+    # One event holding a non-finite number is refused alone: its raw form could not be
+    # stored, and the customers whose messages came in the same delivery still get theirs.
+    raw_messages, raw_statuses = as_dicts(value.get("messages")), as_dicts(value.get("statuses"))
+    sound_messages = [raw for raw in raw_messages if not holds_non_finite(raw)]
+    sound_statuses = [raw for raw in raw_statuses if not holds_non_finite(raw)]
     return WebhookValue(
         phone_number_id=as_str(metadata.get("phone_number_id")),
         contacts=tuple(_contact_parse(c) for c in as_dicts(value.get("contacts"))),
-        messages=tuple(m for m in (_message_parse(raw) for raw in as_dicts(value.get("messages"))) if m),
-        statuses=tuple(s for s in (_status_parse(raw) for raw in as_dicts(value.get("statuses"))) if s),
+        messages=tuple(m for m in (_message_parse(raw) for raw in sound_messages) if m),
+        statuses=tuple(s for s in (_status_parse(raw) for raw in sound_statuses) if s),
         errors=_errors_parse(value.get("errors")),
+        rejected=len(raw_messages) - len(sound_messages) + len(raw_statuses) - len(sound_statuses),
     )
 
 

@@ -35,6 +35,7 @@ class WebhookSummary:
     ignored: int = 0
     receipts: int = 0
     unknown_tenants: int = 0
+    rejected: int = 0  # events holding a number JSON cannot carry
 
 
 def instagram_webhook_handle(*, data: dict) -> WebhookSummary:
@@ -43,6 +44,13 @@ def instagram_webhook_handle(*, data: dict) -> WebhookSummary:
     for entry in webhook_entries_parse(data):
         summary.echoes += entry.echoes
         summary.ignored += entry.ignored
+        if entry.rejected:
+            # Answered 200 all the same: the same bytes redelivered would be refused again.
+            logger.warning(
+                "Instagram webhook for account id %r: %d event(s) rejected, holding a number JSON cannot"
+                " carry (NaN, Infinity or out of range)", entry.account_id, entry.rejected,
+            )
+            summary.rejected += entry.rejected
         if not entry.messages and not entry.receipts:
             continue  # only echoes or events we do not act on: no tenant needed
         tenant = tenant_for_instagram_account_id(entry.account_id) if entry.account_id else None

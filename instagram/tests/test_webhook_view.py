@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conversations.models import Customer, Message
-from instagram.tests.conftest import PAYLOADS, WEBHOOK, payload_bytes, sign
+from instagram.tests.conftest import PAYLOADS, WEBHOOK, direct_message, payload_bytes, sign
 from lyo import metrics
 
 # The JSON mutation strategy of the WhatsApp webhook tests.
@@ -53,7 +53,7 @@ def test_verification_is_refused_with_403(client, params):
 def test_signed_post_is_stored_with_and_without_trailing_slash(tenant, post_webhook, instagram, path):
     response = post_webhook(payload_bytes("instagram_text.json"), path=path)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "stored": 1, "duplicates": 0}
+    assert response.json() == {"status": "ok", "stored": 1, "duplicates": 0, "rejected": 0}
 
 
 @pytest.mark.parametrize(
@@ -149,3 +149,23 @@ def test_text_no_database_column_accepts_is_cleaned_not_a_500(tenant, post_webho
     body = json.loads(payload_bytes("instagram_text.json"))
     body["entry"][0]["messaging"][0]["message"]["text"] = text
     assert post_webhook(json.dumps(body).encode()).status_code == 200
+
+
+# --- Numbers JSON cannot carry ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("literal", [b"1e400", b"-1e400", b"NaN", b"Infinity", b"-Infinity"])
+def test_an_event_holding_a_non_finite_number_is_rejected_with_200_and_the_rest_is_stored(
+    tenant, post_webhook, caplog, literal
+):
+    body = direct_message("Ciao", mid="aWdfZAG1fGOOD")
+    bad = direct_message("Salve", mid="aWdfZAG1fBAD", sender="99990000")["entry"][0]["messaging"][0]
+    bad["message"]["score"] = "__NUMBER__"
+    body["entry"][0]["messaging"].append(bad)
+    raw = json.dumps(body).encode().replace(b'"__NUMBER__"', literal)
+    response = post_webhook(raw, run_on_commit=False)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "stored": 1, "duplicates": 0, "rejected": 1}
+    assert list(Message.objects.values_list("channel_message_id", flat=True)) == ["aWdfZAG1fGOOD"]
+    assert not Customer.objects.filter(channel_user_id="99990000").exists()
+    assert "1 event(s) rejected" in caplog.text

@@ -95,6 +95,48 @@ def test_credentials_are_redacted(text, secret):
     assert "[REDACTED]" in redacted
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Chatwoot's api_access_token: header line, JSON, Python repr, query string, WSGI environ.
+        ("api_access_token: cw-Tok3n-xyz", "api_access_token: [REDACTED]"),
+        ('{"api_access_token": "cw-Tok3n-xyz", "id": 1}', '{"api_access_token": "[REDACTED]", "id": 1}'),
+        ("headers={'api_access_token': 'cw-Tok3n-xyz'}", "headers={'api_access_token': '[REDACTED]'}"),
+        (
+            "GET /api/v1/accounts/1/conversations?api_access_token=cw-Tok3n-xyz&page=2",
+            "GET /api/v1/accounts/1/conversations?api_access_token=[REDACTED]&page=2",
+        ),
+        ("{'HTTP_API_ACCESS_TOKEN': 'cw-Tok3n-xyz'}", "{'HTTP_API_ACCESS_TOKEN': '[REDACTED]'}"),
+        ("api-access-token: cw-Tok3n-xyz", "api-access-token: [REDACTED]"),
+        # Instagram user tokens.
+        ("token IGAAJx8vbQ1234567890abcdefghij_KLMN-op expired", "token [REDACTED] expired"),
+        ("sending with IGQVJYd2xkZAzZAFhQ0FUbVZAhZA1234567890", "sending with [REDACTED]"),
+        # Authorization header lines, whatever the scheme; the scheme stays readable.
+        ("Authorization: Token 9944b09199c62bcf9418ad846dd0e4bb", "Authorization: Token [REDACTED]"),
+        ("authorization: Basic dXNlcjpwYXNzd29yZA==", "authorization: Basic [REDACTED]"),
+        ("Authorization: Bearer abc.DEF-123_xyz", "Authorization: Bearer [REDACTED]"),
+        ("authorization:raw-credential-77", "authorization:[REDACTED]"),
+        ('{"authorization": "Token 9944b091"}', '{"authorization": "[REDACTED]"}'),
+        ('{"access_token": "IGAAJx8vbQ1234567890abcdefghij"}', '{"access_token": "[REDACTED]"}'),
+    ],
+)
+def test_chatwoot_instagram_and_header_credentials_are_redacted(text, expected):
+    assert secrets_redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IGNORE this: IGAA123 is too short to be a token, IGQV too",
+        "Booking R12345 (code IGX-42) for 2 at 20:00",
+        "Authorization header missing; access token refresh scheduled",
+        "api_access_token not configured for tenant trattoria-demo",
+    ],
+)
+def test_ordinary_text_that_resembles_a_credential_is_left_alone(text):
+    assert secrets_redact(text) == text
+
+
 def test_configured_secrets_are_redacted_by_value(settings):
     settings.META_APP_SECRET = "app-secret-value-1234"
     assert secrets_redact("signature mismatch, key app-secret-value-1234") == "signature mismatch, key [REDACTED]"

@@ -5,11 +5,14 @@ processing is enqueued when each message's transaction commits.
 """
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from conversations.models import Channel, Conversation, Customer, Message
 from conversations.selectors import whatsapp_open_conversation_for_identity
@@ -19,7 +22,7 @@ from conversations.services.customers import (
     customer_get_or_create_for_whatsapp,
     customer_number_change,
 )
-from conversations.services.inbound import inbound_message_record
+from conversations.services.inbound import InboundRecord, inbound_message_record, inbound_messages_record_bulk
 from conversations.services.outbound import outbound_send_parts_settle, outbound_send_settle, outbound_status_apply
 from lyo import metrics
 from lyo.log_context import log_context
@@ -38,6 +41,10 @@ from whatsapp.services.outbound import whatsapp_callback_tag
 logger = logging.getLogger(__name__)
 
 CHANNEL = Channel.WHATSAPP
+# A change (one phone number's events) with at least this many messages is stored in
+# bulk: a few queries whatever its size. Below it, one message at a time, which for the
+# usual single message is fewer queries (one look-up and one INSERT).
+BULK_MIN_MESSAGES = 20
 
 
 class ReceiveOutcome(StrEnum):
@@ -53,12 +60,20 @@ class WebhookSummary:
     ignored: int = 0
     statuses: int = 0
     unknown_tenants: int = 0
+    rejected: int = 0  # events holding a number JSON cannot carry
 
 
 def whatsapp_webhook_handle(*, data: dict) -> WebhookSummary:
     """Handle every entry, change, message and status of one webhook POST (possibly several tenants)."""
     summary = WebhookSummary()
     for value in webhook_values_parse(data):
+        if value.rejected:
+            # Answered 200 all the same: the same bytes redelivered would be refused again.
+            logger.warning(
+                "WhatsApp webhook for phone number id %r: %d event(s) rejected, holding a number JSON cannot"
+                " carry (NaN, Infinity or out of range)", value.phone_number_id, value.rejected,
+            )
+            summary.rejected += value.rejected
         tenant = tenant_for_phone_number_id(value.phone_number_id) if value.phone_number_id else None
         if tenant is None:
             # Answered 200 all the same: Meta would otherwise redeliver for days.
@@ -79,14 +94,18 @@ def _value_handle(*, tenant: Tenant, value: WebhookValue, summary: WebhookSummar
         logger.warning("WhatsApp webhook reports error %s: %s %s", error.code, error.title, error.details)
         metrics.webhook_value_errors.labels(channel=CHANNEL).inc()
     # Oldest first: Meta batches and redelivers out of order.
-    for message in sorted(value.messages, key=lambda m: m.timestamp):
-        outcome = whatsapp_message_receive(tenant=tenant, message=message, contacts=value.contacts)
-        if outcome == ReceiveOutcome.STORED:
-            summary.stored += 1
-        elif outcome == ReceiveOutcome.DUPLICATE:
-            summary.duplicates += 1
-        else:
-            summary.ignored += 1
+    messages = sorted(value.messages, key=lambda m: m.timestamp)
+    if len(messages) >= BULK_MIN_MESSAGES and not any(m.changed_number_to for m in messages):
+        # A number change moves a customer between identities: such a batch keeps the
+        # one-at-a-time path, where each message sees the one before it.
+        outcomes = whatsapp_messages_receive_bulk(tenant=tenant, messages=messages, contacts=value.contacts)
+    else:
+        outcomes = Counter(
+            whatsapp_message_receive(tenant=tenant, message=message, contacts=value.contacts) for message in messages
+        )
+    summary.stored += outcomes[ReceiveOutcome.STORED]
+    summary.duplicates += outcomes[ReceiveOutcome.DUPLICATE]
+    summary.ignored += outcomes[ReceiveOutcome.IGNORED]
     for status in value.statuses:
         if whatsapp_status_receive(tenant=tenant, status=status):
             summary.statuses += 1
@@ -135,6 +154,179 @@ def whatsapp_message_receive(
             # Stored before: nothing of this delivery is kept (e.g. a conversation opened for it).
             transaction.set_rollback(True)
     return _outcome(stored, conversation)
+
+
+def whatsapp_messages_receive_bulk(
+    *, tenant: Tenant, messages: list[WebhookMessage], contacts: tuple[WebhookContact, ...] = ()
+) -> Counter[ReceiveOutcome]:
+    """Store a large batch of one tenant's messages in one INSERT per table; how many had each outcome.
+
+    Same guarantees as ``whatsapp_message_receive`` one at a time: a message id stored
+    before (or twice in the batch) is a duplicate and enqueues nothing; each new message
+    is enqueued once, after the commit. Customers known by exactly their identity get
+    their open conversation; brand-new customers and their conversations are created in
+    bulk; anyone the identity rules have work for (a learned id, a recycled number, no
+    open conversation) takes the one-at-a-time path. A concurrent request storing one of
+    the same messages fails the bulk INSERT whole, and the batch is then stored one at a
+    time (the unique message id settles who stored what).
+    """
+    outcomes: Counter[ReceiveOutcome] = Counter()
+    identities = _senders(messages, contacts)
+    seen: set[str] = set()
+    fresh: list[WebhookMessage] = []
+    for message in messages:
+        if message.id in seen:
+            outcomes[ReceiveOutcome.DUPLICATE] += 1
+        elif not any(identities[message.id][:2]):
+            logger.warning("WhatsApp message %s without any sender id; ignored", message.id)
+            outcomes[ReceiveOutcome.IGNORED] += 1
+        else:
+            fresh.append(message)
+        seen.add(message.id)
+    stored_before = set(
+        Message.objects.filter(channel=CHANNEL, channel_message_id__in=[m.id for m in fresh])
+        .values_list("channel_message_id", flat=True)
+    )
+    outcomes[ReceiveOutcome.DUPLICATE] += len(stored_before)
+    fresh = [message for message in fresh if message.id not in stored_before]
+    if not fresh:
+        return outcomes
+
+    # The latest name a sender shows wins, as it does one message at a time.
+    names = {identities[m.id][:2]: identities[m.id][2] for m in fresh}
+    conversations, new_identities, one_at_a_time = _bulk_identities_resolve(tenant=tenant, names=names)
+    bulk = [m for m in fresh if identities[m.id][:2] not in one_at_a_time]
+    try:
+        with transaction.atomic():
+            _bulk_customers_open(tenant=tenant, new_identities=new_identities, conversations=conversations)
+            inbound_messages_record_bulk(tenant=tenant, records=[
+                InboundRecord(
+                    conversation=conversations[identities[message.id][:2]], inbound=message.inbound,
+                    message_type=message.message_type, channel_payload=message.raw,
+                    # System notices (number changed, ...) are kept for staff, not answered.
+                    needs_reply=message.message_type != Message.Type.SYSTEM,
+                )
+                for message in bulk
+            ])
+    except IntegrityError:
+        logger.info("WhatsApp batch met a concurrent delivery of the same messages; stored one at a time")
+        one_at_a_time, bulk = {identities[m.id][:2] for m in fresh}, []
+    outcomes[ReceiveOutcome.STORED] += len(bulk)
+    if bulk:
+        logger.info("Stored %d inbound WhatsApp messages in one batch", len(bulk))
+    for message in fresh:
+        if identities[message.id][:2] in one_at_a_time:
+            outcomes[whatsapp_message_receive(tenant=tenant, message=message, contacts=contacts)] += 1
+    return outcomes
+
+
+def _senders(
+    messages: list[WebhookMessage], contacts: tuple[WebhookContact, ...]
+) -> dict[str, tuple[str, str, str]]:
+    """Each message id's sender as (user id, phone number, name), contacts matched by index.
+
+    ``_contact_for`` scans the contacts for each message; with thousands of both that
+    scan alone would take seconds.
+    """
+    by_user = {c.user_id: c for c in reversed(contacts) if c.user_id}
+    by_phone = {c.wa_id: c for c in reversed(contacts) if c.wa_id}
+    only = contacts[0] if len(contacts) == 1 else None
+    senders = {}
+    for message in messages:
+        contact = (by_user.get(message.from_user_id) if message.from_user_id else None) or (
+            by_phone.get(message.from_wa_id) if message.from_wa_id else None
+        )
+        if contact is None and not message.from_user_id and not message.from_wa_id:
+            contact = only
+        user_id = message.from_user_id or (contact.user_id if contact else "")
+        wa_id = message.from_wa_id or (contact.wa_id if contact else "")
+        senders[message.id] = (user_id, wa_id, contact.name if contact else "")
+    return senders
+
+
+def _bulk_identities_resolve(
+    *, tenant: Tenant, names: dict[tuple[str, str], str]
+) -> tuple[dict[tuple[str, str], Conversation], dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """Sort a batch's senders: (open conversation by identity, new identities with their names, the rest).
+
+    Two queries whatever the batch's size. "Known exactly" is the rule of
+    ``whatsapp_open_conversation_for_identity``: the user id (when given) and the phone
+    number (when given) both on file for one customer with an open conversation.
+    """
+    user_ids = {user_id for user_id, _ in names if user_id}
+    wa_ids = {wa_id for _, wa_id in names if wa_id}
+    matching = Q(channel_user_id__in=user_ids) | Q(phone__in=wa_ids)
+    known = list(
+        Customer.objects.filter(matching, tenant=tenant, channel=CHANNEL).values_list("channel_user_id", "phone")
+    )
+    known_users = {user_id for user_id, _ in known if user_id}
+    known_phones = {phone for _, phone in known if phone}
+    open_conversations = (
+        Conversation.objects.filter(tenant=tenant, channel=CHANNEL)
+        .exclude(status=Conversation.Status.CLOSED)
+        .filter(Q(customer__channel_user_id__in=user_ids) | Q(customer__phone__in=wa_ids))
+        .select_related("customer")
+    ) if known else []
+    by_user, by_phone = {}, {}
+    for conversation in open_conversations:
+        if conversation.customer.channel_user_id:
+            by_user[conversation.customer.channel_user_id] = conversation
+        if conversation.customer.phone:
+            by_phone[conversation.customer.phone] = conversation
+
+    conversations: dict[tuple[str, str], Conversation] = {}
+    new_identities: dict[tuple[str, str], str] = {}
+    one_at_a_time: set[tuple[str, str]] = set()
+    renamed: list[Customer] = []
+    claimed_users, claimed_phones = set(), set()
+    for key, name in names.items():
+        user_id, wa_id = key
+        conversation = by_user.get(user_id) if user_id else by_phone.get(wa_id)
+        customer = conversation.customer if conversation else None
+        if customer and (not user_id or customer.channel_user_id == user_id) and (
+            not wa_id or customer.phone == wa_id
+        ):
+            conversations[key] = conversation
+            if name and customer.display_name != name:
+                customer.display_name = name
+                renamed.append(customer)
+        elif (user_id and (user_id in known_users or user_id in claimed_users)) or (
+            wa_id and (wa_id in known_phones or wa_id in claimed_phones)
+        ):
+            # Known in part, or a second identity of one new sender within the batch.
+            one_at_a_time.add(key)
+        else:
+            new_identities[key] = name
+            if user_id:
+                claimed_users.add(user_id)
+            if wa_id:
+                claimed_phones.add(wa_id)
+    if renamed:
+        now = timezone.now()
+        for customer in renamed:
+            customer.updated_at = now
+        Customer.objects.bulk_update(renamed, ["display_name", "updated_at"])
+    return conversations, new_identities, one_at_a_time
+
+
+def _bulk_customers_open(
+    *, tenant: Tenant, new_identities: dict[tuple[str, str], str], conversations: dict[tuple[str, str], Conversation]
+) -> None:
+    """Create the batch's new customers and their conversations: one INSERT each, adding to ``conversations``."""
+    if not new_identities:
+        return
+    keys = list(new_identities)
+    customers = Customer.objects.bulk_create([
+        Customer(
+            tenant=tenant, channel=CHANNEL, channel_user_id=user_id or None, phone=wa_id or None,
+            display_name=new_identities[(user_id, wa_id)],
+        )
+        for user_id, wa_id in keys
+    ])
+    opened = Conversation.objects.bulk_create(
+        [Conversation(tenant=tenant, customer=customer, channel=CHANNEL) for customer in customers]
+    )
+    conversations.update(zip(keys, opened, strict=True))
 
 
 def _record(

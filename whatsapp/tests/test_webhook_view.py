@@ -216,3 +216,52 @@ def test_the_signature_is_checked_before_the_body_is_parsed(db, post_webhook, bo
     response = post_webhook(body, signature=None)
     assert response.status_code == 403
     assert response.json()["error"] == "invalid_signature"
+
+
+# --- Numbers JSON cannot carry ---------------------------------------------------------------
+
+NON_FINITE_LITERALS = [b"1e400", b"-1e400", b"NaN", b"Infinity", b"-Infinity"]
+
+
+def _two_messages_one_holding(literal: bytes) -> bytes:
+    """A signed-able batch of two customers' messages; the second holds ``literal`` as a number."""
+    body = json.loads(payload_bytes("whatsapp_text.json"))
+    value = body["entry"][0]["changes"][0]["value"]
+    good = value["messages"][0]
+    bad = {**good, "id": "wamid.BAD-NUMBER", "from": "393470000002", "from_user_id": "IT.2",
+           "type": "location", "location": {"latitude": "__NUMBER__", "longitude": 9.19}}
+    value["messages"] = [good, bad]
+    return json.dumps(body).encode().replace(b'"__NUMBER__"', literal)
+
+
+@pytest.mark.parametrize("literal", NON_FINITE_LITERALS, ids=lambda literal: literal.decode())
+def test_a_message_holding_a_non_finite_number_is_rejected_with_200_and_the_rest_of_the_batch_is_stored(
+    tenant, post_webhook, caplog, literal
+):
+    response = post_webhook(_two_messages_one_holding(literal), run_on_commit=False)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "stored": 1, "duplicates": 0, "rejected": 1}
+    assert list(Message.objects.values_list("channel_message_id", flat=True)) == [
+        "wamid.HBgMMzkzNDcxMjM0NTY3FQIAEhggQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUEA"
+    ]
+    assert not Customer.objects.filter(channel_user_id="IT.2").exists()
+    assert "1 event(s) rejected" in caplog.text
+
+
+@pytest.mark.parametrize("literal", NON_FINITE_LITERALS, ids=lambda literal: literal.decode())
+def test_a_delivery_whose_only_event_holds_a_non_finite_number_writes_nothing(tenant, post_webhook, literal):
+    body = json.loads(payload_bytes("whatsapp_text.json"))
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["score"] = "__NUMBER__"
+    raw = json.dumps(body).encode().replace(b'"__NUMBER__"', literal)
+    response = post_webhook(raw, run_on_commit=False)
+    assert response.status_code == 200
+    assert response.json()["rejected"] == 1
+    assert (Message.objects.count(), Customer.objects.count()) == (0, 0)
+
+
+def test_a_status_holding_a_non_finite_number_is_rejected_not_a_500(tenant, post_webhook):
+    body = json.loads(payload_bytes("whatsapp_status_delivered.json"))
+    body["entry"][0]["changes"][0]["value"]["statuses"][0]["pricing"] = {"rate": "__NUMBER__"}
+    raw = json.dumps(body).encode().replace(b'"__NUMBER__"', b"1e400")
+    response = post_webhook(raw, run_on_commit=False)
+    assert (response.status_code, response.json()["rejected"]) == (200, 1)
