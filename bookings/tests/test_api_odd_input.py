@@ -7,13 +7,13 @@ Each is a clear 4xx (a JSON 400 naming the field where a field is at fault), nev
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from bookings.models import Appointment
 from bookings.services import appointment_book
 from bookings.tests.conftest import NOW, rome
 from conversations.models import Conversation, Customer, Message
+from tenants.api_tokens import api_token_create
 from tenants.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def frozen_now():
 def api(restaurant, tables):
     client = APIClient(raise_request_exception=False)
     user = MembershipFactory(tenant=restaurant).user
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user).token}")
     return client
 
 
