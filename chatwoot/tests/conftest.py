@@ -67,7 +67,7 @@ def chatwoot_sign(body: bytes, timestamp: str, secret: str = SECRET) -> str:
 
 def connection_create(tenant=None, *, secret: str = SECRET, account_id: int = 1, **fields) -> ChatwootConnection:
     connection = ChatwootConnection(
-        tenant=tenant or TenantFactory(), base_url=BASE_URL, account_id=account_id,
+        tenant=tenant or TenantFactory(), base_url=fields.pop("base_url", BASE_URL), account_id=account_id,
         inbox_ids=fields.pop("inbox_ids", [3]), bot_access_token=fields.pop("bot_access_token", BOT_TOKEN), **fields,
     )
     chatwoot_webhook_secret_set(connection=connection, secret=secret)
