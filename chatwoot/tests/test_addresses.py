@@ -39,8 +39,8 @@ def dns(fake_dns):
     return fake_dns
 
 
-def _owner_adds(client, base_url: str):
-    tenant = TenantFactory()
+def _owner_adds(client, base_url: str, *, language: str = "en"):
+    tenant = TenantFactory(language=language)
     client.force_login(MembershipFactory(tenant=tenant, role="owner").user)
     return client.post(ADD, {
         "tenant": tenant.pk, "base_url": base_url, "account_id": 1, "inbox_ids": "", "is_active": "on",
@@ -55,6 +55,12 @@ def test_an_address_on_a_private_or_reserved_network_is_refused_on_save(client, 
     (error,) = response.context["adminform"].form.errors["base_url"]
     assert error.startswith(PRIVATE_TEXT)
     assert not ChatwootConnection.objects.exists()
+
+
+def test_the_refusal_is_in_the_owners_language(client, dns):
+    response = _owner_adds(client, "https://10.1.2.3", language="it")
+    (error,) = response.context["adminform"].form.errors["base_url"]
+    assert error.startswith("Questo indirizzo porta a una rete privata o riservata")
 
 
 def test_plain_http_is_refused_on_save_in_production(client, dns):
