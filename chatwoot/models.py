@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from chatwoot.addresses import chatwoot_base_url_validate
 from tenants.fields import EncryptedTextField
 from tenants.models import TenantOwnedModel
 
@@ -16,7 +17,11 @@ class ChatwootConnection(TenantOwnedModel):
     versions that do not sign).
     """
 
-    base_url = models.URLField(_("address"), help_text=_("Chatwoot's address, e.g. https://app.chatwoot.com"))
+    # Lyo posts the bot token there: only to https and public addresses (chatwoot.addresses).
+    base_url = models.URLField(
+        _("address"), help_text=_("Chatwoot's address, e.g. https://app.chatwoot.com"),
+        validators=[chatwoot_base_url_validate],
+    )
     account_id = models.PositiveIntegerField(
         _("account id"), help_text=_("The Chatwoot account id (in Chatwoot's URLs).")
     )
@@ -26,8 +31,10 @@ class ChatwootConnection(TenantOwnedModel):
     )
     bot_access_token = EncryptedTextField(_("bot access token"), blank=True, default="")
     webhook_secret = EncryptedTextField(_("webhook secret"), blank=True, default="")
-    # SHA-256 of the webhook secret: finds the connection of a request whose URL carries
-    # the secret without decrypting every tenant's (the secret itself is never stored in clear).
+    # HMAC-SHA256 of the webhook secret under a key derived from SECRET_KEY
+    # (``chatwoot.signature.secret_digest``): finds the connection of a request whose URL
+    # carries the secret without decrypting every tenant's; a database dump alone
+    # cannot test guesses against it (the secret itself is never stored in clear).
     webhook_secret_digest = models.CharField(
         _("webhook secret digest"), max_length=64, unique=True, null=True, blank=True, editable=False
     )

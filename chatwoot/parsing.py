@@ -9,6 +9,8 @@ on becomes an ``ignored`` event with its reason — never an exception.
 """
 
 import json
+import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -43,8 +45,39 @@ _ATTACHMENT_TYPES = {
 }
 
 
+# Where a raw body names its account, read before anything is parsed (so before the
+# signature is checked): ``"account": {"id": 1`` in message events (Chatwoot writes
+# the id first), ``"account_id": 1`` in conversation events. Bounded repetitions: a
+# linear scan of a body no larger than CHATWOOT_WEBHOOK_BODY_MAX_BYTES.
+_ACCOUNT_HINTS = (
+    re.compile(rb'"account"\s{0,16}:\s{0,16}\{\s{0,16}"id"\s{0,16}:\s{0,16}([0-9]{1,20})\b'),
+    re.compile(rb'"account_id"\s{0,16}:\s{0,16}([0-9]{1,20})\b'),
+)
+
+
 class PayloadInvalid(ValueError):
     """The body is not a JSON object."""
+
+
+def webhook_account_hint(body: bytes) -> int | None:
+    """The account id a raw body names, if it says so plainly; ``None`` otherwise. Parses no JSON.
+
+    Only narrows which connections' secrets to try: the signature then decides, and
+    the parsed event's account is checked again after (``_foreign_reason``).
+    """
+    for pattern in _ACCOUNT_HINTS:
+        match = pattern.search(body)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _finite_float(text: str) -> float:
+    # ``1e400`` is valid JSON that Python reads as infinity, which PostgreSQL's jsonb refuses.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
 
 
 class EventKind(StrEnum):
@@ -74,7 +107,7 @@ class ChatwootEvent:
 def webhook_body_load(body: bytes) -> dict:
     """Decode a webhook body; ``PayloadInvalid`` unless it is a JSON object."""
     try:
-        data = sanitise(json.loads(body, parse_constant=json_constant_reject))
+        data = sanitise(json.loads(body, parse_constant=json_constant_reject, parse_float=_finite_float))
     except (ValueError, RecursionError) as exc:
         raise PayloadInvalid("The body is not valid JSON.") from exc
     if not isinstance(data, dict):

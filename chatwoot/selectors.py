@@ -3,14 +3,15 @@
 from django.db.models import QuerySet
 
 from chatwoot.models import ChatwootConnection
-from chatwoot.signature import path_secret_is_valid, secret_digest
+from chatwoot.signature import path_secret_is_valid, secret_digests
 from conversations.models import Channel, Conversation
 from tenants.models import Tenant
 
-# Connections sharing one Chatwoot account id (several Chatwoot installations each
-# have an account 1) whose secrets a signed request is checked against; more than a
-# handful means misconfiguration, not a reason to try hundreds of secrets.
-ROUTE_CANDIDATES_MAX = 10
+# Decrypted webhook secrets by connection id, with the digest of each: a replaced
+# secret has another digest, so a stale entry is never used. One per process, so a
+# signed webhook decrypts no secret once each candidate's has been read once (with
+# 13 tenants on Chatwoot account 1, every request would otherwise decrypt 13).
+_webhook_secrets: dict[int, tuple[str, str]] = {}
 
 
 def _usable() -> QuerySet[ChatwootConnection]:
@@ -18,18 +19,50 @@ def _usable() -> QuerySet[ChatwootConnection]:
 
 
 def connection_for_path_secret(secret: str) -> ChatwootConnection | None:
-    """The active connection whose webhook secret is ``secret`` (older Chatwoot puts it in the URL)."""
-    connection = _usable().filter(webhook_secret_digest=secret_digest(secret)).first()
+    """The active connection whose webhook secret is ``secret`` (older Chatwoot puts it in the URL).
+
+    Found by its digest under ``SECRET_KEY`` or a fallback key (rotation), then compared
+    with the secret itself.
+    """
+    connection = _usable().filter(webhook_secret_digest__in=secret_digests(secret)).first()
     if connection is None or not path_secret_is_valid(secret, connection.webhook_secret):
         return None
     return connection
 
 
-def connections_for_account(account_id: int | None) -> list[ChatwootConnection]:
-    """Active connections to a Chatwoot account id with a webhook secret: whose secret may sign its events."""
-    if account_id is None:
-        return []
-    return list(_usable().filter(account_id=account_id).exclude(webhook_secret="")[:ROUTE_CANDIDATES_MAX])
+def webhook_route_candidates(account_id: int | None) -> list[tuple[int, str]]:
+    """``(id, secret digest)`` of the active connections with a webhook secret that may have signed an event.
+
+    Those to ``account_id`` (several Chatwoot installations each have an account 1, so
+    there may be many), or every one when the event's account is not known. No cap:
+    the signature decides, and checking it is cheap with the secrets cached.
+    """
+    connections = _usable().filter(webhook_secret_digest__isnull=False)
+    if account_id is not None:
+        connections = connections.filter(account_id=account_id)
+    return list(connections.order_by("pk").values_list("pk", "webhook_secret_digest"))
+
+
+def webhook_secret_cached(connection_id: int, digest: str) -> str:
+    """The connection's webhook secret, decrypted once per process while its digest stays ``digest``."""
+    cached = _webhook_secrets.get(connection_id)
+    if cached is not None and cached[0] == digest:
+        return cached[1]
+    row = ChatwootConnection.objects.filter(pk=connection_id).values_list("webhook_secret_digest", "webhook_secret")
+    current_digest, secret = row.first() or (None, "")
+    if current_digest:
+        _webhook_secrets[connection_id] = (current_digest, secret)
+    return secret
+
+
+def webhook_secrets_forget() -> None:
+    """Drop the cached secrets (tests: a connection id may come back with another secret)."""
+    _webhook_secrets.clear()
+
+
+def connection_routed(connection_id: int) -> ChatwootConnection | None:
+    """The active connection a verified signature names, without decrypting its secrets (not needed here)."""
+    return _usable().defer("webhook_secret", "bot_access_token").filter(pk=connection_id).first()
 
 
 def connection_for_tenant(tenant: Tenant) -> ChatwootConnection | None:

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -9,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatwoot.parsing import PayloadInvalid
-from chatwoot.services.inbound import WebhookRefused, chatwoot_webhook_authenticate, chatwoot_webhook_handle
+from chatwoot.services.inbound import WebhookRefused, chatwoot_webhook_receive
 from lyo import metrics
 from lyo.log_context import log_context
 
@@ -26,9 +27,15 @@ class ChatwootWebhookView(APIView):
     def post(self, request: Request, token: str | None = None) -> Response:
         """Authenticate, store and enqueue; answers at once (no Chatwoot API call here)."""
         with log_context():
+            # Refused before it is read when it says it is too large, and after when it was.
+            limit = settings.CHATWOOT_WEBHOOK_BODY_MAX_BYTES
+            if _content_length(request) > limit or len(body := request.body) > limit:
+                return Response(
+                    {"error": "payload_too_large", "detail": f"The body is larger than {limit} bytes."}, status=413
+                )
             try:
-                connection, data = chatwoot_webhook_authenticate(
-                    body=request.body,
+                summary = chatwoot_webhook_receive(
+                    body=body,
                     path_secret=token,
                     signature=request.headers.get("X-Chatwoot-Signature"),
                     timestamp=request.headers.get("X-Chatwoot-Timestamp"),
@@ -40,5 +47,13 @@ class ChatwootWebhookView(APIView):
                 return Response({"error": "invalid_signature", "detail": str(exc)}, status=403)
             except PayloadInvalid as exc:
                 return Response({"error": "invalid_payload", "detail": str(exc)}, status=400)
-            summary = chatwoot_webhook_handle(connection=connection, data=data)
+            if summary.replayed:
+                return Response({"status": "duplicate", "stored": 0, "duplicates": 0})
             return Response({"status": "ok", "stored": summary.stored, "duplicates": summary.duplicates})
+
+
+def _content_length(request: Request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0

@@ -241,6 +241,13 @@ LYO_SEND_BACKEND = env.str("LYO_SEND_BACKEND", default="graph")
 if LYO_SEND_BACKEND not in ("graph", "console"):
     raise ImproperlyConfigured(f"LYO_SEND_BACKEND must be 'graph' or 'console', not {LYO_SEND_BACKEND!r}.")
 
+# --- Chatwoot ---------------------------------------------------------------------
+# Host names or CIDR networks (comma-separated) of self-hosted Chatwoots on a private
+# network: Lyo otherwise posts only to https addresses that resolve to public ones.
+CHATWOOT_ALLOWED_HOSTS = env.list("CHATWOOT_ALLOWED_HOSTS", default=[])
+# Larger webhook bodies are refused (413) before they are authenticated or parsed.
+CHATWOOT_WEBHOOK_BODY_MAX_BYTES = env.int("CHATWOOT_WEBHOOK_BODY_MAX_BYTES", default=256 * 1024)
+
 # --- REST framework ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -16,6 +16,8 @@ os.environ.setdefault("WHATSAPP_WEBHOOK_VERIFY_TOKEN", "test-verify-token")
 os.environ.setdefault("META_APP_SECRET", "test-app-secret")
 # Tests never reach the internet: anything that escapes a mock hits a closed port.
 os.environ.setdefault("GRAPH_API_BASE", "http://127.0.0.1:9")
+# The Chatwoot of the tests' fakes (chatwoot/tests/conftest.py): allowed by name, never resolved.
+os.environ.setdefault("CHATWOOT_ALLOWED_HOSTS", "chat.example.com")
 
 from lyo.settings import *  # noqa: F403
 

@@ -14,3 +14,11 @@ def chatwoot_bot_token_set(*, connection: ChatwootConnection, token: str) -> Non
     """Set (``""``: remove) the agent bot's access token, forgetting that Chatwoot rejected the old one."""
     connection.bot_access_token = token
     connection.token_invalid_at = None
+
+
+def chatwoot_webhook_secret_digest_refresh(*, connection: ChatwootConnection, secret: str) -> None:
+    """Store the digest under the current ``SECRET_KEY`` when it was found under a fallback key."""
+    digest = secret_digest(secret)
+    if connection.webhook_secret_digest != digest:
+        ChatwootConnection.objects.filter(pk=connection.pk).update(webhook_secret_digest=digest)
+        connection.webhook_secret_digest = digest

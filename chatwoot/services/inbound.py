@@ -5,20 +5,25 @@ assistant runs when the message's transaction commits, as for every channel.
 """
 
 import dataclasses
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import transaction
 
 from chatwoot.models import ChatwootConnection
-from chatwoot.parsing import ChatwootEvent, EventKind, webhook_body_load, webhook_event_parse, webhook_route_ids
+from chatwoot.parsing import ChatwootEvent, EventKind, webhook_account_hint, webhook_body_load, webhook_event_parse
 from chatwoot.selectors import (
     connection_for_path_secret,
-    connections_for_account,
+    connection_routed,
     conversation_for_chatwoot_conversation,
+    webhook_route_candidates,
+    webhook_secret_cached,
 )
-from chatwoot.signature import chatwoot_signature_is_valid, timestamp_is_fresh
+from chatwoot.services.connections import chatwoot_webhook_secret_digest_refresh
+from chatwoot.signature import TIMESTAMP_TOLERANCE_SECONDS, chatwoot_signature_is_valid, timestamp_is_fresh
 from conversations.models import Channel, Conversation, Customer
 from conversations.selectors import inbound_message_exists
 from conversations.services.customers import conversation_get_or_open
@@ -31,6 +36,9 @@ logger = logging.getLogger(__name__)
 CHANNEL = Channel.CHATWOOT
 # Chatwoot statuses in which people, not the assistant, answer.
 STAFF_STATUSES = frozenset({"open", "snoozed"})
+# A signed request is accepted while its timestamp is within the tolerance either side
+# of now, so it must be remembered for both sides of that window.
+REPLAY_MEMORY_SECONDS = 2 * TIMESTAMP_TOLERANCE_SECONDS + 60
 
 
 class WebhookRefused(Exception):
@@ -43,32 +51,81 @@ class WebhookSummary:
     duplicates: int = 0
     status_changes: int = 0
     ignored: int = 0
+    replayed: bool = False
+
+
+def chatwoot_webhook_receive(
+    *, body: bytes, path_secret: str | None, signature: str | None, timestamp: str | None, now: datetime
+) -> WebhookSummary:
+    """Authenticate a webhook request, then parse and act on it once.
+
+    ``WebhookRefused`` when no connection sent it, ``PayloadInvalid`` for a body that
+    is not a JSON object; a signed request seen before is answered as ``replayed``.
+    """
+    connection = chatwoot_webhook_authenticate(
+        body=body, path_secret=path_secret, signature=signature, timestamp=timestamp, now=now
+    )
+    replay_key = _replay_key(connection, signature) if path_secret is None else None
+    if replay_key is not None and not _replay_claim(replay_key):
+        logger.info("Chatwoot webhook replayed within its signature's lifetime: ignored")
+        return WebhookSummary(replayed=True)
+    try:
+        return chatwoot_webhook_handle(connection=connection, data=webhook_body_load(body))
+    except Exception:
+        # Not acted on: Chatwoot's redelivery of the same request must be.
+        if replay_key is not None:
+            _replay_release(replay_key)
+        raise
 
 
 def chatwoot_webhook_authenticate(
     *, body: bytes, path_secret: str | None, signature: str | None, timestamp: str | None, now: datetime
-) -> tuple[ChatwootConnection, dict]:
-    """The connection that sent ``body``, and the body decoded.
+) -> ChatwootConnection:
+    """The connection that sent ``body``, decided before any of it is parsed.
 
-    Older Chatwoot: the secret in the URL names and authenticates the connection before
-    anything is parsed. Signing Chatwoot: only a fresh timestamp and a signature get the
-    body parsed, to read which account sent it; the signature must then verify with the
-    secret of one of that account id's connections. ``WebhookRefused`` otherwise;
-    ``PayloadInvalid`` for a body that is not a JSON object.
+    Older Chatwoot: the secret in the URL names and authenticates the connection.
+    Signing Chatwoot: a fresh timestamp, and a signature over the raw bytes that
+    verifies with the secret of one of the connections to the account the body names
+    (every connection's, when it names none; ``webhook_account_hint``), so a forged
+    body costs one HMAC per candidate and no JSON parsing. ``WebhookRefused`` otherwise.
     """
     if path_secret is not None:
         connection = connection_for_path_secret(path_secret)
         if connection is None:
             raise WebhookRefused("No connection has this webhook secret.")
-        return connection, webhook_body_load(body)
+        chatwoot_webhook_secret_digest_refresh(connection=connection, secret=path_secret)
+        return connection
     if not signature or not timestamp_is_fresh(timestamp, now=now):
         raise WebhookRefused("X-Chatwoot-Signature is missing or X-Chatwoot-Timestamp is missing or stale.")
-    data = webhook_body_load(body)
-    account_id, _ = webhook_route_ids(data)
-    for connection in connections_for_account(account_id):
-        if chatwoot_signature_is_valid(body, timestamp=timestamp, header=signature, secret=connection.webhook_secret):
-            return connection, data
+    for connection_id, digest in webhook_route_candidates(webhook_account_hint(body)):
+        secret = webhook_secret_cached(connection_id, digest)
+        if chatwoot_signature_is_valid(body, timestamp=timestamp, header=signature, secret=secret):
+            connection = connection_routed(connection_id)
+            if connection is not None:
+                return connection
     raise WebhookRefused("X-Chatwoot-Signature is wrong.")
+
+
+def _replay_key(connection: ChatwootConnection, signature: str | None) -> str:
+    # The signature covers the timestamp and the body: the same signature is the same request.
+    return f"chatwoot:webhook-seen:{connection.pk}:{hashlib.sha256((signature or '').encode()).hexdigest()}"
+
+
+def _replay_claim(key: str) -> bool:
+    """``False`` when the key was claimed before; atomic (``cache.add``) on Redis."""
+    try:
+        return cache.add(key, 1, timeout=REPLAY_MEMORY_SECONDS)
+    except Exception:
+        # The cache being down must not stop every tenant's messages; message ids still dedupe.
+        logger.warning("Chatwoot replay check skipped: the cache is unavailable", exc_info=True)
+        return True
+
+
+def _replay_release(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("Chatwoot replay mark not released: the cache is unavailable", exc_info=True)
 
 
 def chatwoot_webhook_handle(*, connection: ChatwootConnection, data: dict) -> WebhookSummary:

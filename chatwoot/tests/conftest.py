@@ -5,13 +5,16 @@ import hmac
 import itertools
 import json
 import re
+import socket
 import time
 from pathlib import Path
 
 import pytest
 import responses
+from django.core.cache import cache
 
 from chatwoot.models import ChatwootConnection
+from chatwoot.selectors import webhook_secrets_forget
 from chatwoot.services.connections import chatwoot_webhook_secret_set
 from tenants.tests.factories import TenantFactory
 from whatsapp.tests.conftest import _broker_pause_forgotten, celery_retries_inline  # noqa: F401
@@ -64,12 +67,66 @@ def chatwoot_sign(body: bytes, timestamp: str, secret: str = SECRET) -> str:
 
 def connection_create(tenant=None, *, secret: str = SECRET, account_id: int = 1, **fields) -> ChatwootConnection:
     connection = ChatwootConnection(
-        tenant=tenant or TenantFactory(), base_url=BASE_URL, account_id=account_id,
+        tenant=tenant or TenantFactory(), base_url=fields.pop("base_url", BASE_URL), account_id=account_id,
         inbox_ids=fields.pop("inbox_ids", [3]), bot_access_token=fields.pop("bot_access_token", BOT_TOKEN), **fields,
     )
     chatwoot_webhook_secret_set(connection=connection, secret=secret)
     connection.save()
     return connection
+
+
+@pytest.fixture(autouse=True)
+def _webhook_secrets_fresh():
+    """Each test reads webhook secrets afresh and has seen no request: a connection id may come back
+    after a rollback, with a request signed in the same second."""
+    webhook_secrets_forget()
+    cache.clear()
+    yield
+    webhook_secrets_forget()
+    cache.clear()
+
+
+class FakeDNS:
+    """``socket.getaddrinfo`` for the tests: names in ``answers`` resolve as given, numbers as
+    themselves, every other name fails (a test never asks a real resolver)."""
+
+    def __init__(self, real):
+        self.real = real
+        self.answers: dict[str, list[str] | None] = {}
+        self.lookups: list[str] = []
+
+    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress_of(name)
+        except ValueError:
+            pass
+        else:
+            return self.real(host, port, family, type, proto, flags)
+        self.lookups.append(name)
+        answer = self.answers.get(name.rstrip("."))
+        if callable(answer):
+            answer = answer()
+        if not answer:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            (socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+             (address, port or 0, 0, 0) if ":" in address else (address, port or 0))
+            for address in answer
+        ]
+
+
+def ipaddress_of(name: str):
+    import ipaddress
+
+    return ipaddress.ip_address(name.split("%", 1)[0])
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch):
+    dns = FakeDNS(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    return dns
 
 
 @pytest.fixture
