@@ -40,6 +40,9 @@ if not DEBUG:
         )
 
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-do-not-use-in-production")
+# Old keys kept while a rotation settles: sessions, password links and Chatwoot secret digests
+# made with them still verify (and the digests are rewritten with the new key when they match).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

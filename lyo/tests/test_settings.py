@@ -48,6 +48,13 @@ def test_production_starts_with_every_required_variable():
     assert json.loads(result.stdout) == [False, ["lyo.example.com"]]
 
 
+def test_previous_secret_keys_are_read_from_the_environment_for_a_rotation():
+    env = {**PRODUCTION_ENV, "SECRET_KEY_FALLBACKS": "old-key-one,old-key-two"}
+    result = _settings_process(env, "print(json.dumps(settings.SECRET_KEY_FALLBACKS))")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["old-key-one", "old-key-two"]
+
+
 def test_embedded_defaults_sqlite_and_in_process_tasks():
     result = _settings_process(
         {"DEBUG": "1"},
