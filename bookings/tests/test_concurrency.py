@@ -7,13 +7,14 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from bookings.errors import SlotUnavailable
 from bookings.models import Appointment
 from bookings.services import appointment_book, appointment_reschedule
 from bookings.tests.conftest import NOW, rome
 from bookings.tests.factories import AppointmentFactory, OpeningHoursFactory, ResourceFactory
+from bookings.tests.racing import threads_race
 from tenants.tests.factories import TenantFactory
 
 pytestmark = [
@@ -40,27 +41,7 @@ def last_table():
 
 
 def _race(action) -> Counter:
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            action()
-            outcomes.append("booked")
-        except SlotUnavailable:
-            outcomes.append("unavailable")
-        except Exception as error:  # any other outcome is reported by the assertion
-            outcomes.append(repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return Counter(outcomes)
+    return threads_race(lambda _index: action(), threads=THREADS, refusals={SlotUnavailable: "unavailable"})
 
 
 def _book_at_20(tenant):

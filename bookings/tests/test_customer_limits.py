@@ -1,19 +1,18 @@
 """The business's limits per customer: future bookings, and bookings on one day (not for staff, not for moves)."""
 
 import contextlib
-import threading
 from collections import Counter
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from bookings.errors import CustomerBookingLimitReached
 from bookings.models import Appointment
 from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
 from bookings.tests.conftest import NOW, rome
+from bookings.tests.racing import threads_race
 from conversations.tests.factories import CustomerFactory
 
 AT_20 = rome(2026, 12, 4, 20, 0)
@@ -127,31 +126,12 @@ THREADS = 12
 
 def _race(tenant, customer) -> Counter:
     """THREADS bookings by ``customer`` at once, each on an evening of its own."""
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    evenings = iter(_evenings(THREADS))
-    pick = threading.Lock()
-
-    def run():
-        with pick:
-            start = next(evenings)
-        try:
-            barrier.wait(timeout=30)
-            _book(tenant, customer, start)
-            outcomes.append("booked")
-        except CustomerBookingLimitReached:
-            outcomes.append("refused")
-        except Exception as error:  # any other outcome is reported by the assertion
-            outcomes.append(repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return Counter(outcomes)
+    evenings = _evenings(THREADS)
+    return threads_race(
+        lambda index: _book(tenant, customer, evenings[index]),
+        threads=THREADS,
+        refusals={CustomerBookingLimitReached: "refused"},
+    )
 
 
 @pytest.mark.django_db(transaction=True)
