@@ -17,7 +17,7 @@ RUN python -m venv /opt/venv \
 # --- runtime ---------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm
 # PROMETHEUS_MULTIPROC_DIR: where every gunicorn worker and Celery pool process keeps its
-# metric values (lyo/prometheus.py); emptied by the entrypoint at each container start.
+# metric values (common/prometheus.py); emptied by the entrypoint at each container start.
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

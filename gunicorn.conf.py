@@ -15,7 +15,7 @@
 
 import os
 
-from lyo.prometheus import multiproc_dir_reset, process_dead_mark
+from common.prometheus import multiproc_dir_reset, process_dead_mark
 
 
 def _env_int(name: str, default: int) -> int:
@@ -53,13 +53,13 @@ errorlog = "-"
 # The path without its query string: Meta's verification GET carries the verify token there.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 _log_format = os.environ.get("LOG_FORMAT") or ("text" if _debug() else "json")
-_formatter = "lyo.logging.JsonFormatter" if _log_format == "json" else "lyo.logging.ReadableFormatter"
+_formatter = "common.logging.JsonFormatter" if _log_format == "json" else "common.logging.ReadableFormatter"
 # Gunicorn's own lines (access log, worker starts and timeouts) in the same format as Django's.
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"lyo": {"()": _formatter}},
-    "filters": {"redact_secrets": {"()": "lyo.logging.SecretRedactingFilter"}},
+    "filters": {"redact_secrets": {"()": "common.logging.SecretRedactingFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "lyo", "filters": ["redact_secrets"],
                     "stream": "ext://sys.stdout"},
@@ -75,7 +75,7 @@ logconfig_dict = {
 
 
 def on_starting(server) -> None:
-    # Before any worker exists: start the Prometheus directory empty (lyo/prometheus.py).
+    # Before any worker exists: start the Prometheus directory empty (common/prometheus.py).
     multiproc_dir_reset()
 
 

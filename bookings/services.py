@@ -32,8 +32,8 @@ from bookings.errors import (
 )
 from bookings.models import Appointment, Resource, Service
 from bookings.references import reference_new
+from common import metrics
 from conversations.models import Customer
-from lyo import metrics
 from tenants.models import Tenant
 
 __all__ = [

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from bookings.services import appointments_past_complete
-from lyo.log_context import log_context
+from common.log_context import log_context
 
 logger = logging.getLogger(__name__)
 

@@ -4,10 +4,10 @@ from celery import shared_task
 
 from chatwoot.services.handoff import chatwoot_conversation_status_sync
 from chatwoot.services.outbound import chatwoot_outbound_send
+from common import metrics
+from common.log_context import log_context
 from conversations.services.delivery import outbound_send_task_run
 from conversations.services.outbound import SEND_MAX_ATTEMPTS, SendOutcome, send_retry_delay
-from lyo import metrics
-from lyo.log_context import log_context
 
 SEND_TASK = "chatwoot_message_send"
 STATUS_TASK = "chatwoot_conversation_status_sync"

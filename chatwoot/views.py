@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 from chatwoot.parsing import PayloadInvalid
 from chatwoot.services.inbound import WebhookRefused, chatwoot_webhook_receive
-from lyo import metrics
-from lyo.log_context import log_context
+from common import metrics
+from common.log_context import log_context
 
 logger = logging.getLogger(__name__)
 

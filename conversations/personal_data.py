@@ -31,10 +31,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from bookings.models import Appointment
+from common.log_context import log_context
 from conversations.models import Conversation, Customer, Message
 from conversations.services.customers import PhoneNumberInvalid, tenant_phone_region
 from conversations.services.customers import phone_normalise as _phone_e164
-from lyo.log_context import log_context
 from tenants.audit import audit_record
 from tenants.models import AuditEvent, Tenant
 

@@ -6,11 +6,11 @@ import random
 from celery import shared_task
 from django.utils import timezone
 
+from common import metrics
+from common.log_context import log_context
 from conversations.services.inbound import INBOUND_PROCESS_TASK, inbound_message_process, inbound_pending_enqueue
 from conversations.services.outbound import outbound_queued_enqueue
 from conversations.services.retention import messages_retention_apply
-from lyo import metrics
-from lyo.log_context import log_context
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-from lyo.prometheus import celery_metrics_connect
+from common.prometheus import celery_metrics_connect
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lyo.settings")
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "common",
     "tenants",
     "conversations",
     "bookings",
@@ -88,7 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "lyo.logging.RequestLogContextMiddleware",
+    "common.logging.RequestLogContextMiddleware",
     # Before anything that checks ALLOWED_HOSTS: load balancers and Prometheus probe by IP.
     "lyo.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -341,7 +342,7 @@ if not METRICS_TOKEN and not METRICS_ALLOWED_NETWORKS:
 
 # JSON lines in production (what CloudWatch / Loki index), readable lines with DEBUG.
 # Every line carries the tenant, conversation and message ids of its request or task
-# (lyo.log_context) and has credentials masked (lyo.logging).
+# (common.log_context) and has credentials masked (common.logging).
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}.")
@@ -350,12 +351,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "log_context": {"()": "lyo.log_context.LogContextFilter"},
-        "redact_secrets": {"()": "lyo.logging.SecretRedactingFilter"},
+        "log_context": {"()": "common.log_context.LogContextFilter"},
+        "redact_secrets": {"()": "common.logging.SecretRedactingFilter"},
     },
     "formatters": {
-        "json": {"()": "lyo.logging.JsonFormatter"},
-        "text": {"()": "lyo.logging.ReadableFormatter"},
+        "json": {"()": "common.logging.JsonFormatter"},
+        "text": {"()": "common.logging.ReadableFormatter"},
     },
     "handlers": {
         "console": {

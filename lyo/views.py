@@ -6,8 +6,8 @@ from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 
 import lyo
+from common.prometheus import MetricsAccessDenied, metrics_access_check, metrics_refusal_headers
 from lyo.health import health_checks
-from lyo.prometheus import MetricsAccessDenied, metrics_access_check, metrics_refusal_headers
 
 
 @require_GET
@@ -49,7 +49,7 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus text for a scraper with the token or from an allowed network (lyo.prometheus).
+    """Prometheus text for a scraper with the token or from an allowed network (common.prometheus).
 
     Every spelling of the path that resolves here (``/metrics/``, ``/%6detrics``: the
     path is decoded before routing) gets the same check, whatever a proxy in front filters.

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Appointment
+from common import metrics
+from common.log_context import log_context
 from conversations.assistant.formatting import date_long, time_short, when_long
 from conversations.assistant.reminder_replies import CANCEL, CONFIRM, reminder_button_id
 from conversations.assistant.texts import say
@@ -24,8 +26,6 @@ from conversations.models import Message
 from conversations.replies import BUTTON_BODY_MAX, TEXT_MAX, Option, Reply, ReplyType
 from conversations.services.customers import conversation_get_or_open
 from conversations.services.outbound import outbound_message_enqueue
-from lyo import metrics
-from lyo.log_context import log_context
 from reminders.models import MessageTemplate, Purpose, TemplateParameter
 from reminders.selectors import DueReminder, message_template_for, reminder_settings_get, reminders_due
 from tenants.models import Language, Tenant

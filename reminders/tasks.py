@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from lyo.log_context import log_context
+from common.log_context import log_context
 from reminders.services import reminders_send_due
 
 

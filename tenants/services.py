@@ -20,7 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from bookings.models import Closure, OpeningHours, Resource, Service
-from lyo.log_context import log_context
+from common.log_context import log_context
 from tenants.audit import token_change_audit
 from tenants.encryption import SecretUndecryptable
 from tenants.fields import EncryptedTextField

@@ -16,8 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lyo import metrics
-from lyo.log_context import log_context
+from common import metrics
+from common.log_context import log_context
 from whatsapp.signature import verification_challenge, webhook_signature_check
 
 logger = logging.getLogger(__name__)

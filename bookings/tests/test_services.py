@@ -20,8 +20,8 @@ from bookings.references import REFERENCE_ALPHABET
 from bookings.services import appointment_book, appointment_cancel, appointment_reschedule, appointment_status_set
 from bookings.tests.conftest import NOW, rome
 from bookings.tests.factories import ClosureFactory
+from common import metrics
 from conversations.tests.factories import CustomerFactory
-from lyo import metrics
 
 pytestmark = pytest.mark.django_db
 

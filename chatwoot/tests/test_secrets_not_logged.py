@@ -3,7 +3,7 @@
 import logging
 
 from chatwoot.tests.conftest import BOT_TOKEN, SECRET, WEBHOOK, payload_bytes
-from lyo.logging import JsonFormatter, secrets_redact
+from common.logging import JsonFormatter, secrets_redact
 
 
 def test_a_round_trip_logs_neither_the_token_nor_the_secret(tenant, post_event, chatwoot, caplog):

@@ -18,8 +18,8 @@ from chatwoot.tests.conftest import (
     payload_bytes,
     payload_json,
 )
+from common import metrics
 from conversations.models import Conversation, Customer, Message
-from lyo import metrics
 from tenants.tests.factories import TenantFactory
 from whatsapp.tests.test_webhook_view import _mutations
 

@@ -20,6 +20,8 @@ from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from common import metrics
+from common.log_context import log_context, log_context_bind
 from conversations.models import Conversation, Message
 from conversations.replies import Reply
 from conversations.selectors import outbound_message_lock
@@ -34,8 +36,6 @@ from conversations.services.outbound import (
     outbound_message_record_sent,
     send_retry_delay,
 )
-from lyo import metrics
-from lyo.log_context import log_context, log_context_bind
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common import metrics
+from common.log_context import log_context, log_context_bind
 from conversations.assistant.engine import assistant_handle
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation, Customer, Message
@@ -27,8 +30,6 @@ from conversations.services.broker import broker_holds_at_least, broker_publish
 from conversations.services.handoff import handoff_mirror
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
 from conversations.services.reply_budget import ReplySuppressed, reply_budget_check
-from lyo import metrics
-from lyo.log_context import log_context, log_context_bind
 from tenants.models import Language, Tenant
 
 logger = logging.getLogger(__name__)
@@ -144,20 +145,19 @@ def inbound_messages_record_bulk(*, tenant: Tenant, records: list[InboundRecord]
     return messages
 
 
-# The Celery task that processes an inbound message (defined in conversations/tasks.py,
-# which imports this module).
+# The Celery task that processes an inbound message. It is defined in conversations/tasks.py,
+# which imports this module: it is published by its registered name, so the two modules do
+# not import each other. (``send_task`` would skip the in-process mode; the registered
+# task's ``delay`` honours it.)
 INBOUND_PROCESS_TASK = "conversations.inbound_message_process"
 
 
 def inbound_message_enqueue(message_id: int) -> bool:
     """Hand a stored message to the workers; ``False`` (and it stays pending) if the broker is down."""
-    from conversations.tasks import inbound_message_process_task  # the task module imports this one
-
+    task = current_app.tasks[INBOUND_PROCESS_TASK]
     # If the broker is unreachable the message stays stored and pending; the periodic
     # sweep (or ``manage.py process_pending``) picks it up once it is older than a minute.
-    return broker_publish(
-        lambda: inbound_message_process_task.delay(message_id), what=f"inbound message {message_id}"
-    )
+    return broker_publish(lambda: task.delay(message_id), what=f"inbound message {message_id}")
 
 
 def inbound_message_process(*, message_id: int) -> ProcessResult:

@@ -16,12 +16,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common import metrics
+from common.log_context import log_context
 from conversations.models import Message
 from conversations.replies import Reply, ReplyType
 from conversations.selectors import outbound_messages_queued
 from conversations.services.broker import broker_holds_at_least, broker_publish
-from lyo import metrics
-from lyo.log_context import log_context
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

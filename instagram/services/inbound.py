@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from common import metrics
+from common.log_context import log_context
 from conversations.models import Channel, Customer
 from conversations.selectors import inbound_message_exists
 from conversations.services.customers import conversation_get_or_open
@@ -17,8 +19,6 @@ from conversations.services.inbound import inbound_message_record
 from conversations.services.outbound import outbound_status_apply
 from instagram.parsing import InstagramEntry, InstagramMessage, InstagramReceipt, webhook_entries_parse
 from instagram.selectors import tenant_for_instagram_account_id
-from lyo import metrics
-from lyo.log_context import log_context
 from tenants.models import Tenant
 from whatsapp.services.inbound import ReceiveOutcome
 

@@ -6,9 +6,9 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common import metrics
 from conversations.models import Customer, Message
 from instagram.tests.conftest import PAYLOADS, WEBHOOK, direct_message, payload_bytes, sign
-from lyo import metrics
 
 # The JSON mutation strategy of the WhatsApp webhook tests.
 from whatsapp.tests.test_webhook_view import _mutations

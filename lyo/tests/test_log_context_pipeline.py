@@ -12,9 +12,9 @@ from unittest import mock
 
 import pytest
 
+from common.log_context import LogContextFilter
 from conversations.assistant.engine import assistant_handle
 from conversations.models import Message
-from lyo.log_context import LogContextFilter
 from whatsapp.tests.conftest import payload_bytes
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lyo import metrics
+from common import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,7 @@ def test_metrics_add_up_the_counts_of_every_process(tmp_path):
     # Two processes count (as two gunicorn workers, or the web and a Celery pool process
     # of one container would); a third answers /metrics with the sum.
     count = (
-        "import django; django.setup(); from lyo import metrics;"
+        "import django; django.setup(); from common import metrics;"
         "metrics.inbound_messages.labels(channel='whatsapp', type='text').inc({n});"
         "metrics.task_failures.labels(task='whatsapp.send').inc()"
     )
@@ -73,7 +73,7 @@ def _free_port() -> int:
 
 def test_the_celery_worker_serves_its_processes_metrics(tmp_path):
     _python(
-        "import django; django.setup(); from lyo import metrics;"
+        "import django; django.setup(); from common import metrics;"
         "metrics.outbound_messages.labels(channel='whatsapp', status='sent').inc(4)",
         tmp_path,
     )
@@ -99,7 +99,7 @@ def test_gunicorn_takes_workers_threads_and_port_from_the_environment():
     assert (config["bind"], config["workers"], config["threads"]) == ("0.0.0.0:9001", 5, 8)
     assert config["accesslog"] == "-"
     assert "%(U)s" in config["access_log_format"] and "%(q)s" not in config["access_log_format"]
-    assert config["logconfig_dict"]["formatters"]["lyo"]["()"] == "lyo.logging.JsonFormatter"
+    assert config["logconfig_dict"]["formatters"]["lyo"]["()"] == "common.logging.JsonFormatter"
 
 
 def test_gunicorn_starts_the_metrics_directory_empty_and_forgets_dead_workers(tmp_path):

@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from lyo.prometheus import celery_metrics_serve, metrics_server_start, multiproc_registry
+from common.prometheus import celery_metrics_serve, metrics_server_start, multiproc_registry
 
 TOKEN = "scrape-token-0123456789abcdef"
 OUTSIDE = "203.0.113.7"  # a public address, as a request through the load balancer would not be

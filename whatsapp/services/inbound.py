@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common import metrics
+from common.log_context import log_context
 from conversations.models import Channel, Conversation, Customer, Message
 from conversations.selectors import whatsapp_open_conversation_for_identity
 from conversations.services.customers import (
@@ -24,8 +26,6 @@ from conversations.services.customers import (
 )
 from conversations.services.inbound import InboundRecord, inbound_message_record, inbound_messages_record_bulk
 from conversations.services.outbound import outbound_send_parts_settle, outbound_send_settle, outbound_status_apply
-from lyo import metrics
-from lyo.log_context import log_context
 from tenants.models import Tenant
 from tenants.selectors import tenant_for_phone_number_id
 from whatsapp.parsing import (
@@ -114,7 +114,7 @@ def _value_handle(*, tenant: Tenant, value: WebhookValue, summary: WebhookSummar
 def whatsapp_message_receive(
     *, tenant: Tenant, message: WebhookMessage, contacts: tuple[WebhookContact, ...] = ()
 ) -> ReceiveOutcome:
-    """Store one inbound message with its customer (SPEC §4 identity rules) and conversation.
+    """Store one inbound message with its customer (the identity rules in README, "WhatsApp channel") and conversation.
 
     A redelivery (Meta retries for days) is answered by the unique constraint on the
     message id, not by a query before it: most messages are new.

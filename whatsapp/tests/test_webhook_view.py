@@ -6,8 +6,8 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common import metrics
 from conversations.models import Customer, Message
-from lyo import metrics
 from whatsapp.tests.conftest import PAYLOADS, WEBHOOK, payload_bytes, sign
 
 VERIFY = {"hub.mode": "subscribe", "hub.verify_token": "test-verify-token", "hub.challenge": "1158201444"}

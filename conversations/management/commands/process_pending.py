@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
+from common.log_context import log_context
 from conversations.services.inbound import inbound_pending_enqueue, inbound_pending_process
 from conversations.services.outbound import outbound_queued_enqueue, outbound_queued_send
-from lyo.log_context import log_context
 
 
 class Command(BaseCommand):

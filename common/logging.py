@@ -21,7 +21,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from lyo.log_context import LOG_CONTEXT_KEYS, log_context
+from common.log_context import LOG_CONTEXT_KEYS, log_context
 
 REDACTED = "[REDACTED]"
 

@@ -1,6 +1,6 @@
 import logging
 
-from lyo.log_context import LogContextFilter, log_context, log_context_bind, log_context_current
+from common.log_context import LogContextFilter, log_context, log_context_bind, log_context_current
 
 
 def test_log_records_carry_the_ids_bound_in_scope():

@@ -12,8 +12,8 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from lyo.log_context import LogContextFilter, log_context, log_context_bind
-from lyo.logging import (
+from common.log_context import LogContextFilter, log_context, log_context_bind
+from common.logging import (
     JsonFormatter,
     ReadableFormatter,
     RequestLogContextMiddleware,

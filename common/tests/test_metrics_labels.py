@@ -3,7 +3,7 @@
 from prometheus_client import REGISTRY
 from prometheus_client.metrics import MetricWrapperBase
 
-from lyo import metrics
+from common import metrics
 
 # Each of these takes a handful of values fixed by the code: a channel name, a message
 # type or delivery status (``Message.Type``, ``Message.Delivery``), a task name, a
