@@ -1,4 +1,4 @@
-"""How Chatwoot authenticates its webhooks (SPEC §5).
+"""How Chatwoot authenticates its webhooks (README, "HTTP endpoints").
 
 Recent Chatwoot signs: ``X-Chatwoot-Signature: sha256=<HMAC-SHA256 of "<X-Chatwoot-Timestamp>.<raw body>">``
 with the secret shown in its settings. Older Chatwoot does not: the tenant's secret

@@ -1,4 +1,4 @@
-"""``POST /api/test-message``: talk to a tenant's assistant over HTTP (SPEC §5)."""
+"""``POST /api/test-message``: talk to a tenant's assistant over HTTP (README, "HTTP endpoints")."""
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer

@@ -39,7 +39,7 @@ _LIST_BUTTON_LABEL = {"it": "Scegli", "en": "Choose"}
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who a message goes to: the phone number when known, else the business-scoped user id (SPEC §4)."""
+    """Who a message goes to: the phone number when known, else the business-scoped id (README, "WhatsApp channel")."""
 
     phone: str = ""
     user_id: str = ""

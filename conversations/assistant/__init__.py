@@ -1,4 +1,4 @@
-"""The channel-neutral booking assistant (SPEC §7).
+"""The channel-neutral booking assistant (README, "The assistant").
 
 It never imports a channel: input is an ``InboundMessage``, output is ``Reply``s.
 """

@@ -1,4 +1,4 @@
-"""Customers and their conversations: found or created by the identity rules of SPEC §4."""
+"""Customers and their conversations: found or created by the identity rules (README, "WhatsApp channel")."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""``POST /api/test-message`` (SPEC §5) and ``manage.py chat``."""
+"""``POST /api/test-message`` (README, "HTTP endpoints") and ``manage.py chat``."""
 
 import io
 
