@@ -415,7 +415,8 @@ def available_slots(
     (minimum notice, maximum days ahead) apply unless ``by_staff``.
 
     An impossible request (no table seats the party, nobody does the service, an
-    inactive service) gives an empty list; :func:`booking_request_problem` says why.
+    inactive service) gives an empty list; :func:`start_check` says why for a given start
+    (its verdict).
     ``exclude_appointment_id`` ignores one booking (the one being moved).
     Queries: at most 6, whatever the number of resources and days.
     """

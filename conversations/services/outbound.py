@@ -42,10 +42,11 @@ QUEUED_GRACE = timedelta(minutes=1)
 # about 9 minutes); only past this are they considered lost and picked up again.
 RETRYING_GRACE = timedelta(minutes=15)
 
-# Status order of an outbound message; a status webhook only ever moves it forward.
-# How many rows one sweep hands on.
+# How many rows one sweep hands on: bounded, so one sweep's queries and publishes stay
+# small whatever a broker outage left behind; the next minute's sweep takes the rest.
 SWEEP_BATCH = 1000
 
+# Status order of an outbound message; a status webhook only ever moves it forward.
 _DELIVERY_RANK = {
     Message.Delivery.QUEUED: 0,
     Message.Delivery.SENT: 1,
