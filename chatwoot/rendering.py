@@ -7,8 +7,7 @@ Plain text reaches every one of them, and the assistant already takes a typed
 number or title as the option it names (``engine._choice``).
 """
 
-from conversations.replies import TEXT_MAX, Reply, ReplyType
-from whatsapp.rendering import text_split
+from conversations.replies import TEXT_MAX, Reply, ReplyType, text_split
 
 _HINT = {"it": "Rispondi con il numero.", "en": "Reply with the number."}
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
-from whatsapp.signature import signature_is_valid
+from meta.signature import signature_is_valid
 
 # A signed request older (or, clock skew, newer) than this is refused: a captured
 # request cannot be replayed later. Chatwoot posts at once, so five minutes is ample.

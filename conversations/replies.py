@@ -98,3 +98,57 @@ def reply_limit_violations(reply: Reply) -> list[str]:
     if reply.type == ReplyType.LIST and not 1 <= len(reply.button_label) <= LIST_BUTTON_LABEL_MAX:
         problems.append(f"list button label {reply.button_label!r} (1 to {LIST_BUTTON_LABEL_MAX} characters)")
     return problems
+
+
+# --- Cutting text to the channels' limits ----------------------------------------------
+# Every channel cuts its texts the same way (Meta counts UTF-16 code units; Chatwoot is
+# given the same pieces), so the cutting lives beside the limits it serves.
+
+ELLIPSIS = "…"
+_PREFERRED_BREAKS = ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ")
+
+
+def text_length(text: str) -> int:
+    """Length as Meta counts it (UTF-16 code units, so an emoji may count twice): the safe measure."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def text_shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` with an ellipsis, at a word break when one is near."""
+    if text_length(text) <= limit:
+        return text
+    head = _prefix_within(text, limit - 1)
+    space = head.rfind(" ")
+    if space >= len(head) * 2 // 3:
+        head = head[:space]
+    return head.rstrip() + ELLIPSIS
+
+
+def text_split(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit``, cut at paragraph, line, sentence or word breaks."""
+    rest = text.strip()
+    pieces = []
+    while text_length(rest) > limit:
+        head = _prefix_within(rest, limit)
+        cut = len(head)
+        for separator in _PREFERRED_BREAKS:
+            index = head.rfind(separator)
+            # Only a break in the second half: never a tiny piece for a far-away break.
+            if index >= len(head) // 2:
+                cut = index + len(separator)
+                break
+        piece, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        if piece:
+            pieces.append(piece)
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def _prefix_within(text: str, limit: int) -> str:
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:index]
+    return text

@@ -1,6 +1,6 @@
 """Sending Instagram direct messages through the Graph API.
 
-The WhatsApp channel's ``GraphClient`` already has what a Meta call needs (pooled
+The shared Graph transport (``meta.graph.GraphClient``) has what a Meta call needs (pooled
 session, timeouts, bearer token, the error hierarchy with ``transient``); this adds
 Instagram's send endpoint and Instagram's own throttling codes. Reference: Meta's
 "Instagram Messaging — Send API" and "Graph API error codes".
@@ -10,7 +10,7 @@ import logging
 
 from django.conf import settings
 
-from whatsapp.client import GraphClient, GraphPermanentError, GraphTransientError
+from meta.graph import GraphClient, GraphPermanentError, GraphTransientError
 
 logger = logging.getLogger(__name__)
 

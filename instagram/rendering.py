@@ -7,8 +7,7 @@ Replies" for Instagram), and text goes in messages of at most 1000 characters
 WhatsApp rendering measures them (UTF-16 units), which never undercounts.
 """
 
-from conversations.replies import Option, Reply, ReplyType
-from whatsapp.rendering import text_shorten, text_split
+from conversations.replies import Option, Reply, ReplyType, text_shorten, text_split
 
 TEXT_MAX = 1000
 QUICK_REPLIES_MAX = 13

@@ -2,7 +2,7 @@
 
 from instagram.parsing import PayloadInvalid, webhook_body_load
 from instagram.services.inbound import instagram_webhook_handle
-from whatsapp.meta_webhook import MetaWebhookView
+from meta.webhook import MetaWebhookView
 
 
 class InstagramWebhookView(MetaWebhookView):

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "tenants",
     "conversations",
     "bookings",
+    "meta",
     "whatsapp",
     "instagram",
     "chatwoot",

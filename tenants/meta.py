@@ -8,7 +8,8 @@ turned into a verdict an operator can act on.
 from dataclasses import dataclass
 from enum import StrEnum
 
-from whatsapp.client import GraphClient, GraphError, GraphTokenInvalid, GraphTransientError
+from meta.graph import GraphError, GraphTokenInvalid, GraphTransientError
+from whatsapp.client import WhatsAppClient
 
 # Graph error codes (https://developers.facebook.com/docs/graph-api/guides/error-handling/):
 # 100: no such object (or not visible to this token); 10 / 200: the token lacks permission for it.
@@ -38,7 +39,7 @@ class PhoneNumberCheck:
 def phone_number_verify(phone_number_id: str, token: str) -> PhoneNumberCheck:
     """Whether ``token`` can read ``phone_number_id`` on the Graph API, and what Meta says it is."""
     try:
-        data = GraphClient().phone_number_get(phone_number_id, token)
+        data = WhatsAppClient().phone_number_get(phone_number_id, token)
     except GraphTransientError as exc:
         return PhoneNumberCheck(PhoneNumberVerdict.UNREACHABLE, str(exc), error_code=exc.code)
     except GraphError as exc:

@@ -25,7 +25,7 @@ from conversations.payload_fields import (
     sanitise,
     unix_timestamp,
 )
-from whatsapp.meta_json import holds_non_finite, meta_json_load
+from meta.payload_json import holds_non_finite, meta_json_load
 
 WEBHOOK_OBJECT = "whatsapp_business_account"
 

@@ -23,14 +23,15 @@ from conversations.replies import (
     Option,
     Reply,
     ReplyType,
+    text_length,
+    text_shorten,
+    text_split,
 )
 
 logger = logging.getLogger(__name__)
 
 # A list message's body may be as long as a text message (Meta: 4096); a reply-buttons body only 1024.
 LIST_BODY_MAX = TEXT_MAX
-ELLIPSIS = "…"
-_PREFERRED_BREAKS = ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ")
 
 # User-facing defaults when a reply leaves them empty.
 _CHOOSE_PROMPT = {"it": "Scegli un'opzione:", "en": "Choose an option:"}
@@ -54,55 +55,9 @@ class Recipient:
 # --- Length rules -------------------------------------------------------------------
 
 
-def text_length(text: str) -> int:
-    """Length as Meta counts it (UTF-16 code units, so an emoji may count twice): the safe measure."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def text_shorten(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` with an ellipsis, at a word break when one is near."""
-    if text_length(text) <= limit:
-        return text
-    head = _prefix_within(text, limit - 1)
-    space = head.rfind(" ")
-    if space >= len(head) * 2 // 3:
-        head = head[:space]
-    return head.rstrip() + ELLIPSIS
-
-
-def text_split(text: str, limit: int) -> list[str]:
-    """``text`` in pieces of at most ``limit``, cut at paragraph, line, sentence or word breaks."""
-    rest = text.strip()
-    pieces = []
-    while text_length(rest) > limit:
-        head = _prefix_within(rest, limit)
-        cut = len(head)
-        for separator in _PREFERRED_BREAKS:
-            index = head.rfind(separator)
-            # Only a break in the second half: never a tiny piece for a far-away break.
-            if index >= len(head) // 2:
-                cut = index + len(separator)
-                break
-        piece, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
-        if piece:
-            pieces.append(piece)
-    if rest:
-        pieces.append(rest)
-    return pieces
-
-
 def _title(text: str, limit: int) -> str:
     """A one-line label (button, row, list button): whitespace runs collapsed, then shortened."""
     return text_shorten(" ".join(text.split()), limit)
-
-
-def _prefix_within(text: str, limit: int) -> str:
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return text[:index]
-    return text
 
 
 # --- Bodies ---------------------------------------------------------------------------

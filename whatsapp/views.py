@@ -1,6 +1,6 @@
 """``/webhooks/whatsapp``: Meta's verification handshake and its event deliveries."""
 
-from whatsapp.meta_webhook import MetaWebhookView
+from meta.webhook import MetaWebhookView
 from whatsapp.parsing import PayloadInvalid, webhook_body_load
 from whatsapp.services.inbound import whatsapp_webhook_handle
 

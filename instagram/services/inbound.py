@@ -19,8 +19,8 @@ from conversations.services.inbound import inbound_message_record
 from conversations.services.outbound import outbound_status_apply
 from instagram.parsing import InstagramEntry, InstagramMessage, InstagramReceipt, webhook_entries_parse
 from instagram.selectors import tenant_for_instagram_account_id
+from meta.receiving import ReceiveOutcome
 from tenants.models import Tenant
-from whatsapp.services.inbound import ReceiveOutcome
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from conversations.services.delivery import (
 )
 from instagram.client import InstagramClient
 from instagram.rendering import reply_render
+from meta.graph import GraphError, GraphTokenInvalid
 from tenants.models import Tenant
-from whatsapp.client import GraphError, GraphTokenInvalid
 
 logger = logging.getLogger(__name__)
 

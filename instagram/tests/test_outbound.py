@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conversations.models import Channel, Message
-from conversations.replies import Option, Reply, ReplyType, text_reply
+from conversations.replies import Option, Reply, ReplyType, text_length, text_reply
 from conversations.services.outbound import SEND_MAX_ATTEMPTS
 from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
 from instagram.rendering import reply_render
@@ -14,7 +14,6 @@ from instagram.services.outbound import instagram_outbound_send
 from instagram.tasks import instagram_message_send_task
 from instagram.tests.conftest import payload_bytes
 from tenants.models import Tenant
-from whatsapp.rendering import text_length
 
 
 def queued_reply(tenant: Tenant, reply: Reply | None = None) -> Message:

@@ -7,7 +7,6 @@ processing is enqueued when each message's transaction commits.
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -26,6 +25,7 @@ from conversations.services.customers import (
 )
 from conversations.services.inbound import InboundRecord, inbound_message_record, inbound_messages_record_bulk
 from conversations.services.outbound import outbound_send_parts_settle, outbound_send_settle, outbound_status_apply
+from meta.receiving import ReceiveOutcome
 from tenants.models import Tenant
 from tenants.selectors import tenant_for_phone_number_id
 from whatsapp.parsing import (
@@ -45,12 +45,6 @@ CHANNEL = Channel.WHATSAPP
 # bulk: a few queries whatever its size. Below it, one message at a time, which for the
 # usual single message is fewer queries (one look-up and one INSERT).
 BULK_MIN_MESSAGES = 20
-
-
-class ReceiveOutcome(StrEnum):
-    STORED = "stored"
-    DUPLICATE = "duplicate"  # stored before: Meta redelivered it
-    IGNORED = "ignored"  # nobody to attach it to
 
 
 @dataclass

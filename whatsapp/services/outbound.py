@@ -36,8 +36,9 @@ from conversations.services.delivery import (
     outbound_message_deliver,
 )
 from conversations.services.outbound import SENT_PARTS_KEY
+from meta.graph import GraphError, GraphTokenInvalid
 from tenants.models import Tenant
-from whatsapp.client import GraphClient, GraphError, GraphTokenInvalid
+from whatsapp.client import WhatsAppClient
 from whatsapp.rendering import Recipient, reply_render, template_body
 
 logger = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ def _deliver(tenant: Tenant, body: dict) -> str | None:
             "WhatsApp → " + json.dumps({"from": tenant.whatsapp_phone_number_id, **body}, ensure_ascii=False) + "\n"
         )
         return f"console.{uuid.uuid4().hex}"
-    return GraphClient().message_send(
+    return WhatsAppClient().message_send(
         phone_number_id=tenant.whatsapp_phone_number_id, token=tenant.whatsapp_access_token, body=body
     )
 

@@ -1,4 +1,4 @@
-"""The Graph API client: paths, token, timeouts and the error hierarchy."""
+"""The WhatsApp client and the Graph transport under it: paths, token, timeouts and the error hierarchy."""
 
 import json
 
@@ -8,14 +8,14 @@ import responses
 from django.conf import settings
 
 from conversations.replies import Option
-from whatsapp.client import (
+from meta.graph import (
     TIMEOUT_SECONDS,
-    GraphClient,
     GraphPermanentError,
     GraphTokenInvalid,
     GraphTransientError,
     graph_error_for,
 )
+from whatsapp.client import WhatsAppClient
 from whatsapp.rendering import Recipient
 
 BASE = f"{settings.GRAPH_API_BASE}/{settings.GRAPH_API_VERSION}"
@@ -26,7 +26,7 @@ SENT = {"messaging_product": "whatsapp", "contacts": [{"wa_id": "393471234567"}]
 @responses.activate
 def test_text_send_posts_to_the_phone_number_id_with_the_bearer_token():
     responses.post(f"{BASE}/106540352242922/messages", json=SENT)
-    wamid = GraphClient().text_send(phone_number_id="106540352242922", token="EAAG-a", recipient=TO, text="Ciao")
+    wamid = WhatsAppClient().text_send(phone_number_id="106540352242922", token="EAAG-a", recipient=TO, text="Ciao")
     assert wamid == "wamid.X1"
     request = responses.calls[0].request
     assert request.headers["Authorization"] == "Bearer EAAG-a"
@@ -36,7 +36,7 @@ def test_text_send_posts_to_the_phone_number_id_with_the_bearer_token():
 @responses.activate
 def test_buttons_list_and_template_sends_use_their_types():
     responses.post(f"{BASE}/1/messages", json=SENT)
-    client = GraphClient()
+    client = WhatsAppClient()
     client.buttons_send(phone_number_id="1", token="t", recipient=TO, text="?", options=[Option("a", "A")])
     client.list_send(
         phone_number_id="1", token="t", recipient=TO, text="?", options=[Option("a", "A")], button_label="Vedi"
@@ -51,7 +51,7 @@ def test_buttons_list_and_template_sends_use_their_types():
 @responses.activate
 def test_mark_as_read_posts_the_read_status():
     responses.post(f"{BASE}/1/messages", json={"success": True})
-    GraphClient().message_mark_read(phone_number_id="1", token="t", message_id="wamid.IN")
+    WhatsAppClient().message_mark_read(phone_number_id="1", token="t", message_id="wamid.IN")
     assert json.loads(responses.calls[0].request.body) == {
         "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.IN"
     }
@@ -63,7 +63,7 @@ def test_phone_number_get_reads_the_number():
         f"{BASE}/106540352242922",
         json={"id": "106540352242922", "display_phone_number": "+39 333 111 2222", "verified_name": "Trattoria"},
     )
-    data = GraphClient().phone_number_get("106540352242922", "EAAG-a")
+    data = WhatsAppClient().phone_number_get("106540352242922", "EAAG-a")
     assert data["verified_name"] == "Trattoria"
     assert responses.calls[0].request.headers["Authorization"] == "Bearer EAAG-a"
     assert "fields=display_phone_number" in responses.calls[0].request.url
@@ -73,7 +73,7 @@ def test_phone_number_get_reads_the_number():
 def test_phone_number_get_with_a_bad_token_raises_token_invalid():
     responses.get(f"{BASE}/1", status=401, json={"error": {"message": "Invalid OAuth access token.", "code": 190}})
     with pytest.raises(GraphTokenInvalid):
-        GraphClient().phone_number_get("1", "bad")
+        WhatsAppClient().phone_number_get("1", "bad")
 
 
 def test_every_call_has_connect_and_read_timeouts():
@@ -84,7 +84,7 @@ def test_every_call_has_connect_and_read_timeouts():
 
     session = RecordingSession()
     with pytest.raises(GraphTransientError):
-        GraphClient(session=session).text_send(phone_number_id="1", token="t", recipient=TO, text="x")
+        WhatsAppClient(session=session).text_send(phone_number_id="1", token="t", recipient=TO, text="x")
     assert session.kwargs["timeout"] == TIMEOUT_SECONDS
     connect, read = TIMEOUT_SECONDS
     assert 0 < connect < read <= 30
@@ -97,7 +97,7 @@ def test_every_call_has_connect_and_read_timeouts():
 def test_network_errors_are_transient(exception):
     responses.post(f"{BASE}/1/messages", body=exception)
     with pytest.raises(GraphTransientError):
-        GraphClient().text_send(phone_number_id="1", token="t", recipient=TO, text="x")
+        WhatsAppClient().text_send(phone_number_id="1", token="t", recipient=TO, text="x")
 
 
 @pytest.mark.parametrize(
@@ -134,19 +134,19 @@ def test_error_response_that_is_not_json_is_still_mapped():
 @responses.activate
 def test_accepted_send_without_an_id_is_not_an_error():
     responses.post(f"{BASE}/1/messages", json={"messages": []})
-    assert GraphClient().text_send(phone_number_id="1", token="t", recipient=TO, text="x") is None
+    assert WhatsAppClient().text_send(phone_number_id="1", token="t", recipient=TO, text="x") is None
 
 
 @responses.activate
 def test_token_never_appears_in_an_error_message():
     responses.post(f"{BASE}/1/messages", status=400, json={"error": {"message": "bad", "code": 100}})
     with pytest.raises(GraphPermanentError) as caught:
-        GraphClient().text_send(phone_number_id="1", token="EAAG-secret", recipient=TO, text="x")
+        WhatsAppClient().text_send(phone_number_id="1", token="EAAG-secret", recipient=TO, text="x")
     assert "EAAG-secret" not in str(caught.value)
 
 
 def test_the_shared_session_takes_the_proxy_and_ca_bundle_from_the_environment_once(monkeypatch):
-    from whatsapp import client
+    from meta import graph as client
 
     monkeypatch.setattr(client, "_sessions", {})
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
@@ -162,7 +162,7 @@ def test_the_shared_session_takes_the_proxy_and_ca_bundle_from_the_environment_o
 
 
 def test_a_graph_address_in_no_proxy_goes_direct(monkeypatch):
-    from whatsapp import client
+    from meta import graph as client
 
     monkeypatch.setattr(client, "_sessions", {})
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")

@@ -4,14 +4,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversations.replies import Option, Reply, ReplyType, text_reply
+from conversations.replies import Option, Reply, ReplyType, text_length, text_reply, text_shorten, text_split
 from whatsapp.rendering import (
     Recipient,
     reply_render,
     template_body,
-    text_length,
-    text_shorten,
-    text_split,
 )
 
 TO = Recipient(phone="393471234567", user_id="IT.1")

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from common import metrics
 from common.log_context import log_context
-from whatsapp.signature import verification_challenge, webhook_signature_check
+from meta.signature import verification_challenge, webhook_signature_check
 
 logger = logging.getLogger(__name__)
 
