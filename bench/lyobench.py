@@ -183,6 +183,9 @@ class Stack:
             "GUNICORN_THREADS": str(self.web_threads),
             "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics"),
             "PYTHONUNBUFFERED": "1",
+            # Plain http on loopback, with no TLS-terminating load balancer in front: production's
+            # redirect to https would answer every request 301 and measure nothing.
+            "SECURE_SSL_REDIRECT": "0",
         }
 
     # Setup
