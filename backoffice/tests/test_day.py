@@ -283,8 +283,7 @@ def test_a_salon_books_a_service_with_the_staff_member_clicked(client, db):
 
     salon = TenantFactory(kind="salon", name="Salone", slot_minutes=15)
     for weekday in range(7):
-        OpeningHoursFactory(tenant=salon, weekday=weekday, opens=datetime(2000, 1, 1, 9).time(),
-                            closes=datetime(2000, 1, 1, 19).time())
+        OpeningHoursFactory(tenant=salon, weekday=weekday, opens=time(9), closes=time(19))
     cut = ServiceFactory(tenant=salon, name_it="Taglio", duration_minutes=30)
     colour = ServiceFactory(tenant=salon, name_it="Colore", duration_minutes=90)
     giulia = ResourceFactory(tenant=salon, kind="staff", name="Giulia")

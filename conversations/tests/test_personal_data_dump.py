@@ -7,7 +7,7 @@ committed (``transaction=True``) so that pg_dump, another connection, sees them.
 import os
 import shutil
 import subprocess
-from datetime import datetime, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -51,7 +51,7 @@ def _traces(dump: str) -> list[str]:
 def _everything_lyo_stores_about_her(tenant) -> None:
     # Booked by staff on the phone: a WhatsApp customer with her number.
     OpeningHoursFactory(tenant=tenant, weekday=(timezone.localdate() + timedelta(days=3)).weekday(),
-                        opens=datetime(2000, 1, 1, 0).time(), closes=datetime(2000, 1, 1, 23, 59).time())
+                        opens=time(0), closes=time(23, 59))
     table = ResourceFactory(tenant=tenant, name="T1", min_seats=1, max_seats=4)
     customer = customer_get_or_create_for_staff_booking(tenant=tenant, name=NAME, phone="347 123 4567")
     start = (timezone.now() + timedelta(days=3)).replace(hour=12, minute=0, second=0, microsecond=0)

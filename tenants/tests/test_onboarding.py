@@ -37,7 +37,8 @@ def test_a_valid_document_becomes_a_spec():
     assert spec.opening_hours[0].last_start == time(14, 0)
     (closure,) = spec.closures
     # Whole days, both ends included: the 24th at midnight to the 27th at midnight.
-    assert (closure.starts_at, closure.ends_at) == (datetime(2026, 12, 24), datetime(2026, 12, 27))
+    # Wall-clock times, naive on purpose: the business's zone is attached when applied.
+    assert (closure.starts_at, closure.ends_at) == (datetime(2026, 12, 24), datetime(2026, 12, 27))  # noqa: DTZ001
     (service,) = spec.services
     assert (service.name_en, service.price) == ("Degustazione", Decimal("55.00"))
 

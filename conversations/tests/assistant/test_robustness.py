@@ -4,6 +4,7 @@ import datetime
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -22,8 +23,11 @@ FRAGMENTS = [
     "-", "  ", "\n", "\u200b", "é", "ß", "İ", "٣", "²",
 ]
 messages = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map(" ".join)
+# Hypothesis takes naive bounds and attaches the zone itself.
 nows = st.datetimes(
-    min_value=datetime.datetime(2000, 1, 1), max_value=datetime.datetime(2099, 12, 31), timezones=st.just(ROME)
+    min_value=datetime.datetime(2000, 1, 1),  # noqa: DTZ001
+    max_value=datetime.datetime(2099, 12, 31),  # noqa: DTZ001
+    timezones=st.just(ROME),
 )
 
 
@@ -69,10 +73,10 @@ def test_symbols_marks_and_foreign_digits(text):
 
 def test_very_long_message_is_cut_and_stays_fast():
     text = "vorrei prenotare per 4 domani alle 20 " * 2000
-    started = datetime.datetime.now()
+    started = time.monotonic()
     result = understand(text, now=NOW, vocabulary=SALON)
     assert (result.intent, result.party_size) == (Intent.BOOK, 4)
-    assert datetime.datetime.now() - started < datetime.timedelta(seconds=1)
+    assert time.monotonic() - started < 1.0
 
 
 def test_understanding_is_pure_python_until_the_vocabulary_is_read():
