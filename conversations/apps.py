@@ -7,6 +7,10 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("Conversations")
 
     def ready(self) -> None:
+        # The inbound service publishes its task by name (the two modules do not import
+        # each other), so the task must be registered in every process that publishes it,
+        # the web server included: Celery's autodiscovery only runs in a worker.
+        import conversations.tasks  # noqa: F401
         from conversations.assistant_trial import TEST_CHANNEL_SENDER
         from conversations.models import Channel
         from conversations.services.outbound import outbound_sender_register
