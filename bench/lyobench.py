@@ -726,20 +726,28 @@ def latency_line(latencies: list[float]) -> str:
 
 
 class Customers:
-    """Inbound message makers: unique message ids, customers spread over tenants."""
+    """Inbound message makers: unique message ids, customers spread over tenants.
 
-    def __init__(self, pns: list[str], customers_per_tenant: int, run: str, seed: int = 7):
+    Customers take turns (round robin from customer ``first``), and each one's next text
+    differs from their last: traffic as people write it, who wait for the answer before
+    writing again. Lyo's reply limits (README, "Security") leave a customer who sends the
+    same words twice within seconds, or more than a few messages a minute, unanswered: a
+    benchmark that did that would measure the limits, not the reply path.
+    """
+
+    def __init__(self, pns: list[str], customers_per_tenant: int, run: str, seed: int = 7, first: int = 0):
         self.pns = pns
         self.per_tenant = customers_per_tenant
         self.run = run
+        self.first = first
         self.random = random.Random(seed)
 
     def make(self, i: int) -> tuple[str, bytes]:
-        tenant = self.random.randrange(len(self.pns))
-        customer = self.random.randrange(self.per_tenant)
+        tenant = i % len(self.pns)
+        turn, customer = divmod(self.first + i // len(self.pns), self.per_tenant)
         key = f"wamid.{self.run}.{i:08d}"
         body = inbound_body(pn=self.pns[tenant], wa_id=customer_phone(tenant, customer), message_id=key,
-                            text=self.random.choice(TEXTS))
+                            text=TEXTS[(customer + turn) % len(TEXTS)])
         return key, body
 
     def make_unique(self, i: int) -> tuple[str, bytes]:

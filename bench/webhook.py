@@ -49,20 +49,26 @@ from lyobench import (
 
 STATUS_SHARE = 0.3
 ROUNDS = 3
-CUSTOMERS = 1000
+# Enough customers that none writes twice within a benchmark's minute (see lyobench.Customers).
+CUSTOMERS = 20_000
+# Each request file's inbound messages start at a customer of their own.
+CUSTOMERS_PER_FILE = 4_000
 
 
 def outbound_seed(pn: str, count: int) -> list[str]:
     """Outbound messages already sent to the benchmark customers: what status webhooks refer to."""
-    from conversations.models import Channel, Conversation, Customer, Message
+    from conversations.models import Conversation, Message
+    from customers.models import Channel, Customer
     from tenants.models import Tenant
 
     tenant = Tenant.objects.get(whatsapp_phone_number_id=pn)
     customers = Customer.objects.bulk_create(
-        Customer(tenant=tenant, channel=Channel.WHATSAPP, phone=customer_phone(0, n)) for n in range(CUSTOMERS)
+        (Customer(tenant=tenant, channel=Channel.WHATSAPP, phone=customer_phone(0, n)) for n in range(CUSTOMERS)),
+        batch_size=2000,
     )
     conversations = Conversation.objects.bulk_create(
-        Conversation(tenant=tenant, customer=c, channel=Channel.WHATSAPP) for c in customers
+        (Conversation(tenant=tenant, customer=c, channel=Channel.WHATSAPP) for c in customers),
+        batch_size=2000,
     )
     wamids = [f"wamid.SEED{n:08d}" for n in range(count)]
     Message.objects.bulk_create(
@@ -74,10 +80,10 @@ def outbound_seed(pn: str, count: int) -> list[str]:
     return wamids
 
 
-def requests_write(path: Path, pn: str, count: int, wamids: list[str], run: str) -> None:
-    """``count`` signed webhook requests, one per line: 70% inbound texts, 30% statuses."""
+def requests_write(path: Path, pn: str, count: int, wamids: list[str], run: str, first: int) -> None:
+    """``count`` signed webhook requests, one per line: 70% inbound texts (customers from ``first``), 30% statuses."""
     rng = random.Random(run)
-    customers = Customers([pn], CUSTOMERS, run)
+    customers = Customers([pn], CUSTOMERS, run, first=first)
     statuses = iter([(w, "delivered") for w in wamids] + [(w, "read") for w in wamids])
     with path.open("w") as out:
         for i in range(count):
@@ -177,13 +183,15 @@ def main() -> None:
             size, busy_size = 1500 * round_seconds, 1500 * args.seconds
             part, busy_part = size // 4, busy_size // 4
             wamids = outbound_seed(pn, 1000 + ROUNDS * part + busy_part)
-            requests_write(warmup, pn, 4000, wamids[:1000], run="warmup")
+            requests_write(warmup, pn, 4000, wamids[:1000], run="warmup", first=0)
             rounds_requests = []
             for k in range(ROUNDS):
                 path = stack.workdir / f"requests-{k}.txt"
-                requests_write(path, pn, size, wamids[1000 + k * part:1000 + (k + 1) * part], run=f"load{k}")
+                requests_write(path, pn, size, wamids[1000 + k * part:1000 + (k + 1) * part], run=f"load{k}",
+                               first=(k + 1) * CUSTOMERS_PER_FILE)
                 rounds_requests.append(path)
-            requests_write(requests_busy, pn, busy_size, wamids[1000 + ROUNDS * part:], run="busy")
+            requests_write(requests_busy, pn, busy_size, wamids[1000 + ROUNDS * part:], run="busy",
+                           first=(ROUNDS + 1) * CUSTOMERS_PER_FILE)
             common = {"connections": args.connections, "threads": args.wrk_threads}
             log("warm-up: 5 s each on /health/live and the webhook")
             wrk_run(wrk, f"{stack.web}/health/live", seconds=5, requests=None, **common)
@@ -242,7 +250,8 @@ def main() -> None:
 
         if not args.skip_e2e:
             log(f"end to end: {args.e2e_rate:.0f} inbound messages/s for {args.e2e_seconds:.0f} s")
-            customers = Customers([pn], CUSTOMERS, run="e2e")
+            # After the busy round's: the first customers again, on their second turn (a new text).
+            customers = Customers([pn], CUSTOMERS, run="e2e", first=(ROUNDS + 2) * CUSTOMERS_PER_FILE)
             result = asyncio.run(open_loop(
                 host="127.0.0.1", port=stack.web_port, rate=args.e2e_rate, duration=args.e2e_seconds,
                 make=customers.make,
