@@ -12,8 +12,9 @@ from backoffice.day import local_instant
 from bookings.models import Appointment, Resource, Service
 from bookings.selectors import appointments_for_tenant
 from chatwoot.models import ChatwootConnection
-from conversations.models import Channel, Conversation, Customer, Message
+from conversations.models import Conversation, Message
 from conversations.replies import Option, Reply
+from customers.models import Channel, Customer
 from tenants.models import Tenant
 
 HOME_CONVERSATIONS_MAX = 20

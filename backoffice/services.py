@@ -7,8 +7,9 @@ from django.db import transaction
 
 from bookings.models import Appointment, Resource, Service
 from bookings.services import appointment_book
-from conversations.models import Channel, Conversation, Customer
-from conversations.services.customers import customer_get_or_create_for_staff_booking
+from conversations.models import Conversation
+from customers.models import Channel, Customer
+from customers.services import customer_get_or_create_for_staff_booking
 from reminders.models import Purpose
 from reminders.services import appointment_change_notify
 from tenants.models import Tenant

@@ -35,8 +35,8 @@ from bookings.errors import BookingError, booking_refusal_text
 from bookings.models import Appointment, Resource, Service
 from conversations.assistant_trial import assistant_trial_turn
 from conversations.models import Conversation
-from conversations.services.customers import PhoneNumberInvalid, phone_normalise, tenant_phone_region
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
+from customers.services import PhoneNumberInvalid, phone_normalise, tenant_phone_region
 from tenants.models import Tenant
 from tenants.selectors import tenant_ids_for_user, tenants_for_user
 

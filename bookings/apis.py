@@ -33,7 +33,7 @@ from bookings.services import (
     appointment_reschedule,
     booking_request_check,
 )
-from conversations.models import Customer
+from customers.models import Customer
 from tenants.models import Tenant
 from tenants.selectors import tenants_for_user
 

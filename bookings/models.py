@@ -178,7 +178,7 @@ class Appointment(TenantOwnedModel):
         API = "api", "API"
 
     customer = models.ForeignKey(
-        "conversations.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="appointments",
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="appointments",
         verbose_name=_("customer"),
     )
     service = models.ForeignKey(

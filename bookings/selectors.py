@@ -4,7 +4,7 @@ from datetime import datetime
 
 from bookings.models import Appointment, OpeningHours, Weekday
 from bookings.references import reference_normalise
-from conversations.models import Customer
+from customers.models import Customer
 from tenants.models import Tenant
 
 

@@ -33,7 +33,7 @@ from bookings.errors import (
 from bookings.models import Appointment, Resource, Service
 from bookings.references import reference_new
 from common import metrics
-from conversations.models import Customer
+from customers.models import Customer
 from tenants.models import Tenant
 
 __all__ = [

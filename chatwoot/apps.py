@@ -9,9 +9,9 @@ class ChatwootConfig(AppConfig):
         # The outbox and the hand-off are channel-neutral: tell them how Chatwoot does both.
         from chatwoot.services.outbound import chatwoot_outbound_send
         from chatwoot.tasks import chatwoot_conversation_status_sync_task, chatwoot_message_send_task
-        from conversations.models import Channel
         from conversations.services.handoff import handoff_mirror_register
         from conversations.services.outbound import OutboundSender, outbound_sender_register
+        from customers.models import Channel
 
         outbound_sender_register(
             Channel.CHATWOOT,

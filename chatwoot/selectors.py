@@ -4,7 +4,8 @@ from django.db.models import QuerySet
 
 from chatwoot.models import ChatwootConnection
 from chatwoot.signature import path_secret_is_valid, secret_digests
-from conversations.models import Channel, Conversation
+from conversations.models import Conversation
+from customers.models import Channel
 from tenants.models import Tenant
 
 # Decrypted webhook secrets by connection id, with the digest of each: a replaced

@@ -11,9 +11,10 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Appointment
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Message
 from conversations.personal_data import customers_data_export, customers_erase
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
+from customers.models import Customer
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedInline
 from tenants.audit import user_may_handle_personal_data
 
@@ -71,7 +72,7 @@ class CustomerAdmin(TenantScopedAdmin):
         if self._personal_data_refused(request, queryset):
             return None
         if request.POST.get("post") != "yes":  # irreversible: ask first, like "delete selected"
-            return TemplateResponse(request, "admin/conversations/customer/erase_confirmation.html", {
+            return TemplateResponse(request, "admin/customers/customer/erase_confirmation.html", {
                 **self.admin_site.each_context(request), "title": gettext("Erase personal data?"),
                 "customers": queryset,
                 "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

@@ -12,7 +12,7 @@ class ConversationsConfig(AppConfig):
         # the web server included: Celery's autodiscovery only runs in a worker.
         import conversations.tasks  # noqa: F401
         from conversations.assistant_trial import TEST_CHANNEL_SENDER
-        from conversations.models import Channel
         from conversations.services.outbound import outbound_sender_register
+        from customers.models import Channel
 
         outbound_sender_register(Channel.TEST, TEST_CHANNEL_SENDER)

@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.inbound import InboundKind, InboundMessage
-from conversations.models import Channel, Conversation, Customer, Message
+from conversations.models import Conversation, Message
 from conversations.replies import Reply
-from conversations.services.customers import conversation_get_or_open
+from conversations.services.conversations import conversation_get_or_open
 from conversations.services.inbound import inbound_message_process, inbound_message_record
 from conversations.services.outbound import OutboundSender, SendOutcome, SendResult, outbound_message_record_sent
+from customers.models import Channel, Customer
 from tenants.models import Tenant
 
 

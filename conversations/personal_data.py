@@ -32,9 +32,10 @@ from django.utils import timezone
 
 from bookings.models import Appointment
 from common.log_context import log_context
-from conversations.models import Conversation, Customer, Message
-from conversations.services.customers import PhoneNumberInvalid, tenant_phone_region
-from conversations.services.customers import phone_normalise as _phone_e164
+from conversations.models import Conversation, Message
+from customers.models import Customer
+from customers.services import PhoneNumberInvalid, tenant_phone_region
+from customers.services import phone_normalise as _phone_e164
 from tenants.audit import audit_record
 from tenants.models import AuditEvent, Tenant
 

@@ -8,7 +8,8 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from common.model_rows import ModelColumns, lock_clause, row_instances
-from conversations.models import Channel, Conversation, Customer, Message
+from conversations.models import Conversation, Message
+from customers.models import Channel, Customer
 from tenants.models import Tenant
 
 # Written as SQL (see common.model_rows): the two locking reads every message's processing
@@ -19,20 +20,6 @@ _TENANT = ModelColumns(Tenant, "t")
 _CUSTOMER = ModelColumns(Customer, "u")
 _MESSAGE = ModelColumns(Message, "m")
 _REPLY_TO = ModelColumns(Message, "r")  # only its created_at
-
-
-def customer_for_channel_identity(
-    *, tenant: Tenant, channel: str, user_id: str = "", phone: str = ""
-) -> Customer | None:
-    """The tenant's customer on ``channel`` with this user id, else with this phone number."""
-    customers = Customer.objects.filter(tenant=tenant, channel=channel)
-    if user_id:
-        customer = customers.filter(channel_user_id=user_id).first()
-        if customer is not None:
-            return customer
-    if phone:
-        return customers.filter(phone=phone).first()
-    return None
 
 
 def whatsapp_open_conversation_for_identity(*, tenant: Tenant, user_id: str, wa_id: str) -> Conversation | None:

@@ -7,8 +7,8 @@ class InstagramConfig(AppConfig):
 
     def ready(self) -> None:
         # The outbox is channel-neutral: tell it how Instagram rows are delivered.
-        from conversations.models import Channel
         from conversations.services.outbound import OutboundSender, outbound_sender_register
+        from customers.models import Channel
         from instagram.services.outbound import instagram_outbound_send
         from instagram.tasks import instagram_message_send_task
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "common",
     "tenants",
+    "customers",
     "conversations",
     "bookings",
     "meta",

@@ -24,7 +24,7 @@ from conversations.assistant.reminder_replies import CANCEL, CONFIRM, reminder_b
 from conversations.assistant.texts import say
 from conversations.models import Message
 from conversations.replies import BUTTON_BODY_MAX, TEXT_MAX, Option, Reply, ReplyType
-from conversations.services.customers import conversation_get_or_open
+from conversations.services.conversations import conversation_get_or_open
 from conversations.services.outbound import outbound_message_enqueue
 from reminders.models import MessageTemplate, Purpose, TemplateParameter
 from reminders.selectors import DueReminder, message_template_for, reminder_settings_get, reminders_due

@@ -7,8 +7,8 @@ class WhatsappConfig(AppConfig):
 
     def ready(self) -> None:
         # The outbox is channel-neutral: tell it how WhatsApp rows are delivered.
-        from conversations.models import Channel
         from conversations.services.outbound import OutboundSender, outbound_sender_register
+        from customers.models import Channel
         from whatsapp.services.outbound import whatsapp_outbound_send
         from whatsapp.tasks import whatsapp_message_send_task
 

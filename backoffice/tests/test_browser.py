@@ -23,7 +23,8 @@ from django.utils import timezone
 from backoffice.tests.browser import chromium_missing_reason, chromium_start, content_security_policy_violations
 from backoffice.tests.conftest import PHASE_REPORTS
 from bookings.models import Appointment
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.tests.factories import CustomerFactory
 from tenants.demo import demo_tenants_seed
 from tenants.models import Tenant
 

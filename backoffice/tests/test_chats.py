@@ -10,8 +10,10 @@ from django.urls import reverse
 from backoffice.tests.conftest import ROME
 from bookings.models import Appointment
 from bookings.services import appointment_book
-from conversations.models import Channel, Conversation, Customer, Message
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.models import Conversation, Message
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.models import Channel, Customer
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]

@@ -10,8 +10,8 @@ from backoffice.day import day_grid
 from backoffice.tests.conftest import NOW, ROME
 from bookings.models import Appointment, Closure, Resource
 from bookings.services import appointment_book
-from conversations.models import Customer
-from conversations.tests.factories import CustomerFactory
+from customers.models import Customer
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -310,7 +310,7 @@ def test_a_salon_books_a_service_with_the_staff_member_clicked(client, db):
 
 
 def test_a_staff_booking_reuses_the_guests_whatsapp_customer_however_the_number_is_typed(staff, restaurant):
-    from conversations.services.customers import customer_get_or_create_for_whatsapp
+    from customers.services import customer_get_or_create_for_whatsapp
 
     known = CustomerFactory(tenant=restaurant, phone="393471234567", display_name="Giulia R.",
                             channel_user_id="IT.1")
@@ -326,7 +326,7 @@ def test_a_staff_booking_reuses_the_guests_whatsapp_customer_however_the_number_
 
 
 def test_a_new_guests_number_creates_a_whatsapp_customer_a_later_message_finds(staff, restaurant):
-    from conversations.services.customers import customer_get_or_create_for_whatsapp
+    from customers.services import customer_get_or_create_for_whatsapp
 
     _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", name="Luca Verdi", phone="0039 348 765 4321")
     booking = Appointment.objects.get(tenant=restaurant)

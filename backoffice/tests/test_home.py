@@ -10,7 +10,8 @@ from backoffice.tests.conftest import NOW, ROME
 from bookings.services import appointment_book
 from chatwoot.models import ChatwootConnection
 from conversations.models import Conversation, Message
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.tests.factories import CustomerFactory
 from tenants.models import Tenant
 from tenants.tests.factories import MembershipFactory, TenantFactory, UserFactory
 

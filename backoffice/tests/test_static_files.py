@@ -15,7 +15,8 @@ from django.urls import reverse
 
 from backoffice.tests.conftest import NOW
 from bookings.models import Resource
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.tests.factories import CustomerFactory
 from lyo import settings as production_settings
 from tenants.tests.factories import MembershipFactory
 

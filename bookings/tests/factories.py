@@ -3,7 +3,7 @@ from datetime import UTC, datetime, time, timedelta
 import factory
 
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
-from conversations.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import TenantFactory
 
 

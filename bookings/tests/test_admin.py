@@ -5,7 +5,7 @@ from django.urls import reverse
 from bookings.models import Appointment
 from bookings.services import appointment_book
 from bookings.tests.conftest import NOW, rome
-from conversations.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db

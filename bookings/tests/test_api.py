@@ -9,7 +9,7 @@ from bookings.models import Appointment
 from bookings.services import appointment_book
 from bookings.tests.conftest import NOW, rome
 from bookings.tests.factories import OpeningHoursFactory, ResourceFactory, ServiceFactory
-from conversations.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 from bookings.models import Appointment
 from bookings.services import appointment_book
 from bookings.tests.conftest import NOW, rome
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Message
+from customers.models import Customer
 from tenants.api_tokens import api_token_create
 from tenants.tests.factories import MembershipFactory
 

@@ -13,7 +13,7 @@ from bookings.models import Appointment
 from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
 from bookings.tests.conftest import NOW, rome
 from bookings.tests.racing import threads_race
-from conversations.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 
 AT_20 = rome(2026, 12, 4, 20, 0)
 

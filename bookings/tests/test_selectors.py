@@ -12,7 +12,7 @@ from bookings.selectors import (
 from bookings.services import appointment_book, appointment_cancel
 from bookings.tests.conftest import NOW, rome
 from bookings.tests.factories import AppointmentFactory, OpeningHoursFactory
-from conversations.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ from bookings.services import appointment_book, appointment_cancel, appointment_
 from bookings.tests.conftest import NOW, rome
 from bookings.tests.factories import ClosureFactory
 from common import metrics
-from conversations.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ from django.conf import settings
 from chatwoot.client import ChatwootError
 from chatwoot.selectors import connection_for_tenant
 from chatwoot.services.outbound import chatwoot_client, chatwoot_connection_problem, chatwoot_refused
-from conversations.models import Channel, Conversation
+from conversations.models import Conversation
 from conversations.services.outbound import SendOutcome
+from customers.models import Channel
 
 logger = logging.getLogger(__name__)
 

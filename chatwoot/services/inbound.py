@@ -25,11 +25,12 @@ from chatwoot.selectors import (
 from chatwoot.services.connections import chatwoot_webhook_secret_digest_refresh
 from chatwoot.signature import TIMESTAMP_TOLERANCE_SECONDS, chatwoot_signature_is_valid, timestamp_is_fresh
 from common.log_context import log_context
-from conversations.models import Channel, Conversation, Customer
+from conversations.models import Conversation
 from conversations.selectors import inbound_message_exists
-from conversations.services.customers import conversation_get_or_open
+from conversations.services.conversations import conversation_get_or_open
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff, handoff_mirror
 from conversations.services.inbound import inbound_message_record
+from customers.models import Channel, Customer
 
 logger = logging.getLogger(__name__)
 

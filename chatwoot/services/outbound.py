@@ -17,7 +17,7 @@ from chatwoot.client import ChatwootClient, ChatwootError, ChatwootTokenInvalid
 from chatwoot.models import ChatwootConnection
 from chatwoot.rendering import reply_render
 from chatwoot.selectors import connection_for_tenant
-from conversations.models import Channel, Message
+from conversations.models import Message
 from conversations.replies import Reply
 from conversations.services.delivery import (
     ChannelSend,
@@ -26,6 +26,7 @@ from conversations.services.delivery import (
     SendResult,
     outbound_message_deliver,
 )
+from customers.models import Channel
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,12 @@ from chatwoot.services.handoff import chatwoot_conversation_status_sync
 from chatwoot.services.outbound import chatwoot_outbound_send
 from chatwoot.tasks import chatwoot_message_send_task
 from chatwoot.tests.conftest import connection_create
-from conversations.models import Channel, Conversation, Message
+from conversations.models import Conversation, Message
 from conversations.replies import TEXT_MAX, Option, Reply, ReplyType, text_reply
 from conversations.services.outbound import SEND_MAX_ATTEMPTS
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.models import Channel
+from customers.tests.factories import CustomerFactory
 from tenants.models import Tenant
 from tenants.tests.factories import TenantFactory
 

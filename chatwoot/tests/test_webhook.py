@@ -19,7 +19,8 @@ from chatwoot.tests.conftest import (
     payload_json,
 )
 from common import metrics
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Message
+from customers.models import Customer
 from tenants.tests.factories import TenantFactory
 from whatsapp.tests.test_webhook_view import _mutations
 

@@ -15,7 +15,8 @@ from chatwoot.services import inbound
 from chatwoot.signature import secret_digest
 from chatwoot.tests.conftest import SECRET, WEBHOOK, connection_create, incoming, payload_bytes, status_event
 from conversations.models import Conversation, Message
-from conversations.tests.factories import ConversationFactory, CustomerFactory
+from conversations.tests.factories import ConversationFactory
+from customers.tests.factories import CustomerFactory
 from tenants import fields as encrypted_fields
 
 

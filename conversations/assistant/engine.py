@@ -14,8 +14,9 @@ from conversations.assistant import booking, info, my_bookings, reminder_replies
 from conversations.assistant.turn import Turn
 from conversations.assistant.understanding import Intent, Understanding, understand, vocabulary_for_tenant
 from conversations.inbound import InboundKind, InboundMessage
-from conversations.models import Conversation, Customer
+from conversations.models import Conversation
 from conversations.replies import Reply
+from customers.models import Customer
 from tenants.models import Tenant
 
 # Longer messages are cut before understanding: nobody books in the 2,001st character,

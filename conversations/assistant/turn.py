@@ -6,7 +6,7 @@ from datetime import datetime
 from conversations.assistant.texts import say
 from conversations.assistant.understanding import Understanding
 from conversations.inbound import InboundMessage
-from conversations.models import Conversation, Customer
+from conversations.models import Conversation
 from conversations.replies import (
     BUTTON_BODY_MAX,
     BUTTON_TITLE_MAX,
@@ -20,6 +20,7 @@ from conversations.replies import (
     Reply,
     ReplyType,
 )
+from customers.models import Customer
 from tenants.models import Tenant
 
 

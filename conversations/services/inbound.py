@@ -20,7 +20,7 @@ from common import metrics
 from common.log_context import log_context, log_context_bind
 from conversations.assistant.engine import assistant_handle
 from conversations.inbound import InboundKind, InboundMessage, Location
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Message
 from conversations.selectors import (
     conversation_inbound_pending,
     conversation_lock_for_message,
@@ -30,6 +30,7 @@ from conversations.services.broker import broker_holds_at_least, broker_publish
 from conversations.services.handoff import handoff_mirror
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
 from conversations.services.reply_budget import ReplySuppressed, reply_budget_check
+from customers.models import Customer
 from tenants.models import Language, Tenant
 
 logger = logging.getLogger(__name__)

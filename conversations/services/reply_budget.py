@@ -25,7 +25,8 @@ from enum import StrEnum
 
 from django.db.models import Count, Q
 
-from conversations.models import Channel, Conversation, Message
+from conversations.models import Conversation, Message
+from customers.models import Channel
 from tenants.models import Tenant
 
 # A customer who sends the same words twice within this long (a double tap, an

@@ -1,18 +1,7 @@
 import factory
 
-from conversations.models import Channel, Conversation, Customer, Message
-from tenants.tests.factories import TenantFactory
-
-
-class CustomerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Customer
-
-    tenant = factory.SubFactory(TenantFactory)
-    channel = Channel.WHATSAPP
-    phone = factory.Sequence(lambda n: f"3934700{n:05d}")
-    channel_user_id = factory.Sequence(lambda n: f"IT.{n:012d}")
-    display_name = factory.Faker("first_name")
+from conversations.models import Conversation, Message
+from customers.tests.factories import CustomerFactory
 
 
 class ConversationFactory(factory.django.DjangoModelFactory):

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 from django.forms.models import model_to_dict
 
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Message
 from conversations.replies import text_reply
 from conversations.selectors import (
     conversation_inbound_pending,
@@ -14,6 +14,7 @@ from conversations.selectors import (
     outbound_message_lock,
 )
 from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.models import Customer
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,11 @@ from django.db import models
 
 from bookings.models import Appointment
 from bookings.tests.factories import AppointmentFactory
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Message
 from conversations.personal_data import customers_data_export, customers_erase, customers_find, phone_normalise
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.models import Customer
+from customers.tests.factories import CustomerFactory
 from tenants.fields import EncryptedTextField
 from tenants.models import AuditEvent, TenantMembership
 from tenants.tests.factories import MembershipFactory, TenantFactory, UserFactory
@@ -82,7 +84,7 @@ def _database_search(needle: str) -> list[tuple[str, object]]:
 def test_the_search_finds_the_data_before_erasure(juliet):
     # The check below would be worthless if it could not see the data in the first place.
     found = {label for label, _ in _database_search(PHONE)} | {label for label, _ in _database_search(NAME)}
-    assert found == {"conversations.Customer", "conversations.Conversation", "conversations.Message",
+    assert found == {"customers.Customer", "conversations.Conversation", "conversations.Message",
                      "bookings.Appointment", "admin.LogEntry"}
 
 
@@ -112,7 +114,7 @@ def test_erase_leaves_none_of_the_customers_data(juliet):
     assert (summary.customers, summary.conversations, summary.messages, summary.appointments_kept) == (1, 2, 3, 2)
     assert _database_search(NAME) == []
     # The number remains only on the other business's own customer.
-    assert _database_search(PHONE) == [("conversations.Customer", juliet["elsewhere"].pk)]
+    assert _database_search(PHONE) == [("customers.Customer", juliet["elsewhere"].pk)]
 
 
 def test_erase_keeps_the_appointment_counts_without_the_customer(juliet):
@@ -179,7 +181,7 @@ def test_erase_customer_of_another_tenant_finds_nobody(juliet):
 
 def _changelist_post(client, action: str, customers: list, **extra):
     return client.post(
-        "/admin/conversations/customer/",
+        "/admin/customers/customer/",
         {"action": action, "_selected_action": [c.pk for c in customers], **extra},
     )
 
@@ -311,7 +313,7 @@ def test_erase_anonymises_admin_history_of_other_rows_that_quotes_the_customer(j
 
 def test_staff_who_are_not_owners_are_not_offered_the_actions(client, juliet):
     client.force_login(MembershipFactory(tenant=juliet["tenant"]).user)
-    page = client.get("/admin/conversations/customer/").content.decode()
+    page = client.get("/admin/customers/customer/").content.decode()
     assert 'value="personal_data_export"' not in page
     assert 'value="personal_data_erase"' not in page
 

@@ -18,8 +18,9 @@ from bookings.services import appointment_book
 from bookings.tests.factories import AppointmentFactory, OpeningHoursFactory, ResourceFactory
 from conversations.models import Conversation
 from conversations.personal_data import customers_erase, customers_find
-from conversations.services.customers import customer_get_or_create_for_staff_booking
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.services import customer_get_or_create_for_staff_booking
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import TenantFactory, UserFactory
 
 NAME = "Ermenegilda Pozzobon"

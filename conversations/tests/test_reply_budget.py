@@ -15,7 +15,8 @@ from conversations.models import Conversation, Message
 from conversations.services.handoff import conversation_hand_back
 from conversations.services.inbound import inbound_message_process, inbound_message_record
 from conversations.services.reply_budget import LOOP_EXCHANGES, REPEATS_BEFORE_HANDOFF
-from conversations.tests.factories import ConversationFactory, CustomerFactory
+from conversations.tests.factories import ConversationFactory
+from customers.tests.factories import CustomerFactory
 from tenants.demo import demo_tenants_seed
 from tenants.models import Tenant
 from tenants.tests.factories import MembershipFactory

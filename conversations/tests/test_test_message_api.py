@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.utils.dateparse import parse_datetime
 
 from bookings.models import Appointment
-from conversations.models import Channel, Customer, Message
+from conversations.models import Message
+from customers.models import Channel, Customer
 from tenants.demo import demo_tenants_seed
 from tenants.models import Tenant
 from tenants.tests.factories import MembershipFactory, UserFactory

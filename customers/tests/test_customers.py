@@ -2,14 +2,9 @@
 
 import pytest
 
-from conversations.models import Channel, Conversation, Customer
-from conversations.services.customers import (
-    CustomerIdentityMissing,
-    conversation_get_or_open,
-    customer_get_or_create_for_whatsapp,
-    customer_number_change,
-)
-from conversations.tests.factories import ConversationFactory, CustomerFactory
+from customers.models import Channel, Customer
+from customers.services import CustomerIdentityMissing, customer_get_or_create_for_whatsapp, customer_number_change
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,14 +80,3 @@ def test_number_change_never_touches_another_tenants_customer():
     ) is None
     assert Customer.objects.get(pk=theirs.pk).phone == "393470000001"
     assert Customer.objects.filter(tenant=tenant).count() == 0
-
-
-def test_one_open_conversation_per_customer_and_a_new_one_after_closing():
-    conversation = ConversationFactory()
-    customer, tenant = conversation.customer, conversation.tenant
-    assert conversation_get_or_open(tenant=tenant, customer=customer) == conversation
-    conversation.status = Conversation.Status.CLOSED
-    conversation.save()
-    reopened = conversation_get_or_open(tenant=tenant, customer=customer)
-    assert reopened.pk != conversation.pk
-    assert reopened.status == Conversation.Status.BOT

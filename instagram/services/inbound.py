@@ -12,11 +12,11 @@ from django.db import transaction
 
 from common import metrics
 from common.log_context import log_context
-from conversations.models import Channel, Customer
 from conversations.selectors import inbound_message_exists
-from conversations.services.customers import conversation_get_or_open
+from conversations.services.conversations import conversation_get_or_open
 from conversations.services.inbound import inbound_message_record
 from conversations.services.outbound import outbound_status_apply
+from customers.models import Channel, Customer
 from instagram.parsing import InstagramEntry, InstagramMessage, InstagramReceipt, webhook_entries_parse
 from instagram.selectors import tenant_for_instagram_account_id
 from meta.receiving import ReceiveOutcome

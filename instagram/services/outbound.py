@@ -13,7 +13,7 @@ from functools import partial
 from django.conf import settings
 from django.utils import timezone
 
-from conversations.models import Channel, Customer, Message
+from conversations.models import Message
 from conversations.replies import Reply
 from conversations.services.delivery import (
     ChannelSend,
@@ -23,6 +23,7 @@ from conversations.services.delivery import (
     customer_window_open,
     outbound_message_deliver,
 )
+from customers.models import Channel, Customer
 from instagram.client import InstagramClient
 from instagram.rendering import reply_render
 from meta.graph import GraphError, GraphTokenInvalid

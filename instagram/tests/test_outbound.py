@@ -5,10 +5,12 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversations.models import Channel, Message
+from conversations.models import Message
 from conversations.replies import Option, Reply, ReplyType, text_length, text_reply
 from conversations.services.outbound import SEND_MAX_ATTEMPTS
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.models import Channel
+from customers.tests.factories import CustomerFactory
 from instagram.rendering import reply_render
 from instagram.services.outbound import instagram_outbound_send
 from instagram.tasks import instagram_message_send_task

@@ -1,7 +1,8 @@
 """From webhook POST to the Instagram Send API, with Celery in-process and the Send API faked."""
 
-from conversations.models import Conversation, Customer, Message
-from conversations.tests.factories import CustomerFactory
+from conversations.models import Conversation, Message
+from customers.models import Customer
+from customers.tests.factories import CustomerFactory
 from instagram.tests.conftest import (
     SAMPLE_ACCOUNT_ID,
     SAMPLE_IGSID,

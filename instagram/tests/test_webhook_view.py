@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common import metrics
-from conversations.models import Customer, Message
+from conversations.models import Message
+from customers.models import Customer
 from instagram.tests.conftest import PAYLOADS, WEBHOOK, direct_message, payload_bytes, sign
 
 # The JSON mutation strategy of the WhatsApp webhook tests.

@@ -7,9 +7,11 @@ import pytest
 import time_machine
 
 from bookings.tests.factories import AppointmentFactory, ResourceFactory
-from conversations.models import Channel, Message
+from conversations.models import Message
 from conversations.replies import text_reply
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.models import Channel
+from customers.tests.factories import CustomerFactory
 from instagram.services.outbound import instagram_outbound_send
 from reminders.services import reminders_send_due
 

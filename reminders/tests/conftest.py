@@ -9,7 +9,7 @@ import time_machine
 from bookings.models import Appointment
 from bookings.tests.factories import AppointmentFactory, ResourceFactory
 from chatwoot.tests.conftest import chatwoot  # noqa: F401 - the fake Chatwoot API fixture
-from conversations.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from instagram.tests.conftest import instagram  # noqa: F401 - the fake Instagram Send API fixture
 from reminders.models import MessageTemplate, Purpose, ReminderSettings
 from tenants.tests.factories import TenantFactory

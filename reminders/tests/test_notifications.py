@@ -7,8 +7,9 @@ import time_machine
 
 from bookings.tests.factories import ServiceFactory
 from conversations.models import Message
-from conversations.services.customers import conversation_get_or_open
-from conversations.tests.factories import CustomerFactory, MessageFactory
+from conversations.services.conversations import conversation_get_or_open
+from conversations.tests.factories import MessageFactory
+from customers.tests.factories import CustomerFactory
 from reminders.services import reminders_send_due
 from reminders.tests.conftest import book, reminder_template, rome
 from whatsapp.services.outbound import TEMPLATE_KEY as WHATSAPP_TEMPLATE_KEY

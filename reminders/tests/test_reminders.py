@@ -15,7 +15,7 @@ from django.test import override_settings
 from bookings.models import Appointment
 from bookings.services import appointment_cancel
 from conversations.models import Message
-from conversations.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from reminders import services
 from reminders.selectors import ReminderKind, reminders_due
 from reminders.services import reminder_send, reminders_send_due

@@ -10,7 +10,7 @@ from bookings.models import Appointment
 from bookings.services import appointment_book
 from bookings.tests.conftest import NOW, rome
 from conversations.models import Message
-from conversations.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory
 from reminders.tests.conftest import reminder_settings
 from tenants.tests.factories import MembershipFactory, TenantFactory
 
@@ -202,10 +202,10 @@ def test_staff_mark_no_shows_and_the_customer_list_counts_them(staff, restaurant
     }
     assert not _notifications().exists()
 
-    customers = staff.get(reverse("admin:conversations_customer_changelist"))
+    customers = staff.get(reverse("admin:customers_customer_changelist"))
     (listed,) = customers.context["cl"].result_list
     assert (listed, listed.no_show_count) == (giulia, 2)
-    change = staff.get(reverse("admin:conversations_customer_change", args=[giulia.pk]))
+    change = staff.get(reverse("admin:customers_customer_change", args=[giulia.pk]))
     assert change.context["adminform"].form.instance.no_show_count == 2
 
 
@@ -216,9 +216,9 @@ def test_no_shows_of_another_tenants_customers_are_not_counted_or_shown(client, 
     stranger = CustomerFactory(tenant=outsider)
     client.force_login(MembershipFactory(tenant=outsider).user)
 
-    customers = client.get(reverse("admin:conversations_customer_changelist"))
+    customers = client.get(reverse("admin:customers_customer_changelist"))
     assert [(c, c.no_show_count) for c in customers.context["cl"].result_list] == [(stranger, 0)]
-    assert client.get(reverse("admin:conversations_customer_change", args=[giulia.pk])).status_code == 404
+    assert client.get(reverse("admin:customers_customer_change", args=[giulia.pk])).status_code == 404
     client.post(LIST_URL, {"action": "mark_no_show", "_selected_action": [missed.pk]})
     assert Appointment.objects.get(pk=missed.pk).status == "no_show"
 

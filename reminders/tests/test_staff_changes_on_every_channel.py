@@ -15,8 +15,10 @@ from bookings.models import Appointment
 from bookings.services import appointment_book
 from bookings.tests.conftest import NOW, rome
 from chatwoot.tests.conftest import BOT_TOKEN, connection_create
-from conversations.models import Channel, Message
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.models import Message
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.models import Channel
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db

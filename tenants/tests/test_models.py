@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
     ("label", "table"),
     [
         ("tenants.Tenant", "lyo_tenants"),
-        ("conversations.Customer", "lyo_users"),
+        ("customers.Customer", "lyo_users"),
         ("conversations.Conversation", "lyo_conversations"),
         ("bookings.Appointment", "lyo_appointments"),
         ("conversations.Message", "lyo_messages"),

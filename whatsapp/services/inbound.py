@@ -15,16 +15,13 @@ from django.utils import timezone
 
 from common import metrics
 from common.log_context import log_context
-from conversations.models import Channel, Conversation, Customer, Message
+from conversations.models import Conversation, Message
 from conversations.selectors import whatsapp_open_conversation_for_identity
-from conversations.services.customers import (
-    conversation_get_or_open,
-    customer_display_name_set,
-    customer_get_or_create_for_whatsapp,
-    customer_number_change,
-)
+from conversations.services.conversations import conversation_get_or_open
 from conversations.services.inbound import InboundRecord, inbound_message_record, inbound_messages_record_bulk
 from conversations.services.outbound import outbound_send_parts_settle, outbound_send_settle, outbound_status_apply
+from customers.models import Channel, Customer
+from customers.services import customer_display_name_set, customer_get_or_create_for_whatsapp, customer_number_change
 from meta.receiving import ReceiveOutcome
 from tenants.models import Tenant
 from tenants.selectors import tenant_for_phone_number_id

@@ -25,7 +25,7 @@ from functools import partial
 from django.conf import settings
 from django.utils import timezone
 
-from conversations.models import Channel, Conversation, Message
+from conversations.models import Conversation, Message
 from conversations.replies import Reply
 from conversations.services.delivery import (
     ChannelSend,
@@ -36,6 +36,7 @@ from conversations.services.delivery import (
     outbound_message_deliver,
 )
 from conversations.services.outbound import SENT_PARTS_KEY
+from customers.models import Channel
 from meta.graph import GraphError, GraphTokenInvalid
 from tenants.models import Tenant
 from whatsapp.client import WhatsAppClient

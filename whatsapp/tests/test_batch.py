@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Message
 from conversations.services.inbound import inbound_message_enqueue
+from customers.models import Customer
 from tenants.tests.factories import TenantFactory
 from whatsapp.tests.conftest import WEBHOOK, sign
 

@@ -18,12 +18,13 @@ from django.core.management import call_command
 from django.db import OperationalError, connection, connections
 from django.utils import timezone
 
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Message
 from conversations.replies import text_reply
 from conversations.services.inbound import inbound_message_process
 from conversations.services.outbound import SEND_LEASE
 from conversations.tasks import inbound_message_process_task
 from conversations.tests.factories import ConversationFactory
+from customers.models import Customer
 from tenants.tests.factories import TenantFactory
 from whatsapp.services.outbound import _deliver as whatsapp_deliver
 from whatsapp.tasks import whatsapp_message_send_task

@@ -11,7 +11,8 @@ from django.utils import timezone
 from conversations.models import Conversation, Message
 from conversations.replies import Option, Reply, ReplyType, text_reply
 from conversations.services.outbound import RETRY_BASE_SECONDS, RETRY_MAX_SECONDS, SEND_MAX_ATTEMPTS, send_retry_delay
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.tests.factories import CustomerFactory
 from tenants.models import Tenant
 from whatsapp.services.outbound import whatsapp_outbound_send
 from whatsapp.tasks import whatsapp_message_send_task

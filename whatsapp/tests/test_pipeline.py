@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Message
 from conversations.tasks import inbound_message_process_task
+from customers.models import Customer
 from tenants.tests.factories import TenantFactory
 from whatsapp.tests.conftest import payload_bytes, payload_json
 

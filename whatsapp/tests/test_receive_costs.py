@@ -4,7 +4,8 @@ from unittest import mock
 
 import pytest
 
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Message
+from customers.models import Customer
 from tenants.models import Tenant
 from tenants.selectors import TENANT_BY_NUMBER_SECONDS, tenant_for_phone_number_id
 from tenants.tests.factories import TenantFactory

@@ -9,8 +9,9 @@ import time_machine
 
 from bookings.models import Appointment
 from bookings.tests.factories import AppointmentFactory
-from conversations.models import Customer, Message
-from conversations.tests.factories import CustomerFactory
+from conversations.models import Message
+from customers.models import Customer
+from customers.tests.factories import CustomerFactory
 from whatsapp.tests.conftest import payload_bytes
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common import metrics
-from conversations.models import Customer, Message
+from conversations.models import Message
+from customers.models import Customer
 from whatsapp.tests.conftest import PAYLOADS, WEBHOOK, payload_bytes, sign
 
 VERIFY = {"hub.mode": "subscribe", "hub.verify_token": "test-verify-token", "hub.challenge": "1158201444"}

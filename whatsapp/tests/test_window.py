@@ -19,7 +19,8 @@ from conversations.models import Message
 from conversations.replies import Option, Reply, ReplyType, text_reply
 from conversations.services.delivery import customer_window_open
 from conversations.tasks import inbound_message_process_task
-from conversations.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import MembershipFactory
 from whatsapp.services.outbound import WINDOW_CLOSED, whatsapp_outbound_send
 from whatsapp.tasks import whatsapp_message_send_task
