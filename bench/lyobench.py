@@ -217,7 +217,7 @@ class Stack:
 
     def tenants_create(self, count: int) -> list[str]:
         """Onboard ``count`` restaurants through ``tenant_onboard``; their phone number ids."""
-        from tenants.services import tenant_onboard
+        from operators.services import tenant_onboard
 
         ids = []
         for index in range(count):

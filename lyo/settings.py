@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "instagram",
     "chatwoot",
     "reminders",
+    "operators",
     "backoffice",
 ]
 

@@ -1,14 +1,10 @@
 """Reads about tenants and who may see them."""
 
 import time
-from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
-from bookings.models import Appointment
-from conversations.models import Conversation
 from tenants.models import Tenant
 
 
@@ -58,26 +54,3 @@ def tenant_for_phone_number_id(phone_number_id: str) -> Tenant | None:
 def tenant_lookup_forget() -> None:
     """Forget the remembered tenants (a tenant changed in this process; tests)."""
     _tenant_by_number.clear()
-
-
-def tenant_overview_list(*, now: datetime) -> QuerySet[Tenant]:
-    """Every tenant with what the operator scans for (one query): token state without
-    decrypting it, the last inbound message and the bookings made in the last 7 days."""
-    last_inbound = (
-        Conversation.objects.filter(tenant=OuterRef("pk"), last_inbound_at__isnull=False)
-        .order_by("-last_inbound_at")
-        .values("last_inbound_at")[:1]
-    )
-    bookings_week = (
-        Appointment.objects.filter(tenant=OuterRef("pk"), created_at__gte=now - timedelta(days=7))
-        .order_by()
-        .values("tenant")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Tenant.objects.annotate(
-        # Compared with "" in SQL: the column holds ciphertext, never decrypted here.
-        token_set=Case(When(whatsapp_access_token="", then=Value(False)), default=Value(True)),
-        last_inbound_at=Subquery(last_inbound),
-        bookings_week=Coalesce(Subquery(bookings_week), Value(0)),
-    ).defer("whatsapp_access_token").order_by("name")

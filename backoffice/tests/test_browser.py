@@ -25,7 +25,7 @@ from backoffice.tests.conftest import PHASE_REPORTS
 from bookings.models import Appointment
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from customers.tests.factories import CustomerFactory
-from tenants.demo import demo_tenants_seed
+from operators.demo import demo_tenants_seed
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from bookings.models import Appointment
 from chatwoot.tests.conftest import BOT_TOKEN, connection_create, incoming, payload_bytes, status_event
 from conversations.models import Conversation, Message
-from tenants.demo import demo_tenants_seed
+from operators.demo import demo_tenants_seed
 from tenants.models import Tenant
 from tenants.tests.factories import MembershipFactory
 

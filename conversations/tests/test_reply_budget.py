@@ -17,7 +17,7 @@ from conversations.services.inbound import inbound_message_process, inbound_mess
 from conversations.services.reply_budget import LOOP_EXCHANGES, REPEATS_BEFORE_HANDOFF
 from conversations.tests.factories import ConversationFactory
 from customers.tests.factories import CustomerFactory
-from tenants.demo import demo_tenants_seed
+from operators.demo import demo_tenants_seed
 from tenants.models import Tenant
 from tenants.tests.factories import MembershipFactory
 

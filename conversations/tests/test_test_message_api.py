@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 from bookings.models import Appointment
 from conversations.models import Message
 from customers.models import Channel, Customer
-from tenants.demo import demo_tenants_seed
+from operators.demo import demo_tenants_seed
 from tenants.models import Tenant
 from tenants.tests.factories import MembershipFactory, UserFactory
 

@@ -10,7 +10,7 @@ from bookings.models import Appointment
 from conversations.models import Conversation
 from customers.models import Customer
 from instagram.tests.conftest import SAMPLE_ACCOUNT_ID, SAMPLE_IGSID, direct_message, payload_bytes
-from tenants.demo import demo_tenants_seed
+from operators.demo import demo_tenants_seed
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""What the understanding tests share: a fixed "now" and the demo tenants' vocabularies (tenants/demo.py)
+"""What the understanding tests share: a fixed "now" and the demo tenants' vocabularies (operators/demo.py)
 with fixed ids, so that most tests need no database."""
 
 import datetime

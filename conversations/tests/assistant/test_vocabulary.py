@@ -11,7 +11,7 @@ from conversations.assistant.understanding import Vocabulary, vocabulary_for_ten
 from conversations.assistant.understanding import vocabulary as vocabulary_module
 from conversations.assistant.understanding.vocabulary import vocabulary_cache_clear
 from conversations.tests.assistant.support import SALON, TRATTORIA
-from tenants.demo import demo_tenants_seed
+from operators.demo import demo_tenants_seed
 from tenants.models import Tenant
 from tenants.tests.factories import TenantFactory
 

@@ -21,7 +21,7 @@ from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation
 from conversations.replies import Reply, reply_limit_violations
 from conversations.services.handoff import conversation_hand_back
-from tenants.demo import demo_tenants_seed
+from operators.demo import demo_tenants_seed
 from tenants.models import Tenant
 
 HERE = Path(__file__).parent

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.demo import demo_tenants_seed
+from operators.demo import demo_tenants_seed
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tenants.onboarding import OnboardingInvalid, onboarding_document_read, tenant_spec_parse, weekdays_parse
+from operators.onboarding import OnboardingInvalid, onboarding_document_read, tenant_spec_parse, weekdays_parse
 
 VALID = {
     "name": "Trattoria da Mario",

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from bookings.tests.factories import AppointmentFactory
 from conversations.tests.factories import ConversationFactory
+from operators.tests.conftest import EXPIRED_TOKEN, PHONE_NUMBER_ID, WORKING_TOKEN
 from tenants.encryption import secret_decrypt
 from tenants.models import Tenant
 from tenants.selectors import tenant_for_phone_number_id
-from tenants.tests.conftest import EXPIRED_TOKEN, PHONE_NUMBER_ID, WORKING_TOKEN
 from tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,13 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.management.commands._cli import (
+from operators.management.commands._cli import (
     ARGV_REFUSAL_MESSAGE,
     EXIT_VERIFICATION_FAILED,
-    tenant_for_slug,
     token_from_stdin,
     verification_describe,
 )
-from tenants.services import PhoneNumberIdMissing, WhatsAppVerificationFailed, tenant_token_set
+from tenants.management.commands._cli import tenant_for_slug
+from whatsapp.services.account import PhoneNumberIdMissing, WhatsAppVerificationFailed, tenant_token_set
 
 
 class Command(BaseCommand):

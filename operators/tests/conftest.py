@@ -1,6 +1,6 @@
 import pytest
 
-from tenants.tests.fake_graph import FakeGraph, fake_graph_serve
+from operators.tests.fake_graph import FakeGraph, fake_graph_serve
 
 PHONE_NUMBER_ID = "106540352242999"
 WORKING_TOKEN = "tok-works-7Hq2mZ4pL9xV3cB8nR1s"

@@ -7,9 +7,10 @@ import pytest
 from bookings.models import Closure, OpeningHours, Resource, Service
 from bookings.tests.factories import ClosureFactory, OpeningHoursFactory, ResourceFactory, ServiceFactory
 from conversations.assistant.understanding import vocabulary_for_tenant
-from tenants.demo import demo_tenants_seed
+from operators.demo import demo_tenants_seed
+from operators.services import tenant_onboard
 from tenants.models import Tenant
-from tenants.services import tenant_config_changed, tenant_onboard
+from tenants.services import tenant_config_changed
 from tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db

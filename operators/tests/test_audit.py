@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from chatwoot.tests.conftest import connection_create
+from operators.tests.conftest import WORKING_TOKEN
 from tenants.audit import audit_record
 from tenants.models import AuditEvent, Tenant, TenantMembership
-from tenants.tests.conftest import WORKING_TOKEN
 from tenants.tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

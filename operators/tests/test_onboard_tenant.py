@@ -12,8 +12,8 @@ from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 
 from bookings.models import Closure, OpeningHours, Resource, Service
+from operators.tests.conftest import EXPIRED_TOKEN, PHONE_NUMBER_ID, WORKING_TOKEN
 from tenants.models import Tenant, TenantMembership
-from tenants.tests.conftest import EXPIRED_TOKEN, PHONE_NUMBER_ID, WORKING_TOKEN
 from tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -252,7 +252,7 @@ def test_a_failure_late_in_the_write_rolls_everything_back(salon_file, monkeypat
     def explode(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("tenants.services.staff_member_invite", explode)
+    monkeypatch.setattr("operators.services.staff_member_invite", explode)
     before = _snapshot()
     with pytest.raises(RuntimeError):
         call_command("onboard_tenant", file=salon_file, staff_email="giulia@example.com", stdout=io.StringIO())
@@ -301,7 +301,7 @@ def test_the_token_is_refused_on_the_command_line(salon_file):
 
 
 def test_no_option_takes_a_token_value():
-    from tenants.management.commands.onboard_tenant import Command
+    from operators.management.commands.onboard_tenant import Command
 
     parser = Command().create_parser("manage.py", "onboard_tenant")
     takes_token = [a.option_strings for a in parser._actions if "token" in a.dest and a.dest != "token_on_argv"]

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tenants.selectors import tenant_overview_list
+from operators.selectors import tenant_overview_list
 
 
 class Command(BaseCommand):

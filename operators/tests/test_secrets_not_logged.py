@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tenants.tests.conftest import EXPIRED_TOKEN, PHONE_NUMBER_ID, WORKING_TOKEN
+from operators.tests.conftest import EXPIRED_TOKEN, PHONE_NUMBER_ID, WORKING_TOKEN
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_tokens_never_appear_in_any_log_record(caplog, fake_graph, monkeypatch, 
 
     assert len(fake_graph.requests) == 4  # the Graph API was really called each time
     assert any(r.name.startswith("urllib3") for r in caplog.records)
-    assert any(r.name == "tenants.services" for r in caplog.records)  # and the commands did log
+    assert any(r.name == "whatsapp.services.account" for r in caplog.records)  # and the commands did log
     logged = _everything_logged(caplog.records)
     for token in (WORKING_TOKEN, EXPIRED_TOKEN):
         assert token not in logged

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.management.commands._cli import (
+from operators.management.commands._cli import (
     ARGV_REFUSAL_MESSAGE,
     EXIT_VERIFICATION_FAILED,
     public_base_url,
@@ -13,9 +13,10 @@ from tenants.management.commands._cli import (
     token_from_stdin,
     verification_describe,
 )
+from operators.onboarding import BOOKING_FIELDS, OnboardingInvalid, onboarding_document_read
+from operators.services import tenant_onboard
 from tenants.models import Tenant, TenantMembership
-from tenants.onboarding import BOOKING_FIELDS, OnboardingInvalid, onboarding_document_read
-from tenants.services import WhatsAppVerificationFailed, tenant_onboard
+from whatsapp.services.account import WhatsAppVerificationFailed
 
 # Flags that set a top-level field or a whatsapp.* field of the document.
 FIELD_FLAGS = {
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     help = (
         "Create or update a tenant from a YAML/JSON file and/or flags (flags win), all or nothing. "
         "The access token comes from --token-env NAME or --token-stdin, never from the command line. "
-        "See tenants/onboarding.py for the file format."
+        "See operators/onboarding.py for the file format."
     )
     stealth_options = ("stdin",)
 
