@@ -35,6 +35,7 @@ from bookings.services import (
 )
 from customers.models import Customer
 from tenants.models import Tenant
+from tenants.scoping import tenant_scope_enter
 from tenants.selectors import tenants_for_user
 
 # Ids are 64-bit: a larger number is refused as input instead of overflowing the database.
@@ -68,12 +69,14 @@ def _tenant_for(request: Request) -> Tenant:
         tenant = tenants.filter(slug=slug).first()
         if tenant is None:  # missing and someone else's answer alike
             raise NotFound("No such tenant.")
+        tenant_scope_enter(tenant)
         return tenant
     mine = list(tenants[:2])
     if not mine:
         raise PermissionDenied("Your account works for no business.")
     if len(mine) > 1:
         raise ValidationError({"tenant": ["You work for several businesses: add tenant=<slug>."]})
+    tenant_scope_enter(mine[0])
     return mine[0]
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from bookings.services import appointments_past_complete
 from common.log_context import log_context
+from tenants.scoping import cross_tenant
 
 logger = logging.getLogger(__name__)
 
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 @shared_task(name="bookings.appointments_complete", ignore_result=True)
 def appointments_complete_task() -> None:
     """Every few minutes (Celery beat): bookings that have ended become completed."""
-    with log_context():
+    with log_context(), cross_tenant("every tenant's bookings that have ended"):
         completed = appointments_past_complete(now=timezone.now())
         if completed:
             logger.info("Marked %s past booking(s) completed", completed)

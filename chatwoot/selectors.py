@@ -7,6 +7,7 @@ from chatwoot.signature import path_secret_is_valid, secret_digests
 from conversations.models import Conversation
 from customers.models import Channel
 from tenants.models import Tenant
+from tenants.scoping import cross_tenant
 
 # Decrypted webhook secrets by connection id, with the digest of each: a replaced
 # secret has another digest, so a stale entry is never used. One per process, so a
@@ -16,7 +17,8 @@ _webhook_secrets: dict[int, tuple[str, str]] = {}
 
 
 def _usable() -> QuerySet[ChatwootConnection]:
-    return ChatwootConnection.objects.select_related("tenant").filter(is_active=True, tenant__is_active=True)
+    with cross_tenant("a webhook's connection is how its tenant is found"):
+        return ChatwootConnection.objects.select_related("tenant").filter(is_active=True, tenant__is_active=True)
 
 
 def connection_for_path_secret(secret: str) -> ChatwootConnection | None:
@@ -49,7 +51,8 @@ def webhook_secret_cached(connection_id: int, digest: str) -> str:
     cached = _webhook_secrets.get(connection_id)
     if cached is not None and cached[0] == digest:
         return cached[1]
-    row = ChatwootConnection.objects.filter(pk=connection_id).values_list("webhook_secret_digest", "webhook_secret")
+    with cross_tenant("a webhook's connection is how its tenant is found"):
+        row = ChatwootConnection.objects.filter(pk=connection_id).values_list("webhook_secret_digest", "webhook_secret")
     current_digest, secret = row.first() or (None, "")
     if current_digest:
         _webhook_secrets[connection_id] = (current_digest, secret)

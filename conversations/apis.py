@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from conversations.assistant_trial import assistant_trial_turn
 from tenants.models import Tenant
+from tenants.scoping import tenant_scope_enter
 from tenants.selectors import tenants_for_user
 
 # Generous: a 10,000-character message still gets a polite answer, not a 400.
@@ -79,6 +80,7 @@ class TestMessageApi(APIView):
         tenant = tenants.filter(slug=data["tenant"]).first()
         if tenant is None:
             return Response({"detail": "No such tenant."}, status=status.HTTP_404_NOT_FOUND)
+        tenant_scope_enter(tenant)
         replies = assistant_trial_turn(
             tenant=tenant, sender_id=data["from"], text=data.get("text", ""), choice_id=data.get("choice", "")
         )

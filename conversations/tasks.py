@@ -11,6 +11,7 @@ from common.log_context import log_context
 from conversations.services.inbound import INBOUND_PROCESS_TASK, inbound_message_process, inbound_pending_enqueue
 from conversations.services.outbound import outbound_queued_enqueue
 from conversations.services.retention import messages_retention_apply
+from tenants.scoping import cross_tenant
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def inbound_message_process_task(self, message_id: int) -> None:
 @shared_task(name="conversations.messages_pending_sweep", ignore_result=True)
 def messages_pending_sweep_task() -> None:
     """Every minute (Celery beat): re-enqueue what a broker outage left behind."""
-    with log_context():
+    with log_context(), cross_tenant("the sweep re-enqueues every tenant's stuck messages"):
         inbound = inbound_pending_enqueue()
         outbound = outbound_queued_enqueue()
         if inbound or outbound:
@@ -42,5 +43,5 @@ def messages_pending_sweep_task() -> None:
 @shared_task(name="conversations.messages_retention_apply", ignore_result=True)
 def messages_retention_apply_task() -> None:
     """Once a day (Celery beat): blank messages past the retention period, in batches."""
-    with log_context():
+    with log_context(), cross_tenant("retention blanks every tenant's old messages"):
         messages_retention_apply(now=timezone.now())

@@ -8,7 +8,8 @@ from common.prometheus import celery_metrics_connect
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lyo.settings")
 
-app = Celery("lyo")
+# Every task runs as a tenant-scoping edge (tenants/scoping.py).
+app = Celery("lyo", task_cls="tenants.scoping:TenantEdgeTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Pool processes count in PROMETHEUS_MULTIPROC_DIR; the worker serves them on CELERY_METRICS_PORT.

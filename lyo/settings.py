@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Everything after runs inside the tenant-scoping edge (tenants/scoping.py).
+    "tenants.middleware.TenantScopeMiddleware",
     # Staff pages in the staff user's language (Italian for an Italian business); after auth.
     "backoffice.middleware.StaffLanguageMiddleware",
     # Which two-factor device this session was verified with; then the owners' 2FA requirement.
@@ -169,6 +171,10 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "backoffice.login_throttling.client_ip_address"
 # Owners must confirm a TOTP code at every login when this is on; other staff may opt in.
 LYO_REQUIRE_2FA = env.bool("LYO_REQUIRE_2FA", default=False)
+# The tenant-scoping tripwire (tenants/scoping.py): inside a request or task, a query on
+# a tenant-owned model raises until the code has said which tenant it serves. On in the
+# test suite and with DEBUG; in production off unless set.
+TENANT_SCOPES_ENFORCED = env.bool("TENANT_SCOPES_ENFORCED", default=DEBUG)
 OTP_TOTP_ISSUER = "Lyo"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -18,6 +18,8 @@ os.environ.setdefault("META_APP_SECRET", "test-app-secret")
 os.environ.setdefault("GRAPH_API_BASE", "http://127.0.0.1:9")
 # The Chatwoot of the tests' fakes (chatwoot/tests/conftest.py): allowed by name, never resolved.
 os.environ.setdefault("CHATWOOT_ALLOWED_HOSTS", "chat.example.com")
+# The tenant-scoping tripwire raises here (tenants/scoping.py).
+os.environ.setdefault("TENANT_SCOPES_ENFORCED", "1")
 
 from lyo.settings import *  # noqa: F403
 

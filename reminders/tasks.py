@@ -4,10 +4,11 @@ from celery import shared_task
 
 from common.log_context import log_context
 from reminders.services import reminders_send_due
+from tenants.scoping import cross_tenant
 
 
 @shared_task(name="reminders.send_due", ignore_result=True)
 def reminders_send_due_task() -> None:
     """Every minute (Celery beat): queue the reminders due now. Each is sent once, however many run."""
-    with log_context():
+    with log_context(), cross_tenant("the reminders due now, whichever tenant they belong to"):
         reminders_send_due()

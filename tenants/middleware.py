@@ -1,11 +1,13 @@
-"""Show times in the admin in the staff user's tenant time zone."""
+"""Request edges: the tenant scope of every request, and the staff user's time zone in the admin."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from tenants.selectors import tenants_for_user
+from tenants.scoping import cross_tenant, tenant_edge, tenant_scope_enter
+from tenants.selectors import tenant_ids_for_user, tenants_for_user
 
 
 class StaffTenantTimezoneMiddleware:
@@ -30,3 +32,27 @@ class StaffTenantTimezoneMiddleware:
                 finally:
                     timezone.deactivate()
         return self.get_response(request)
+
+
+class TenantScopeMiddleware:
+    """Every request is a tenant-scoping edge (``tenants.scoping``).
+
+    A signed-in staff member reads their own tenants' rows; the operator (a superuser)
+    every tenant's. Anyone else (a webhook delivery, an API call before its token is
+    read) has no tenant until the view finds it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not settings.TENANT_SCOPES_ENFORCED:
+            return self.get_response(request)
+        with tenant_edge():
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                if user.is_superuser:
+                    with cross_tenant("the operator's admin shows every tenant"):
+                        return self.get_response(request)
+                tenant_scope_enter(tenant_ids_for_user(user))
+            return self.get_response(request)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tenants.fields import EncryptedTextField
+from tenants.scoping import TenantScopedManager
 
 
 def validate_timezone_name(value: str) -> None:
@@ -191,6 +192,9 @@ class TenantOwnedModel(models.Model):
     """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, verbose_name=_("tenant"))
+
+    # The tenant-scoping tripwire (tenants/scoping.py); relations use the plain base manager.
+    objects = TenantScopedManager()
 
     class Meta:
         abstract = True

@@ -16,6 +16,7 @@ from chatwoot.services.outbound import chatwoot_client, chatwoot_connection_prob
 from conversations.models import Conversation
 from conversations.services.outbound import SendOutcome
 from customers.models import Channel
+from tenants.scoping import cross_tenant, tenant_scope_enter
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +29,13 @@ CHATWOOT_STATUS = {
 
 def chatwoot_conversation_status_sync(*, conversation_id: int) -> SendOutcome:
     """Set the Chatwoot conversation's status to Lyo's. ``RETRY`` on a transient error."""
-    conversation = (
-        Conversation.objects.select_related("tenant").filter(pk=conversation_id, channel=Channel.CHATWOOT).first()
-    )
+    with cross_tenant("the conversation, found by its id, tells whose it is"):
+        conversation = (
+            Conversation.objects.select_related("tenant").filter(pk=conversation_id, channel=Channel.CHATWOOT).first()
+        )
     if conversation is None or not conversation.channel_conversation_id:
         return SendOutcome.SKIPPED
+    tenant_scope_enter(conversation.tenant_id)
     connection = connection_for_tenant(conversation.tenant)
     problem = chatwoot_connection_problem(connection)
     if problem:

@@ -31,6 +31,7 @@ from conversations.services.conversations import conversation_get_or_open
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff, handoff_mirror
 from conversations.services.inbound import inbound_message_record
 from customers.models import Channel, Customer
+from tenants.scoping import tenant_scope_enter
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def chatwoot_webhook_authenticate(
         connection = connection_for_path_secret(path_secret)
         if connection is None:
             raise WebhookRefused("No connection has this webhook secret.")
+        tenant_scope_enter(connection.tenant_id)
         chatwoot_webhook_secret_digest_refresh(connection=connection, secret=path_secret)
         return connection
     if not signature or not timestamp_is_fresh(timestamp, now=now):
@@ -133,6 +135,7 @@ def chatwoot_webhook_handle(*, connection: ChatwootConnection, data: dict) -> We
     """Act on one authenticated event: a customer's message is stored, a status change applied."""
     summary = WebhookSummary()
     event = webhook_event_parse(data)
+    tenant_scope_enter(connection.tenant_id)
     with log_context(tenant_id=connection.tenant_id):
         problem = event.reason or _foreign_reason(connection, event)
         if problem:

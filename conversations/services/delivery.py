@@ -36,6 +36,7 @@ from conversations.services.outbound import (
     outbound_message_record_sent,
     send_retry_delay,
 )
+from tenants.scoping import tenant_scope_enter
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def outbound_message_deliver(
         if message is None:
             return SendResult(SendOutcome.SKIPPED)
         log_context_bind(tenant_id=message.tenant_id, conversation_id=message.conversation_id)
+        tenant_scope_enter(message.tenant_id)
         # No transaction: the lease keeps other senders off, and what ``prepare`` may write
         # (the template it turns into) is one statement.
         try:
@@ -117,6 +119,7 @@ def outbound_message_deliver(
                 # Another worker is sending it right now, or died doing so.
                 return SendResult(SendOutcome.SKIPPED, attempts=message.attempts)
             log_context_bind(tenant_id=message.tenant_id, conversation_id=message.conversation_id)
+            tenant_scope_enter(message.tenant_id)
             prepared = _prepared_or_refused(message, prepare, now)
             if isinstance(prepared, ChannelSend):
                 message.send_started_at = now

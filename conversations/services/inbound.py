@@ -32,6 +32,7 @@ from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
 from conversations.services.reply_budget import ReplySuppressed, reply_budget_check
 from customers.models import Customer
 from tenants.models import Language, Tenant
+from tenants.scoping import tenant_scope_enter
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ def inbound_message_process(*, message_id: int) -> ProcessResult:
         if conversation is None:
             return ProcessResult()
         log_context_bind(tenant_id=conversation.tenant_id, conversation_id=conversation.pk)
+        tenant_scope_enter(conversation.tenant_id)
         tenant, customer = conversation.tenant, conversation.customer
         # Read under the lock: a concurrent run that already handled them has committed.
         pending = conversation_inbound_pending(conversation=conversation)

@@ -21,6 +21,7 @@ from instagram.parsing import InstagramEntry, InstagramMessage, InstagramReceipt
 from instagram.selectors import tenant_for_instagram_account_id
 from meta.receiving import ReceiveOutcome
 from tenants.models import Tenant
+from tenants.scoping import tenant_scope_enter
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def instagram_webhook_handle(*, data: dict) -> WebhookSummary:
             metrics.webhook_unknown_tenant.labels(channel=CHANNEL).inc()
             summary.unknown_tenants += 1
             continue
+        tenant_scope_enter(tenant)
         with log_context(tenant_id=tenant.pk):
             _entry_handle(tenant=tenant, entry=entry, summary=summary)
     return summary

@@ -24,6 +24,7 @@ from customers.models import Channel, Customer
 from customers.services import customer_display_name_set, customer_get_or_create_for_whatsapp, customer_number_change
 from meta.receiving import ReceiveOutcome
 from tenants.models import Tenant
+from tenants.scoping import tenant_scope_enter
 from tenants.selectors import tenant_for_phone_number_id
 from whatsapp.parsing import (
     StatusKind,
@@ -75,6 +76,7 @@ def whatsapp_webhook_handle(*, data: dict) -> WebhookSummary:
             metrics.webhook_unknown_tenant.labels(channel=CHANNEL).inc()
             summary.unknown_tenants += 1
             continue
+        tenant_scope_enter(tenant)
         with log_context(tenant_id=tenant.pk):
             _value_handle(tenant=tenant, value=value, summary=summary)
     return summary
