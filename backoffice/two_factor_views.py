@@ -6,6 +6,7 @@ middleware keeps a session that still owes a code (or, for an owner when
 """
 
 from collections.abc import Callable
+from functools import cache
 
 from django import forms
 from django.contrib import admin, messages
@@ -35,7 +36,9 @@ STEP_URL_NAMES = {TwoFactorStep.SETUP: "admin:two_factor_setup", TwoFactorStep.V
 # Pages a session owing a code may still open: the two-factor pages, logging out, the
 # admin's translations for its scripts, and the language switch.
 OPEN_URL_NAMES = (*STEP_URL_NAMES.values(), "admin:logout", "admin:jsi18n")
-OPEN_PATH_PREFIXES = ("/i18n/",)
+# Machine endpoints (Meta's and Chatwoot's webhooks, probes, metrics) authenticate each
+# request by signature or token, never by a staff session: no session is looked up there.
+OPEN_PATH_PREFIXES = ("/i18n/", "/webhooks/", "/health", "/metrics")
 
 
 class TwoFactorCodeForm(forms.Form):
@@ -134,4 +137,10 @@ class TwoFactorRequiredMiddleware:
 
     @staticmethod
     def _is_open(path: str) -> bool:
-        return path.startswith(OPEN_PATH_PREFIXES) or path in {reverse(name) for name in OPEN_URL_NAMES}
+        return path.startswith(OPEN_PATH_PREFIXES) or path in _open_paths()
+
+
+@cache
+def _open_paths() -> frozenset[str]:
+    """The step pages, logout and the admin's translations: reversed once (the URLconf is fixed)."""
+    return frozenset(reverse(name) for name in OPEN_URL_NAMES)

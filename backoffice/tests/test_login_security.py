@@ -4,6 +4,7 @@
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -228,3 +229,17 @@ def test_two_factor_pages_speak_italian_to_an_italian_business(client, two_facto
     _log_in(client, owner.username)
     page = client.get(VERIFY).content.decode()
     assert "Inserisci il codice di verifica" in page
+
+
+@pytest.mark.parametrize("path", ["/webhooks/whatsapp", "/webhooks/instagram", "/health/live", "/metrics"])
+def test_machine_endpoints_never_look_up_a_session_for_the_two_factor_step(path, monkeypatch):
+    """Meta's deliveries and the probes carry no staff session: the two-factor gate does not touch one."""
+    from backoffice import two_factor_views
+
+    looked_up = []
+    monkeypatch.setattr(two_factor_views, "two_factor_step_pending", lambda user: looked_up.append(user))
+    gate = two_factor_views.TwoFactorRequiredMiddleware(lambda request: "answered")
+    for request in (RequestFactory().post(path), RequestFactory().get(INDEX)):
+        request.user = AnonymousUser()
+        assert gate(request) == "answered"
+    assert len(looked_up) == 1  # only the admin's request asked
