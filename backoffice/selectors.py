@@ -40,10 +40,10 @@ class DayBookings:
 
 @dataclass(frozen=True)
 class RejectedToken:
-    """A channel whose access token was refused (Meta's or Chatwoot's 401): nobody on it gets a reply."""
+    """A channel whose access token was refused (Meta's or Chatwoot's 401), or never set: nobody on it gets a reply."""
 
     channel: str  # a ``Channel`` value
-    rejected_at: datetime
+    rejected_at: datetime | None  # None: there is no token at all (a newly onboarded business)
     chatwoot_connection_id: int | None = None  # where the Chatwoot bot token is replaced
 
 
@@ -87,15 +87,18 @@ def staff_home(*, tenant: Tenant, now: datetime) -> StaffHome:
 
 
 def rejected_tokens(*, tenant: Tenant) -> list[RejectedToken]:
-    """The tenant's channels whose token was rejected and not yet replaced, WhatsApp, Instagram, Chatwoot."""
-    rejected = [
-        RejectedToken(channel, rejected_at)
-        for channel, rejected_at in (
-            (Channel.WHATSAPP, tenant.whatsapp_token_invalid_at),
-            (Channel.INSTAGRAM, tenant.instagram_token_invalid_at),
-        )
-        if rejected_at is not None
-    ]
+    """The tenant's channels whose token was rejected and not yet replaced, or is missing: WhatsApp, Instagram,
+    Chatwoot. Instagram only when the business has an Instagram account on file."""
+    rejected = []
+    for channel, rejected_at, in_use, has_token in (
+        (Channel.WHATSAPP, tenant.whatsapp_token_invalid_at, True, tenant.has_whatsapp_token),
+        (Channel.INSTAGRAM, tenant.instagram_token_invalid_at, bool(tenant.instagram_account_id),
+         tenant.has_instagram_token),
+    ):
+        if rejected_at is not None:
+            rejected.append(RejectedToken(channel, rejected_at))
+        elif in_use and not has_token:
+            rejected.append(RejectedToken(channel, None))
     # A switched-off connection answers nobody anyway: its token is no emergency.
     connection = ChatwootConnection.objects.filter(
         tenant=tenant, is_active=True, token_invalid_at__isnull=False

@@ -118,6 +118,28 @@ def test_home_names_each_channel_whose_token_was_rejected_in_english(client):
     ]
 
 
+def test_home_warns_a_newly_onboarded_business_that_no_whatsapp_token_is_set(staff, restaurant):
+    Tenant.objects.filter(pk=restaurant.pk).update(whatsapp_access_token="")
+    tenant_page = reverse("admin:tenants_tenant_change", args=[restaurant.pk])
+    assert _token_warnings(staff.get(HOME_URL).content.decode()) == {
+        "whatsapp": "Il token di accesso WhatsApp non è ancora impostato: i clienti su WhatsApp non ricevono "
+                    f'risposte finché non lo imposti. <a href="{tenant_page}">Imposta il token</a>',
+    }
+
+
+def test_home_warns_of_a_missing_instagram_token_only_for_a_business_on_instagram(client):
+    on_instagram = TenantFactory(language="en", instagram_account_id="17841400000000001")
+    not_on_instagram = TenantFactory(language="en")
+    warnings = {}
+    for tenant in (on_instagram, not_on_instagram):
+        client.force_login(MembershipFactory(tenant=tenant).user)
+        warnings[tenant.slug] = _token_warnings(client.get(HOME_URL).content.decode())
+    assert [text.split(" <a ")[0] for text in warnings[on_instagram.slug].values()] == [
+        "Your Instagram access token is not set yet: customers on Instagram get no replies until it is set."
+    ]
+    assert warnings[not_on_instagram.slug] == {}
+
+
 def test_home_does_not_warn_of_a_switched_off_chatwoot_connection(staff, restaurant):
     _chatwoot_connection(restaurant, token_invalid_at=NOW, is_active=False)
     assert "lyo-token-warning" not in staff.get(HOME_URL).content.decode()
