@@ -111,7 +111,9 @@ class Closure(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_at:%Y-%m-%d %H:%M} → {self.ends_at:%Y-%m-%d %H:%M} {self.reason}".strip()
+        # In the business's zone: a closure named in UTC reads an hour off in Rome.
+        starts, ends = self.tenant.local_time_text(self.starts_at), self.tenant.local_time_text(self.ends_at)
+        return f"{starts} → {ends} {self.reason}".strip()
 
     def clean(self) -> None:
         super().clean()
@@ -241,7 +243,8 @@ class Appointment(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.starts_at:%Y-%m-%d %H:%M}"
+        # The page heading, breadcrumb and messages of a booking: in the business's zone.
+        return f"{self.reference} {self.tenant.local_time_text(self.starts_at)}"
 
     @property
     def is_active(self) -> bool:

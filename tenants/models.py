@@ -2,12 +2,14 @@
 
 import uuid
 import zoneinfo
+from datetime import datetime
 from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from tenants.fields import EncryptedTextField
@@ -150,6 +152,10 @@ class Tenant(models.Model):
     @cached_property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def local_time_text(self, moment: datetime) -> str:
+        """``moment`` as staff read it: the business's wall clock, in the active language ("3 dic 2026 20:00")."""
+        return date_format(moment.astimezone(self.tzinfo), "j M Y H:i")
 
     @property
     def has_whatsapp_token(self) -> bool:

@@ -67,7 +67,8 @@ def test_the_appointment_list_speaks_english_once_the_user_switched(staff, booki
 
 def test_the_appointment_form_labels_and_help_in_italian(staff, booking):
     page = staff.get(reverse("admin:bookings_appointment_change", args=[booking.pk])).content.decode()
-    assert f"<title>{booking} | Modifica prenotazione | Lyo</title>" in page
+    # The heading in the business's zone (the booking is at 19:00 UTC, 20:00 in Rome), in Italian.
+    assert f"<title>{booking.reference} 1 Dic 2026 20:00 | Modifica prenotazione | Lyo</title>" in page
     assert '<label class="required" for="id_party_size">Persone:</label>' in page
     assert '<label class="required">Inizio:</label>' in page and "<label>Data di creazione:</label>" in page
     assert '<label class="required" for="id_status">Stato:</label>' in page
