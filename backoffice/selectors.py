@@ -103,7 +103,7 @@ def rejected_tokens(*, tenant: Tenant) -> list[RejectedToken]:
     connection = ChatwootConnection.objects.filter(
         tenant=tenant, is_active=True, token_invalid_at__isnull=False
     ).first()
-    if connection is not None:
+    if connection is not None and connection.token_invalid_at is not None:  # (it is: filtered above)
         rejected.append(RejectedToken(Channel.CHATWOOT, connection.token_invalid_at, connection.pk))
     return rejected
 
@@ -190,7 +190,9 @@ class AssistantDraft:
 
 def assistant_draft(*, conversation: Conversation) -> AssistantDraft:
     state = conversation.state if isinstance(conversation.state, dict) else {}
-    draft = state.get("draft") if isinstance(state.get("draft"), dict) else {}
+    draft = state.get("draft")
+    if not isinstance(draft, dict):
+        draft = {}
     tenant = conversation.tenant
     fields = []
     for key in ("party", "service", "service_choices", "staff", "date", "time", "period"):
@@ -202,9 +204,9 @@ def assistant_draft(*, conversation: Conversation) -> AssistantDraft:
         elif key == "service_choices":
             value = _service_names(tenant, value if isinstance(value, list) else [value])
         elif key == "staff":
-            value = ", ".join(
-                Resource.objects.filter(tenant=tenant, pk=_int(value)).values_list("name", flat=True)
-            ) or str(value)
+            staff_id = _int(value)
+            staff = Resource.objects.none() if staff_id is None else Resource.objects.filter(tenant=tenant, pk=staff_id)
+            value = ", ".join(staff.values_list("name", flat=True)) or str(value)
         fields.append(DraftField(key, str(value)))
     for key in ("move_reference", "cancel_reference"):
         if state.get(key):
@@ -220,7 +222,7 @@ def assistant_draft(*, conversation: Conversation) -> AssistantDraft:
 
 def _int(value: object) -> int | None:
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)  # type: ignore[call-overload]  # any JSON value: what int() refuses is None
     except (TypeError, ValueError):
         return None
 
