@@ -98,7 +98,7 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
     week = opening_hours_for_week(tenant=tenant)
     open_spans = open_intervals(tenant=tenant, day=day, week=week)
 
-    rows = []
+    rows: list[DayRow] = []
     instant = starts_at
     while instant < ends_at:
         local = instant.astimezone(tz)

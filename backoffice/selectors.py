@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import translation
@@ -103,7 +104,7 @@ def rejected_tokens(*, tenant: Tenant) -> list[RejectedToken]:
     connection = ChatwootConnection.objects.filter(
         tenant=tenant, is_active=True, token_invalid_at__isnull=False
     ).first()
-    if connection is not None:
+    if connection is not None and connection.token_invalid_at is not None:  # (it is: filtered above)
         rejected.append(RejectedToken(Channel.CHATWOOT, connection.token_invalid_at, connection.pk))
     return rejected
 
@@ -190,7 +191,9 @@ class AssistantDraft:
 
 def assistant_draft(*, conversation: Conversation) -> AssistantDraft:
     state = conversation.state if isinstance(conversation.state, dict) else {}
-    draft = state.get("draft") if isinstance(state.get("draft"), dict) else {}
+    draft = state.get("draft")
+    if not isinstance(draft, dict):
+        draft = {}
     tenant = conversation.tenant
     fields = []
     for key in ("party", "service", "service_choices", "staff", "date", "time", "period"):
@@ -202,9 +205,9 @@ def assistant_draft(*, conversation: Conversation) -> AssistantDraft:
         elif key == "service_choices":
             value = _service_names(tenant, value if isinstance(value, list) else [value])
         elif key == "staff":
-            value = ", ".join(
-                Resource.objects.filter(tenant=tenant, pk=_int(value)).values_list("name", flat=True)
-            ) or str(value)
+            staff_id = _int(value)
+            staff = Resource.objects.none() if staff_id is None else Resource.objects.filter(tenant=tenant, pk=staff_id)
+            value = ", ".join(staff.values_list("name", flat=True)) or str(value)
         fields.append(DraftField(key, str(value)))
     for key in ("move_reference", "cancel_reference"):
         if state.get(key):
@@ -218,9 +221,10 @@ def assistant_draft(*, conversation: Conversation) -> AssistantDraft:
                           options=options)
 
 
-def _int(value: object) -> int | None:
+def _int(value: Any) -> int | None:
+    # Any JSON value: what int() refuses is None.
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except (TypeError, ValueError):
         return None
 

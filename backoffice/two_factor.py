@@ -13,7 +13,7 @@ from base64 import b32encode
 
 import segno
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -31,12 +31,11 @@ class TwoFactorStep(enum.StrEnum):
     VERIFY = "verify"  # has one: must enter its current code
 
 
-def two_factor_step_pending(user: AbstractBaseUser) -> TwoFactorStep | None:
+def two_factor_step_pending(user: User | AnonymousUser) -> TwoFactorStep | None:
     """The step this session still owes, or None when it may use the admin."""
     if not user.is_authenticated:
         return None
-    is_verified = getattr(user, "is_verified", None)  # set by django-otp's middleware
-    if is_verified is not None and is_verified():
+    if session_is_verified(user):
         return None
     if user_has_device(user, confirmed=True):
         return TwoFactorStep.VERIFY
@@ -45,14 +44,20 @@ def two_factor_step_pending(user: AbstractBaseUser) -> TwoFactorStep | None:
     return None
 
 
-def two_factor_required(user: AbstractBaseUser) -> bool:
+def session_is_verified(user: User | AnonymousUser) -> bool:
+    """Whether this request's session entered a code of the user's device (django-otp's middleware says)."""
+    is_verified = getattr(user, "is_verified", None)  # set by django-otp's middleware
+    return is_verified is not None and is_verified()
+
+
+def two_factor_required(user: User) -> bool:
     """Owners, when the deployment requires it (``LYO_REQUIRE_2FA``)."""
     return settings.LYO_REQUIRE_2FA and TenantMembership.objects.filter(
         user_id=user.pk, role=TenantMembership.Role.OWNER
     ).exists()
 
 
-def totp_device_pending(*, user: AbstractBaseUser) -> TOTPDevice:
+def totp_device_pending(*, user: User) -> TOTPDevice:
     """The user's authenticator being set up: the same secret until they confirm a code with it."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
@@ -60,7 +65,7 @@ def totp_device_pending(*, user: AbstractBaseUser) -> TOTPDevice:
     return device
 
 
-def totp_device_confirm(*, user: AbstractBaseUser, device: TOTPDevice, token: str) -> bool:
+def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
     """Confirm ``device`` with a code read from the app; the other unconfirmed ones go."""
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user, confirmed=False)
@@ -72,7 +77,7 @@ def totp_device_confirm(*, user: AbstractBaseUser, device: TOTPDevice, token: st
     return True
 
 
-def totp_device_for_code(*, user: AbstractBaseUser, token: str) -> TOTPDevice | None:
+def totp_device_for_code(*, user: User, token: str) -> TOTPDevice | None:
     """The user's confirmed device that accepts ``token`` (throttled by django-otp), or None."""
     with transaction.atomic():
         for device in TOTPDevice.objects.devices_for_user(user, confirmed=True).select_for_update():

@@ -10,6 +10,7 @@ from functools import cache
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,6 +24,7 @@ from django_otp import user_has_device
 
 from backoffice.two_factor import (
     TwoFactorStep,
+    session_is_verified,
     totp_device_confirm,
     totp_device_for_code,
     totp_device_pending,
@@ -51,6 +53,13 @@ class TwoFactorCodeForm(forms.Form):
     )
 
 
+def _logged_in_user(request: HttpRequest) -> User:
+    # The pages are behind the admin's login (``admin_view``): the user is never anonymous.
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 def _next_url(request: HttpRequest) -> str:
     """Where to go once the code is in: the page asked for, if it is one of ours."""
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -68,9 +77,9 @@ def _render(request: HttpRequest, template: str, context: dict) -> TemplateRespo
 @sensitive_post_parameters("token")
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Show a new secret (QR code and text) and switch two-factor on once a code from it is confirmed."""
-    user = request.user
+    user = _logged_in_user(request)
     if user_has_device(user, confirmed=True):
-        if not user.is_verified():
+        if not session_is_verified(user):
             # Adding a device is no way around entering the code of the one they have.
             return redirect(f"{reverse('admin:two_factor_verify')}?{urlencode({'next': _next_url(request)})}")
         return _render(request, "backoffice/two_factor_setup.html", {
@@ -97,12 +106,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("token")
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """Enter the authenticator's current code to finish logging in."""
-    user = request.user
+    user = _logged_in_user(request)
     if not user_has_device(user, confirmed=True):
         return HttpResponseRedirect(
             reverse("admin:two_factor_setup") if two_factor_required(user) else _next_url(request)
         )
-    if user.is_verified():
+    if session_is_verified(user):
         return HttpResponseRedirect(_next_url(request))
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -9,10 +9,12 @@ resource is a 404, exactly like a missing one.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -83,7 +85,9 @@ def _render(request: HttpRequest, template: str, context: dict, tenant: Tenant |
     if tenant is not None:
         # Times on these pages are the business's, whoever is looking (superusers too).
         with timezone.override(tenant.tzinfo):
-            return TemplateResponse(request, template, context).render()
+            response = TemplateResponse(request, template, context)
+            response.render()
+            return response
     return TemplateResponse(request, template, context)
 
 
@@ -183,14 +187,17 @@ class StaffBookingForm(forms.Form):
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.tenant = tenant
-        self.fields["resource"].queryset = Resource.objects.filter(tenant=tenant, is_active=True).order_by(
-            "position", "name"
-        )
+        # (The fields are the model choice fields declared above; self.fields types them as plain fields.)
+        cast(forms.ModelChoiceField, self.fields["resource"]).queryset = Resource.objects.filter(
+            tenant=tenant, is_active=True
+        ).order_by("position", "name")
         if tenant.kind == Tenant.Kind.RESTAURANT:
             del self.fields["service"]
         else:
             del self.fields["party_size"]
-            self.fields["service"].queryset = Service.objects.filter(tenant=tenant, is_active=True)
+            cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(
+                tenant=tenant, is_active=True
+            )
 
     def clean_start(self) -> datetime:
         start = _start_param(self.cleaned_data["start"], self.tenant)
@@ -199,7 +206,8 @@ class StaffBookingForm(forms.Form):
         return start
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what a form's clean() returns
         phone = data.get("phone", "").strip()
         if data.get("walk_in"):
             data["phone"] = ""
@@ -286,9 +294,11 @@ def assistant_try(request: HttpRequest) -> HttpResponse:
         text = request.POST.get("text", "").strip()[:TRIAL_TEXT_MAX]
         choice = request.POST.get("choice", "").strip()[:200]
         if text or choice:
+            user = request.user
+            assert isinstance(user, User)  # the page is behind the admin's login
             assistant_trial_turn(
                 tenant=tenant, sender_id=_trial_sender(request), text="" if choice else text, choice_id=choice,
-                display_name=request.user.get_full_name() or request.user.get_username(),
+                display_name=user.get_full_name() or user.get_username(),
             )
         return HttpResponseRedirect(f"{reverse('admin:backoffice_try')}{_tenant_query(request, tenant)}#latest")
     conversation = trial_conversation(tenant=tenant, sender_id=_trial_sender(request))

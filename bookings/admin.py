@@ -37,8 +37,10 @@ class ResourceForm(forms.ModelForm):
         fields = ("tenant", "kind", "name", "min_seats", "max_seats", "services", "is_active", "position")
 
     def clean(self):
-        cleaned = super().clean()
-        tenant_id = cleaned.get("tenant").pk if cleaned.get("tenant") else self.instance.tenant_id
+        super().clean()
+        cleaned = self.cleaned_data  # what a model form's clean() returns
+        tenant = cleaned.get("tenant")
+        tenant_id = tenant.pk if tenant else self.instance.tenant_id
         foreign = [s for s in cleaned.get("services") or [] if s.tenant_id != tenant_id]
         if foreign:
             self.add_error("services", _("Only this tenant's services can be linked."))
@@ -74,9 +76,10 @@ class ResourceInline(TenantScopedInline, admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        if obj is not None and "services" in formset.form.base_fields:
+        services = formset.form.base_fields.get("services") if obj is not None else None
+        if isinstance(services, forms.ModelChoiceField):
             # The form class is built for this request, so narrowing it is safe.
-            formset.form.base_fields["services"].queryset = Service.objects.filter(tenant=obj)
+            services.queryset = Service.objects.filter(tenant=obj)
         return formset
 
 
@@ -172,7 +175,9 @@ class AppointmentAdminForm(forms.ModelForm):
             self.fields["resource"].required = False
 
     def _post_clean(self):
-        super()._post_clean()  # the model's checks: every chosen row belongs to the tenant
+        # The model's checks: every chosen row belongs to the tenant. (The stubs leave out
+        # this hook of Django's model forms.)
+        super()._post_clean()  # type: ignore[misc]
         if self.errors:
             return
         try:

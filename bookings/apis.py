@@ -90,7 +90,7 @@ def _slot_json(slot: Slot) -> dict:
 
 def _booking_error_response(error: BookingError) -> Response:
     body: dict = {"error": error.code, "detail": error.message}
-    code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code: int = status.HTTP_422_UNPROCESSABLE_ENTITY
     if isinstance(error, SlotUnavailable):
         body["alternatives"] = [_slot_json(slot) for slot in error.alternatives]
         code = status.HTTP_409_CONFLICT

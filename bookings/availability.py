@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -569,7 +570,7 @@ def slot_alternatives(
     """
     local_near = near.astimezone(tenant.tzinfo)
     day = local_near.date()
-    common = {
+    common: dict[str, Any] = {
         "service": service, "party_size": party_size, "resource": resource, "now": now, "by_staff": by_staff,
         "exclude_appointment_id": exclude_appointment_id,
     }

@@ -329,7 +329,7 @@ def appointment_book(
     """
     now = now or timezone.now()
     _arguments_check(tenant, start=start, customer=customer, resource=resource, party_size=party_size)
-    common = {"tenant": tenant, "service": service, "party_size": party_size, "resource": resource}
+    common: dict[str, Any] = {"tenant": tenant, "service": service, "party_size": party_size, "resource": resource}
     with transaction.atomic():
         _booking_lock(tenant)
         if customer is not None and not by_staff:
@@ -403,7 +403,7 @@ def appointment_reschedule(
             raise AppointmentNotActive()
         if not by_staff:
             _cutoff_check(tenant, locked, now)
-        common = {
+        common: dict[str, Any] = {
             "tenant": tenant,
             "service": locked.service if service is KEEP else service,
             "party_size": locked.party_size if party_size is None else party_size,
@@ -412,6 +412,7 @@ def appointment_reschedule(
         check = start_check(start=new_start, now=now, by_staff=by_staff, exclude_appointment_id=locked.pk, **common)
         if check.verdict is not Verdict.FREE:
             raise _refusal(check, now=now, by_staff=by_staff, exclude_appointment_id=locked.pk, **common)
+        assert check.end is not None and check.blocks_until is not None  # a free start has both
         current = next((r for r in check.resources if r.pk == locked.resource_id), None)
         choices = ([current] if current else []) + [r for r in check.resources if r is not current]
         moved = check.start != locked.starts_at

@@ -22,8 +22,10 @@ class InboxIdsField(forms.CharField):
     def prepare_value(self, value):
         return ", ".join(str(v) for v in value) if isinstance(value, list) else value
 
-    def to_python(self, value) -> list[int]:
-        text = super().to_python(value)
+    # Typed in as text, cleaned to the list the model stores: a form field's value may be of any
+    # type, but the stubs hold a CharField's to text.
+    def to_python(self, value) -> list[int]:  # type: ignore[override]
+        text = super().to_python(value) or ""  # None only with empty_value=None, which this field keeps ""
         parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
         if not all(part.isdigit() for part in parts):
             raise ValidationError(_("Inbox ids are numbers separated by commas, e.g. 3, 5."))

@@ -17,7 +17,7 @@ class ChatwootConfig(AppConfig):
             Channel.CHATWOOT,
             OutboundSender(
                 enqueue=lambda message_id, countdown: chatwoot_message_send_task.apply_async(
-                    (message_id,), countdown=countdown
+                    (message_id,), countdown=countdown  # type: ignore[arg-type]  # None: no delay (the stubs say float)
                 ),
                 send_now=lambda message_id: chatwoot_outbound_send(message_id=message_id),
                 send_loaded=lambda message: chatwoot_outbound_send(message_id=message.pk, loaded=message),

@@ -12,12 +12,14 @@ own error text to staff (an address that is not Chatwoot could answer anything).
 
 import logging
 import socket
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import requests
 from django.utils.translation import gettext
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.connection import create_connection
 
@@ -64,7 +66,14 @@ class ChatwootAddressNotAllowed(ChatwootPermanentError):
     """The connection's address leads where the token may not go (``chatwoot.addresses``): nothing was sent."""
 
 
-class _PinnedConnectionMixin:
+if TYPE_CHECKING:
+    # To the type checker the mixin is the connection it is mixed into (its host, port...).
+    _ConnectionBase = HTTPConnection
+else:
+    _ConnectionBase = object
+
+
+class _PinnedConnectionMixin(_ConnectionBase):
     """Connects to the address checked before the call instead of resolving the host again.
 
     The host name still names the server everywhere else: the ``Host`` header, TLS's
@@ -104,6 +113,7 @@ class PinnedAddressAdapter(HTTPAdapter):
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
         pool = super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+        assert isinstance(pool, HTTPConnectionPool)  # what a requests adapter pools: urllib3 HTTP(S) pools
         if pool.host.rstrip(".").lower() != self.destination.host.lower():
             raise requests.ConnectionError("Refusing a host other than the checked one", request=request)
         pool.ConnectionCls = _PinnedHTTPSConnection if self.destination.scheme == "https" else _PinnedHTTPConnection

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Message
@@ -131,7 +132,7 @@ def webhook_route_ids(data: dict) -> tuple[int | None, int | None]:
 def webhook_event_parse(data: dict) -> ChatwootEvent:
     name = as_str(data.get("event"))
     account_id, inbox_id = webhook_route_ids(data)
-    common = {"name": name, "account_id": account_id, "inbox_id": inbox_id, "raw": data}
+    common: dict[str, Any] = {"name": name, "account_id": account_id, "inbox_id": inbox_id, "raw": data}
     if name == "message_created":
         return _message_parse(data, common)
     if name in _STATUS_EVENTS or name == "conversation_status_changed":
@@ -171,7 +172,7 @@ def _message_parse(data: dict, common: dict) -> ChatwootEvent:
 def _inbound_parse(data: dict, message_id: str) -> tuple[InboundMessage, str]:
     # The message id alone is only unique within one Chatwoot installation; the caller
     # stores it under the tenant's namespace (``chatwoot.services.inbound``).
-    common = {"channel_message_id": message_id, "timestamp": _created_at(data.get("created_at"))}
+    common: dict[str, Any] = {"channel_message_id": message_id, "timestamp": _created_at(data.get("created_at"))}
     text = as_str(data.get("content"))
     attachments = as_dicts(data.get("attachments"))
     attachment = attachments[0] if attachments else {}

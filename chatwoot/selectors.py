@@ -1,5 +1,7 @@
 """Reads for the Chatwoot channel: which tenant's connection a webhook belongs to, and its conversations."""
 
+from typing import cast
+
 from django.db.models import QuerySet
 
 from chatwoot.models import ChatwootConnection
@@ -43,7 +45,8 @@ def webhook_route_candidates(account_id: int | None) -> list[tuple[int, str]]:
     connections = _usable().filter(webhook_secret_digest__isnull=False)
     if account_id is not None:
         connections = connections.filter(account_id=account_id)
-    return list(connections.order_by("pk").values_list("pk", "webhook_secret_digest"))
+    rows = list(connections.order_by("pk").values_list("pk", "webhook_secret_digest"))
+    return cast(list[tuple[int, str]], rows)  # no digest is null: filtered above
 
 
 def webhook_secret_cached(connection_id: int, digest: str) -> str:

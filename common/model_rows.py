@@ -9,16 +9,18 @@ read here is the same as one read through the ORM.
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
 
 
-class ModelColumns:
+class ModelColumns(Generic[M]):
     """All concrete columns of ``model`` under a table alias, and how to read them back."""
 
-    def __init__(self, model: type[Model], alias: str) -> None:
+    def __init__(self, model: type[M], alias: str) -> None:
         self.model = model
         self.alias = alias
         self.fields = model._meta.concrete_fields
@@ -37,7 +39,7 @@ class ModelColumns:
         quote = connection.ops.quote_name
         return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
 
-    def instance(self, values: Sequence[Any]) -> Model:
+    def instance(self, values: Sequence[Any]) -> M:
         """A model instance from this model's slice of a row, as the ORM would build it."""
         values = list(values)
         for position, converters, expression in self._converters_for(connection):
@@ -46,7 +48,9 @@ class ModelColumns:
 
     def value(self, field_name: str, value: Any) -> Any:
         """One column of this model read on its own (``alias.column`` in a select list)."""
-        position = self.attnames.index(self.model._meta.get_field(field_name).attname)
+        field = self.model._meta.get_field(field_name)
+        assert isinstance(field, Field)  # a column's field, never a relation's reverse side
+        position = self.attnames.index(field.attname)
         for at, converters, expression in self._converters_for(connection):
             if at == position:
                 return _converted(value, converters, expression)
@@ -71,8 +75,9 @@ def _converted(value: Any, converters: list, expression: Any) -> Any:
     return value
 
 
-def row_instances(row: Sequence[Any], *columns: ModelColumns) -> list[Model]:
-    """Split ``row`` (the columns' select lists one after the other) into one instance each."""
+def row_instances(row: Sequence[Any], *columns: ModelColumns[Any]) -> list[Any]:
+    """Split ``row`` (the columns' select lists one after the other) into one instance each,
+    of each one's model in turn (``Any``: a list cannot say which position holds which)."""
     instances, start = [], 0
     for model_columns in columns:
         instances.append(model_columns.instance(row[start:start + model_columns.width]))

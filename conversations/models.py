@@ -1,5 +1,7 @@
 """A customer's conversations and every message in and out."""
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -138,6 +140,9 @@ class Message(TenantOwnedModel):
     # the outcome is recorded. Still set on a queued row: the worker died mid-send, and
     # nobody knows yet whether the channel took it (see conversations.services.delivery).
     send_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Not a column: when the message an outbound one answers came in, set on the instance by
+    # whoever loaded it with that at hand (the sender reads it with getattr, else queries).
+    reply_to_received_at: datetime | None
 
     class Meta:
         db_table = "lyo_messages"

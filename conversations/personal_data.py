@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
@@ -47,7 +47,7 @@ NAME_MATCH_MIN_LENGTH = 4
 # Digits with the separators people type between them: "+39 347-123 45 67", "(02) 1234.5678".
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s\-./()]{5,}\d")
 
-Actor = AbstractBaseUser | AnonymousUser | None
+Actor = User | AnonymousUser | None
 
 
 class CustomerNotFound(Exception):

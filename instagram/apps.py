@@ -16,7 +16,7 @@ class InstagramConfig(AppConfig):
             Channel.INSTAGRAM,
             OutboundSender(
                 enqueue=lambda message_id, countdown: instagram_message_send_task.apply_async(
-                    (message_id,), countdown=countdown
+                    (message_id,), countdown=countdown  # type: ignore[arg-type]  # None: no delay (the stubs say float)
                 ),
                 send_now=lambda message_id: instagram_outbound_send(message_id=message_id),
                 send_loaded=lambda message: instagram_outbound_send(message_id=message.pk, loaded=message),

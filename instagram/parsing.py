@@ -9,6 +9,7 @@ surprising payload yields empty values or ``unsupported`` — never an exception
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from conversations.inbound import InboundKind, InboundMessage
 from conversations.models import Message
@@ -152,7 +153,7 @@ def _customer_message_parse(
     if not mid or message.get("is_deleted") is True:
         # Without a mid it cannot be stored idempotently; an unsent message needs no answer.
         return None
-    common = {"channel_message_id": mid, "timestamp": timestamp}
+    common: dict[str, Any] = {"channel_message_id": mid, "timestamp": timestamp}
     text = as_str(message.get("text"))
     reply_to = as_str(as_dict(message.get("reply_to")).get("mid"))
     extra = {"reply_to": reply_to} if reply_to else {}

@@ -39,7 +39,7 @@ def health(request: HttpRequest) -> JsonResponse:
     """Readiness: every dependency answers; 503 naming the ones that do not."""
     checks = health_checks()
     healthy = all(check.ok for check in checks)
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if healthy else "unavailable",
         "checks": {check.name: check.as_dict() for check in checks},
     }

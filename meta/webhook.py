@@ -7,6 +7,7 @@ answers Meta gets are the same for all of them.
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -23,6 +24,14 @@ from meta.signature import verification_challenge, webhook_signature_check
 logger = logging.getLogger(__name__)
 
 
+class WebhookCounts(Protocol):
+    """What a product's handler returns (its summary): the counts Meta's answer carries."""
+
+    stored: int
+    duplicates: int
+    rejected: int
+
+
 class MetaWebhookView(APIView):
     # Meta authenticates by signature (the app secret signs every product's webhooks),
     # not by session or token, and sends no CSRF token.
@@ -37,7 +46,7 @@ class MetaWebhookView(APIView):
     payload_invalid: type[Exception]
     # Parses the raw body (raises ``payload_invalid``); stores and enqueues, returning a summary.
     body_load: Callable[[bytes], dict]
-    handle: Callable[..., object]
+    handle: Callable[..., WebhookCounts]
 
     def get(self, request: Request) -> HttpResponse:
         """Subscription check: echo ``hub.challenge`` when the verify token matches."""

@@ -50,6 +50,7 @@ from typing import Any
 
 import yaml
 from django.core.exceptions import ValidationError
+from django.db.models import Field
 
 from bookings.models import Resource
 from tenants.models import Tenant
@@ -257,6 +258,7 @@ def _digits(value: Any) -> str:
 def _tenant_field_add(fields: dict, problems: _Problems, *, where: str, name: str, value: Any) -> None:
     """Clean ``value`` with the model field's own validators (lengths, choices, ranges, time zone)."""
     model_field = Tenant._meta.get_field(name)
+    assert isinstance(model_field, Field)  # the spec names the tenant's own columns only
     if isinstance(value, str):
         value = value.strip()
     if value is None and not model_field.null:
@@ -325,6 +327,7 @@ def _opening_hours_parse(document: dict, problems: _Problems) -> tuple[HoursSpec
 
 def _range_parse(raw: Any) -> tuple[time, time, time | None] | str:
     """The range, or a message naming what is wrong with it."""
+    texts: tuple[Any, ...]  # opens, closes, last start (None when absent)
     if isinstance(raw, dict):
         unknown = set(raw) - {"opens", "closes", "last_start"}
         if unknown:
@@ -342,6 +345,7 @@ def _range_parse(raw: Any) -> tuple[time, time, time | None] | str:
     for text, parsed in ((texts[0], opens), (texts[1], closes), (texts[2], last_start)):
         if text is not None and parsed is None:
             return f"{shown}: {text!r} is not a time of day (00:00 to 23:59)"
+    assert opens is not None and closes is not None  # both texts are always there, so both parsed
     if opens == closes:
         return f"{shown}: opens and closes at the same time"
     if last_start is not None and not _clock_within(last_start, opens, closes):
@@ -478,9 +482,10 @@ def _services_parse(document: list, problems: _Problems) -> tuple[ServiceSpec, .
         duration = _int_parse(item, "duration_minutes", default=None, minimum=5, where=where, problems=problems)
         buffer = _int_parse(item, "buffer_minutes", default=0, minimum=0, where=where, problems=problems)
         price = _price_parse(item.get("price"), where=f"{where}.price", problems=problems)
-        texts = {k: _text_parse(item, k, max_length=None, where=where, problems=problems)
+        texts: dict[str, Any] = {k: _text_parse(item, k, max_length=None, where=where, problems=problems)
                  for k in ("aliases", "description_it", "description_en")}
-        if len(problems.items) == count_before:
+        # The names are never None when nothing was wrong (None comes with a problem).
+        if len(problems.items) == count_before and name_it is not None and name_en is not None:
             services.append(ServiceSpec(
                 name_it=name_it, name_en=name_en, duration_minutes=duration, buffer_minutes=buffer, price=price,
                 is_active=bool(item.get("is_active", True)), **texts,
@@ -544,6 +549,6 @@ def _resources_parse(
             for name_it in does:
                 if name_it.casefold() not in service_names:
                     problems.add(f"{where}.services", f"{name_it!r} is not one of the services above")
-        if len(problems.items) == count_before:
+        if len(problems.items) == count_before and name is not None:  # None comes with a problem
             resources.append(ResourceSpec(kind, name, min_seats, max_seats, does))
     return tuple(resources)

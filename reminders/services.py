@@ -39,7 +39,7 @@ REFERENCE_KEY = "reference"
 # (``whatsapp.services.outbound.TEMPLATE_KEY``), which this app does not import.
 TEMPLATE_KEY = "template"
 
-_STAFF_TEXT = {
+_STAFF_TEXT: dict[str, str] = {
     Purpose.STAFF_BOOKED: "staff_booked",
     Purpose.STAFF_MOVED: "staff_moved",
     Purpose.STAFF_CANCELLED: "staff_cancelled",
@@ -120,6 +120,7 @@ def notification_content(
 ) -> tuple[Reply, dict | None]:
     """The free-form reply, and the template to send instead outside the window (``None``: none configured)."""
     customer = appointment.customer
+    assert customer is not None  # only a booking with a customer is ever told anything
     language = _language(customer.language or tenant.language, tenant)
     start = appointment.starts_at.astimezone(tenant.tzinfo)
     first_name = (customer.display_name or "").split(" ")[0].strip()
@@ -151,6 +152,7 @@ def notification_content(
 def _notification_queue(*, tenant: Tenant, appointment: Appointment, purpose: str, now: datetime) -> Message:
     """Store the message in the customer's conversation (opened if needed) and send it on commit."""
     reply, template = notification_content(tenant=tenant, appointment=appointment, purpose=purpose)
+    assert appointment.customer is not None  # only a booking with a customer is ever told anything
     conversation = conversation_get_or_open(tenant=tenant, customer=appointment.customer)
     payload = {**reply.as_dict(), PURPOSE_KEY: str(purpose), REFERENCE_KEY: appointment.reference}
     if template is not None:
@@ -181,7 +183,8 @@ def _template_spec(template: MessageTemplate, tenant: Tenant, appointment: Appoi
     language = _language(template.base_language, tenant)
     start = appointment.starts_at.astimezone(tenant.tzinfo)
     customer = appointment.customer
-    values = {
+    assert customer is not None  # only a booking with a customer is ever told anything
+    values: dict[str, str] = {
         TemplateParameter.CUSTOMER_NAME: (customer.display_name or "").split(" ")[0].strip()
         or say("customer_name_unknown", language),
         TemplateParameter.DATE: date_long(start.date(), language),

@@ -1,17 +1,21 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from tenants.audit import tenant_ids_owned_by, user_may_handle_personal_data
 from tenants.models import AuditEvent, TenantMembership
 
+if TYPE_CHECKING:
+    # The stubs' type of a lazily translated string (at run time it is a plain Promise).
+    from django.utils.functional import _StrPromise
 
-def secret_field(label: str | Promise, help_text: str | Promise) -> forms.CharField:
+
+def secret_field(label: "str | _StrPromise", help_text: "str | _StrPromise") -> forms.CharField:
     """A form field that sets or replaces a secret: empty keeps the stored one, nothing is ever rendered."""
     return forms.CharField(
         label=label,

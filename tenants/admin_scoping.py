@@ -5,7 +5,10 @@ when opening a row by URL (404 for someone else's), in every foreign-key or
 many-to-many choice, and new rows land in A. Superusers see everything.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -68,13 +71,15 @@ def initial_data_scoped(
     for name, value in initial.items():
         # Not a model field (e.g. _changelist_filters): nothing is looked up by it.
         field = next((f for f in model._meta.get_fields() if f.name == name), None)
-        if field is None or not (field.is_relation and field.concrete):
+        # (A concrete relation's related_model is always a model class by now, never "self".)
+        if field is None or not (field.is_relation and field.concrete) or not isinstance(field.related_model, type):
             continue
         queryset = scoped_choices(request, field.related_model)
         if queryset is None:
             continue
         values = value if isinstance(value, list | tuple) else [value]
-        key = field.target_field.name if not field.many_to_many else "pk"
+        # A foreign key (or one-to-one) is matched on the field it points at, a many-to-many by pk.
+        key = field.target_field.name if isinstance(field, models.ForeignKey) else "pk"
         try:
             allowed = queryset.filter(**{f"{key}__in": values}).count() == len(set(map(str, values)))
         except (ValueError, TypeError, ValidationError):
@@ -84,7 +89,15 @@ def initial_data_scoped(
     return kept
 
 
-class TenantScopedFormFieldsMixin:
+if TYPE_CHECKING:
+    # To the type checker the mixins below are the admin they are mixed into, so that their
+    # super() calls and the admin's attributes resolve; at run time they are plain mixins.
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class TenantScopedFormFieldsMixin(_AdminBase):
     """Restricts foreign-key and many-to-many choices to the user's tenants."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -105,7 +118,7 @@ class TenantScopedFormFieldsMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class TenantScopedPermissionsMixin:
+class TenantScopedPermissionsMixin(_AdminBase):
     """Tenant members manage their tenant's rows without per-model Django permissions."""
 
     def has_module_permission(self, request):
@@ -151,7 +164,7 @@ class TenantScopedAdmin(TenantScopedPermissionsMixin, TenantScopedFormFieldsMixi
         name = entry if isinstance(entry, str) else entry[0] if isinstance(entry, list | tuple) else None
         if name is None or (not isinstance(entry, str) and entry[1] is not admin.RelatedFieldListFilter):
             return entry
-        field = admin.utils.get_fields_from_path(self.model, name)[-1]
+        field = get_fields_from_path(self.model, name)[-1]
         if field.is_relation and field.related_model is not None:
             return (name, admin.RelatedOnlyFieldListFilter)
         return entry
@@ -175,7 +188,7 @@ class TenantScopedAdmin(TenantScopedPermissionsMixin, TenantScopedFormFieldsMixi
     # Someone else's row answers exactly like a missing one: 404, not a redirect that
     # would confirm it exists.
     def _object_or_404(self, request, object_id):
-        if object_id is not None and self.get_object(request, admin.utils.unquote(object_id)) is None:
+        if object_id is not None and self.get_object(request, unquote(object_id)) is None:
             raise Http404("No such object.")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 from knox.models import AuthToken
@@ -30,7 +30,7 @@ class IssuedApiToken:
     expiry: datetime
 
 
-def api_token_create(*, user: AbstractBaseUser, ttl: timedelta | None = None) -> IssuedApiToken:
+def api_token_create(*, user: User, ttl: timedelta | None = None) -> IssuedApiToken:
     if not (user.is_active and (user.is_staff or user.is_superuser)):
         raise ApiTokenUserNotStaff(f"{user.get_username()} is not an active staff user.")
     ttl = ttl or timedelta(days=settings.API_TOKEN_TTL_DAYS)
@@ -38,12 +38,12 @@ def api_token_create(*, user: AbstractBaseUser, ttl: timedelta | None = None) ->
     return IssuedApiToken(token=token, key=instance.token_key, expiry=instance.expiry)
 
 
-def api_tokens_for_user(*, user: AbstractBaseUser) -> QuerySet[AuthToken]:
+def api_tokens_for_user(*, user: User) -> QuerySet[AuthToken]:
     """The user's tokens that still work, oldest first."""
     return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("created")
 
 
-def api_token_revoke(*, user: AbstractBaseUser, key: str) -> int:
+def api_token_revoke(*, user: User, key: str) -> int:
     """Delete the user's token(s) named by ``key`` (its first characters, as listed)."""
     key = key.strip()
     if not key:
@@ -54,6 +54,6 @@ def api_token_revoke(*, user: AbstractBaseUser, key: str) -> int:
     return deleted
 
 
-def api_tokens_revoke_all(*, user: AbstractBaseUser) -> int:
+def api_tokens_revoke_all(*, user: User) -> int:
     deleted, _ = AuthToken.objects.filter(user=user).delete()
     return deleted

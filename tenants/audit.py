@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from tenants.models import AuditEvent, Tenant, TenantMembership
 
@@ -10,7 +10,7 @@ from tenants.models import AuditEvent, Tenant, TenantMembership
 def audit_record(
     *,
     tenant: Tenant,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: str,
     target: str,
     actor_label: str = "",
@@ -29,14 +29,14 @@ def audit_record(
     )
 
 
-def tenant_ids_owned_by(user: AbstractBaseUser | AnonymousUser) -> list:
+def tenant_ids_owned_by(user: User | AnonymousUser) -> list:
     """Ids of the tenants ``user`` is an owner of (superusers: see ``user_is_owner_of_all``)."""
     if not user.is_authenticated:
         return []
     return list(user.tenant_memberships.filter(role=TenantMembership.Role.OWNER).values_list("tenant_id", flat=True))
 
 
-def user_may_handle_personal_data(user: AbstractBaseUser | AnonymousUser, *, tenant_ids: set | None = None) -> bool:
+def user_may_handle_personal_data(user: User | AnonymousUser, *, tenant_ids: set | None = None) -> bool:
     """Owners (of every tenant in ``tenant_ids``, when given) and superusers; never plain staff.
 
     Exporting or erasing a customer is the data controller's decision: the business's
@@ -51,7 +51,7 @@ def user_may_handle_personal_data(user: AbstractBaseUser | AnonymousUser, *, ten
 
 
 def token_change_audit(
-    *, tenant: Tenant, actor: AbstractBaseUser | AnonymousUser | None, which: str, cleared: bool,
+    *, tenant: Tenant, actor: User | AnonymousUser | None, which: str, cleared: bool,
     actor_label: str = "",
 ) -> AuditEvent:
     """Record that a token or secret of ``tenant`` was set or removed: which one, never its value."""

@@ -2,24 +2,27 @@
 
 import time
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from tenants.models import Tenant
 
+# The attribute of the user object that holds its tenant ids for the rest of the request.
+_TENANT_IDS_CACHE = "_lyo_tenant_ids"
 
-def tenant_ids_for_user(user: AbstractBaseUser | AnonymousUser) -> list:
+
+def tenant_ids_for_user(user: User | AnonymousUser) -> list:
     """Ids of the tenants a staff user works for (cached on the user object per request)."""
     if not user.is_authenticated:
         return []
-    cached = getattr(user, "_lyo_tenant_ids", None)
+    cached = getattr(user, _TENANT_IDS_CACHE, None)
     if cached is None:
         cached = list(user.tenant_memberships.values_list("tenant_id", flat=True))
-        user._lyo_tenant_ids = cached
+        setattr(user, _TENANT_IDS_CACHE, cached)
     return cached
 
 
-def tenants_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Tenant]:
+def tenants_for_user(user: User | AnonymousUser) -> QuerySet[Tenant]:
     """Every tenant for a superuser; otherwise only the tenants of the user's memberships."""
     if user.is_authenticated and user.is_superuser:
         return Tenant.objects.all()

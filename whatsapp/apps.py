@@ -16,7 +16,7 @@ class WhatsappConfig(AppConfig):
             Channel.WHATSAPP,
             OutboundSender(
                 enqueue=lambda message_id, countdown: whatsapp_message_send_task.apply_async(
-                    (message_id,), countdown=countdown
+                    (message_id,), countdown=countdown  # type: ignore[arg-type]  # None: no delay (the stubs say float)
                 ),
                 send_now=lambda message_id: whatsapp_outbound_send(message_id=message_id),
                 send_loaded=lambda message: whatsapp_outbound_send(message_id=message.pk, loaded=message),

@@ -9,6 +9,7 @@ Meta's "Webhooks components" and "Messages webhook" reference pages.
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Message
@@ -203,9 +204,9 @@ def _message_parse(raw: dict) -> WebhookMessage | None:
 def _inbound_parse(
     raw: dict, message_id: str, channel_type: str, timestamp: datetime
 ) -> tuple[InboundMessage, str]:
-    common = {"channel_message_id": message_id, "timestamp": timestamp, "channel_type": channel_type}
+    common: dict[str, Any] = {"channel_message_id": message_id, "timestamp": timestamp, "channel_type": channel_type}
     context_id = as_str(as_dict(raw.get("context")).get("id"))
-    extra = {"context_id": context_id} if context_id else {}
+    extra: dict[str, object] = {"context_id": context_id} if context_id else {}
 
     if channel_type == "text":
         text = as_str(as_dict(raw.get("text")).get("body"))

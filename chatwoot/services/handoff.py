@@ -20,7 +20,7 @@ from tenants.scoping import cross_tenant, tenant_scope_enter
 
 logger = logging.getLogger(__name__)
 
-CHATWOOT_STATUS = {
+CHATWOOT_STATUS: dict[str, str] = {
     Conversation.Status.HUMAN: "open",
     Conversation.Status.BOT: "pending",
     Conversation.Status.CLOSED: "resolved",
@@ -38,7 +38,7 @@ def chatwoot_conversation_status_sync(*, conversation_id: int) -> SendOutcome:
     tenant_scope_enter(conversation.tenant_id)
     connection = connection_for_tenant(conversation.tenant)
     problem = chatwoot_connection_problem(connection)
-    if problem:
+    if problem or connection is None:  # no connection is a problem already: said for the type checker
         logger.warning("Chatwoot status of conversation %s not updated: %s", conversation.pk, problem)
         return SendOutcome.NOT_SENDABLE
     status = CHATWOOT_STATUS[conversation.status]

@@ -98,7 +98,7 @@ def chatwoot_webhook_authenticate(
         tenant_scope_enter(connection.tenant_id)
         chatwoot_webhook_secret_digest_refresh(connection=connection, secret=path_secret)
         return connection
-    if not signature or not timestamp_is_fresh(timestamp, now=now):
+    if not signature or timestamp is None or not timestamp_is_fresh(timestamp, now=now):
         raise WebhookRefused("X-Chatwoot-Signature is missing or X-Chatwoot-Timestamp is missing or stale.")
     for connection_id, digest in webhook_route_candidates(webhook_account_hint(body)):
         secret = webhook_secret_cached(connection_id, digest)
@@ -156,6 +156,7 @@ def chatwoot_message_receive(*, connection: ChatwootConnection, event: ChatwootE
     ``False`` when it was stored before (Chatwoot redelivered it).
     """
     tenant = connection.tenant
+    assert event.inbound is not None  # a MESSAGE event carries its message
     # Message ids are unique within one Chatwoot installation only; tenants may use different ones.
     inbound = dataclasses.replace(
         event.inbound, channel_message_id=f"{tenant.pk}:{event.inbound.channel_message_id}"

@@ -70,7 +70,7 @@ def _prepare(message: Message, reply: Reply) -> ChannelSend:
     problem = chatwoot_connection_problem(connection)
     if not problem and not conversation.channel_conversation_id:
         problem = "The conversation has no Chatwoot conversation to reply in."
-    if problem:
+    if problem or connection is None:  # no connection is a problem already: said for the type checker
         raise ReplyNotSendable(problem)
     language = conversation.customer.language or conversation.tenant.language
     return ChannelSend(

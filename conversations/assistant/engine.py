@@ -119,7 +119,7 @@ def _dispatch(turn: Turn, *, expired: bool) -> None:
         return
 
     choice = _choice(turn)
-    self_contained = bool(choice) and choice.startswith(SELF_CONTAINED_CHOICES)
+    self_contained = choice is not None and choice.startswith(SELF_CONTAINED_CHOICES)
     if expired and not self_contained and (choice or _is_answer_to_question(turn)):
         # An old button or a bare "yes" refers to a question we no longer remember.
         turn.text(turn.t("expired"))

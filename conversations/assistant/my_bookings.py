@@ -74,7 +74,7 @@ def manage_start(turn: Turn, action: str, understanding: Understanding | None = 
 
 
 def manage_choice(turn: Turn, reference: str) -> None:
-    action = turn.state.get("flow") if turn.state.get("flow") in ("cancel", "move") else "cancel"
+    action = "move" if turn.state.get("flow") == "move" else "cancel"
     appointment = next((a for a in _upcoming(turn) if a.reference == reference), None)
     if appointment is None:
         turn.text(turn.t("booking_not_found", reference=reference))

@@ -1,5 +1,6 @@
 """One customer message being answered: what came in, what we know, what we say."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -78,7 +79,9 @@ class Turn:
         self.replies.append(Reply(ReplyType.BUTTONS, shorten_body(text, BUTTON_BODY_MAX), chosen))
         self._remember_options(chosen)
 
-    def choice_list(self, text: str, options: list[tuple[str, str] | tuple[str, str, str]], label: str) -> None:
+    def choice_list(
+        self, text: str, options: Sequence[tuple[str, str] | tuple[str, str, str]], label: str
+    ) -> None:
         """A list of up to ten rows; the caller orders options by relevance."""
         rows = tuple(
             Option(

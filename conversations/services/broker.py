@@ -79,6 +79,8 @@ def task_queue_name(task: str) -> str:
 def _queue_length(queue: str) -> int:
     with current_app.connection_for_read() as connection:
         try:
-            return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+            # The stubs type the channel as kombu's abstract StdChannel; a transport's has queue_declare.
+            channel = connection.default_channel
+            return channel.queue_declare(queue=queue, passive=True).message_count  # type: ignore[attr-defined]
         except connection.channel_errors:
             return 0  # no such queue: nothing waiting

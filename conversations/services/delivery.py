@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from celery import Task
 from django.db import transaction
@@ -140,7 +140,8 @@ def outbound_message_deliver(
                 # The parts already accepted are never sent again by a retry.
                 message.payload = {**message.payload, SENT_PARTS_KEY: sent_ids}
                 message.save(update_fields=["payload"])
-            return _failure_record(message=message, error=error, prepared=prepared, now=now)
+            # One of the channel's error classes, so a SendError (a protocol: no type says both).
+            return _failure_record(message=message, error=cast(SendError, error), prepared=prepared, now=now)
 
     # One conditional UPDATE; a no-op when the channel's report of this send came first.
     outbound_message_record_sent(message=message, channel_message_id=sent_ids[-1], now=now)

@@ -47,13 +47,13 @@ RETRYING_GRACE = timedelta(minutes=15)
 SWEEP_BATCH = 1000
 
 # Status order of an outbound message; a status webhook only ever moves it forward.
-_DELIVERY_RANK = {
+_DELIVERY_RANK: dict[str, int] = {
     Message.Delivery.QUEUED: 0,
     Message.Delivery.SENT: 1,
     Message.Delivery.DELIVERED: 2,
     Message.Delivery.READ: 3,
 }
-_STATUS_TIME_FIELD = {
+_STATUS_TIME_FIELD: dict[str, str] = {
     Message.Delivery.SENT: "sent_at",
     Message.Delivery.DELIVERED: "delivered_at",
     Message.Delivery.READ: "read_at",
@@ -262,7 +262,7 @@ def outbound_status_apply(
     reports cannot move a row backwards. ``True`` when the row changed.
     """
     if status == Message.Delivery.FAILED:
-        allowed_from = [Message.Delivery.QUEUED, Message.Delivery.SENT]
+        allowed_from: list[str] = [Message.Delivery.QUEUED, Message.Delivery.SENT]
         updates = {
             "delivery_status": status, "failed_at": at, "error_code": error_code, "error_title": error_title[:500]
         }
@@ -332,7 +332,7 @@ def outbound_send_parts_settle(
         message = rows.select_for_update().only("payload").first()
         payload = message.payload if message is not None and isinstance(message.payload, dict) else None
         known = list(payload.get(SENT_PARTS_KEY) or []) if payload is not None else []
-        if payload is None or len(known) >= parts_sent:
+        if message is None or payload is None or len(known) >= parts_sent:
             return False
         # The ids of the earlier parts are unknown (their statuses come on their own); their
         # count is what a resend skips.

@@ -55,7 +55,8 @@ def _prepare(message: Message, reply: Reply) -> ChannelSend:
         raise ReplyNotSendable(problem)
     language = customer.language or tenant.language
     return ChannelSend(
-        bodies=reply_render(reply, recipient_id=customer.channel_user_id, language=language),
+        # The customer has an Instagram id: _unsendable_reason checked it.
+        bodies=reply_render(reply, recipient_id=customer.channel_user_id or "", language=language),
         send=partial(_deliver, tenant),
         refused=partial(_refused, tenant),
     )

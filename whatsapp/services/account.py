@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from common.log_context import log_context
@@ -88,7 +88,7 @@ class WhatsAppVerificationFailed(Exception):
 
 def tenant_token_set(
     *, tenant: Tenant, token: str, verify: bool = False, verifier: PhoneNumberVerifier = phone_number_verify,
-    actor: AbstractBaseUser | None = None, actor_label: str = "",
+    actor: User | None = None, actor_label: str = "",
 ) -> PhoneNumberCheck | None:
     """Store a new access token (encrypted) and forget that Meta rejected the old one.
 

@@ -261,11 +261,11 @@ def _bulk_identities_resolve(
         .select_related("customer")
     ) if known else []
     by_user, by_phone = {}, {}
-    for conversation in open_conversations:
-        if conversation.customer.channel_user_id:
-            by_user[conversation.customer.channel_user_id] = conversation
-        if conversation.customer.phone:
-            by_phone[conversation.customer.phone] = conversation
+    for open_conversation in open_conversations:
+        if open_conversation.customer.channel_user_id:
+            by_user[open_conversation.customer.channel_user_id] = open_conversation
+        if open_conversation.customer.phone:
+            by_phone[open_conversation.customer.phone] = open_conversation
 
     conversations: dict[tuple[str, str], Conversation] = {}
     new_identities: dict[tuple[str, str], str] = {}
@@ -276,7 +276,7 @@ def _bulk_identities_resolve(
         user_id, wa_id = key
         conversation = by_user.get(user_id) if user_id else by_phone.get(wa_id)
         customer = conversation.customer if conversation else None
-        if customer and (not user_id or customer.channel_user_id == user_id) and (
+        if conversation and customer and (not user_id or customer.channel_user_id == user_id) and (
             not wa_id or customer.phone == wa_id
         ):
             conversations[key] = conversation

@@ -145,8 +145,8 @@ def _deliver(tenant: Tenant, body: dict) -> str | None:
             "WhatsApp → " + json.dumps({"from": tenant.whatsapp_phone_number_id, **body}, ensure_ascii=False) + "\n"
         )
         return f"console.{uuid.uuid4().hex}"
-    return WhatsAppClient().message_send(
-        phone_number_id=tenant.whatsapp_phone_number_id, token=tenant.whatsapp_access_token, body=body
+    return WhatsAppClient().message_send(  # the phone number id is set: _unsendable_reason checked it
+        phone_number_id=tenant.whatsapp_phone_number_id or "", token=tenant.whatsapp_access_token, body=body
     )
 
 

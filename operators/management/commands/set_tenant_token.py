@@ -44,4 +44,6 @@ class Command(BaseCommand):
             ) from exc
         self.stdout.write(self.style.SUCCESS(f"New access token stored for {tenant.name} ({tenant.slug})."))
         if check is not None:
-            self.stdout.write(f"WhatsApp check: {verification_describe(check, tenant.whatsapp_phone_number_id)}")
+            # A check was made, so the tenant has a phone number id (the token was tried on it).
+            shown = verification_describe(check, tenant.whatsapp_phone_number_id or "")
+            self.stdout.write(f"WhatsApp check: {shown}")

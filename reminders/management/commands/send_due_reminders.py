@@ -42,6 +42,7 @@ def _line(reminder: DueReminder) -> str:
     appointment = reminder.appointment
     tenant = appointment.tenant
     customer = appointment.customer
+    assert customer is not None  # only bookings with a customer are due a reminder
     language = customer.language or tenant.language
     template = message_template_for(tenant=tenant, purpose=Purpose.REMINDER, language=language)
     local = appointment.starts_at.astimezone(tenant.tzinfo)
