@@ -6,11 +6,9 @@ from datetime import datetime
 from django.db import transaction
 
 from bookings.models import Appointment, Resource, Service
-from bookings.services import appointment_book
+from bookings.services import appointment_staff_book
 from conversations.models import Channel, Conversation, Customer
 from conversations.services.customers import customer_get_or_create_for_staff_booking
-from reminders.models import Purpose
-from reminders.services import appointment_change_notify
 from tenants.models import Tenant
 
 
@@ -48,19 +46,19 @@ def staff_booking_make(
 ) -> Appointment:
     """A booking staff take on the day view, for a real customer: the guest's WhatsApp
     customer, found or created by their phone number, told about it like any booking
-    staff make for them (``reminders``). ``phone=""`` is a walk-in without a number: no
-    customer; the name goes at the head of the notes so the day view can show it.
+    staff make for them (``appointment_staff_book``). ``phone=""`` is a walk-in without
+    a number: no customer; the name goes at the head of the notes so the day view can
+    show it.
 
-    All or nothing: a refused booking (``BookingError``) creates no customer, and an
-    invalid number (``PhoneNumberInvalid``) writes nothing.
+    All or nothing: a refused booking (``BookingError``) creates no customer and tells
+    nobody, and an invalid number (``PhoneNumberInvalid``) writes nothing.
     """
     with transaction.atomic():
         customer = customer_get_or_create_for_staff_booking(tenant=tenant, name=name, phone=phone) if phone else None
         if customer is None:
             notes = " · ".join(part for part in (name.strip(), notes.strip()) if part)
-        appointment = appointment_book(
+        appointment = appointment_staff_book(
             tenant=tenant, start=start, party_size=party_size, service=service, resource=resource,
-            customer=customer, channel=Appointment.Channel.ADMIN, notes=notes.strip(), by_staff=True,
+            customer=customer, channel=Appointment.Channel.ADMIN, notes=notes.strip(),
         )
-        appointment_change_notify(tenant=tenant, appointment=appointment, purpose=Purpose.STAFF_BOOKED)
     return appointment
