@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db import transaction
 
 from bookings.models import Appointment, Resource, Service
-from bookings.services import appointment_staff_book
+from bookings.services import appointment_staff_book, appointments_trial_delete
 from conversations.models import Channel, Conversation, Customer
 from conversations.services.customers import customer_get_or_create_for_staff_booking
 from tenants.models import Tenant
@@ -22,15 +22,14 @@ class TrialDataCleared:
 def trial_data_clear(*, tenant: Tenant) -> TrialDataCleared:
     """Delete the tenant's test bookings and test conversations ("Try your assistant", ``manage.py chat``).
 
-    Test bookings are deleted rather than cancelled: they never happened, and a
-    cancelled row would still show on the day view and in the statistics. Only the
-    test channel is touched: no real customer's booking or message can go.
+    Test bookings are deleted rather than cancelled (``appointments_trial_delete``).
+    Only the test channel is touched: no real customer's booking or message can go.
     """
-    _, deleted = Appointment.objects.filter(tenant=tenant, channel=Appointment.Channel.TEST).delete()
+    appointments = appointments_trial_delete(tenant=tenant)
     conversations = Conversation.objects.filter(tenant=tenant, channel=Channel.TEST).count()
     # Deleting the test customers takes their conversations and messages with them.
     Customer.objects.filter(tenant=tenant, channel=Channel.TEST).delete()
-    return TrialDataCleared(appointments=deleted.get("bookings.Appointment", 0), conversations=conversations)
+    return TrialDataCleared(appointments=appointments, conversations=conversations)
 
 
 def staff_booking_make(

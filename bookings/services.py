@@ -1,6 +1,9 @@
 """Booking, cancelling and moving appointments: the only code that writes them.
 
-The assistant, the admin, the staff pages and the API all call these functions.
+The assistant, the admin, the staff pages, the API, the reminders and the erasure of
+personal data all call these functions; no other module saves, updates or deletes an
+``Appointment``.
+
 What staff change on a customer's behalf goes through ``appointment_staff_book`` and
 ``appointment_staff_change``, which announce the change
 (``bookings.signals.appointment_staff_changed``) for the apps above to tell the
@@ -15,8 +18,9 @@ another booking of the same tenant; on PostgreSQL the exclusion constraint
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -58,11 +62,14 @@ __all__ = [
     "appointment_cancel",
     "appointment_customer_confirm",
     "appointment_details_update",
+    "appointment_reminded_mark",
     "appointment_reschedule",
     "appointment_staff_book",
     "appointment_staff_change",
     "appointment_status_set",
+    "appointments_anonymise",
     "appointments_past_complete",
+    "appointments_trial_delete",
     "booking_request_check",
 ]
 
@@ -75,6 +82,8 @@ REFERENCE_ATTEMPTS = 8
 COMPLETE_BATCH = 1000
 # What a reminder was about: a booking that moves is reminded (and confirmed) anew.
 _REMINDER_FIELDS = ("reminder_sent_at", "second_reminder_sent_at", "customer_confirmed_at")
+# When each reminder of a booking went out (``reminders.selectors.ReminderKind.field``).
+_REMINDED_FIELDS = ("reminder_sent_at", "second_reminder_sent_at")
 
 
 class _Keep:
@@ -535,6 +544,55 @@ def appointment_details_update(
         if fields:
             locked.save(update_fields=[*fields, "updated_at"])
     return locked
+
+
+def appointment_reminded_mark(*, appointment: Appointment, field: str, now: datetime) -> bool:
+    """Claim a reminder of a booking as sent at ``now``; ``False`` when it is not the reminder's to send any more.
+
+    ``field`` says which reminder (``reminder_sent_at``, ``second_reminder_sent_at``).
+    One conditional UPDATE (still confirmed, same start, that reminder not yet sent):
+    of two runs racing for it, the second waits for the first's row lock and then
+    matches nothing; a booking cancelled or moved since it was read matches nothing
+    either. Call in the transaction that stores the reminder, so both or neither happen.
+    """
+    if field not in _REMINDED_FIELDS:
+        raise ValueError(f"Not a reminder of a booking: {field!r}")
+    claimed = Appointment.objects.filter(
+        pk=appointment.pk, tenant_id=appointment.tenant_id, status=Appointment.Status.CONFIRMED,
+        starts_at=appointment.starts_at, **{f"{field}__isnull": True},
+    ).update(**{field: now})
+    if claimed:
+        setattr(appointment, field, now)
+    return bool(claimed)
+
+
+class AppointmentsAnonymised(NamedTuple):
+    notes_blanked: int  # bookings whose notes named an erased customer
+    kept: int  # the erased customers' own bookings, kept without them
+
+
+def appointments_anonymise(
+    *, customer_ids: Collection[int], naming_ids: Collection[int], now: datetime
+) -> AppointmentsAnonymised:
+    """Take erased customers' personal data out of the bookings, which stay (the business's records).
+
+    ``naming_ids``: bookings (anyone's) whose notes name one of them lose their notes;
+    the customers' own bookings (``customer_ids``) lose the customer and the notes.
+    Call in the transaction that erases the customers, before they are deleted.
+    """
+    notes_blanked = Appointment.objects.filter(pk__in=naming_ids).update(notes="", updated_at=now)
+    kept = Appointment.objects.filter(customer__in=customer_ids).update(customer=None, notes="", updated_at=now)
+    return AppointmentsAnonymised(notes_blanked=notes_blanked, kept=kept)
+
+
+def appointments_trial_delete(*, tenant: Tenant) -> int:
+    """Delete the tenant's test bookings (``channel=test``); how many went.
+
+    Deleted rather than cancelled: they never happened, and a cancelled row would still
+    show on the day view and in the statistics. No other channel's booking is touched.
+    """
+    _, deleted = Appointment.objects.filter(tenant=tenant, channel=Appointment.Channel.TEST).delete()
+    return deleted.get(Appointment._meta.label, 0)
 
 
 # --- Staff edits ---------------------------------------------------------------------
