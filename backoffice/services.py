@@ -6,12 +6,10 @@ from datetime import datetime
 from django.db import transaction
 
 from bookings.models import Appointment, Resource, Service
-from bookings.services import appointment_book
+from bookings.services import appointment_staff_book, appointments_trial_delete
 from conversations.models import Conversation
 from customers.models import Channel, Customer
 from customers.services import customer_get_or_create_for_staff_booking
-from reminders.models import Purpose
-from reminders.services import appointment_change_notify
 from tenants.models import Tenant
 
 
@@ -25,15 +23,14 @@ class TrialDataCleared:
 def trial_data_clear(*, tenant: Tenant) -> TrialDataCleared:
     """Delete the tenant's test bookings and test conversations ("Try your assistant", ``manage.py chat``).
 
-    Test bookings are deleted rather than cancelled: they never happened, and a
-    cancelled row would still show on the day view and in the statistics. Only the
-    test channel is touched: no real customer's booking or message can go.
+    Test bookings are deleted rather than cancelled (``appointments_trial_delete``).
+    Only the test channel is touched: no real customer's booking or message can go.
     """
-    _, deleted = Appointment.objects.filter(tenant=tenant, channel=Appointment.Channel.TEST).delete()
+    appointments = appointments_trial_delete(tenant=tenant)
     conversations = Conversation.objects.filter(tenant=tenant, channel=Channel.TEST).count()
     # Deleting the test customers takes their conversations and messages with them.
     Customer.objects.filter(tenant=tenant, channel=Channel.TEST).delete()
-    return TrialDataCleared(appointments=deleted.get("bookings.Appointment", 0), conversations=conversations)
+    return TrialDataCleared(appointments=appointments, conversations=conversations)
 
 
 def staff_booking_make(
@@ -49,19 +46,19 @@ def staff_booking_make(
 ) -> Appointment:
     """A booking staff take on the day view, for a real customer: the guest's WhatsApp
     customer, found or created by their phone number, told about it like any booking
-    staff make for them (``reminders``). ``phone=""`` is a walk-in without a number: no
-    customer; the name goes at the head of the notes so the day view can show it.
+    staff make for them (``appointment_staff_book``). ``phone=""`` is a walk-in without
+    a number: no customer; the name goes at the head of the notes so the day view can
+    show it.
 
-    All or nothing: a refused booking (``BookingError``) creates no customer, and an
-    invalid number (``PhoneNumberInvalid``) writes nothing.
+    All or nothing: a refused booking (``BookingError``) creates no customer and tells
+    nobody, and an invalid number (``PhoneNumberInvalid``) writes nothing.
     """
     with transaction.atomic():
         customer = customer_get_or_create_for_staff_booking(tenant=tenant, name=name, phone=phone) if phone else None
         if customer is None:
             notes = " · ".join(part for part in (name.strip(), notes.strip()) if part)
-        appointment = appointment_book(
+        appointment = appointment_staff_book(
             tenant=tenant, start=start, party_size=party_size, service=service, resource=resource,
-            customer=customer, channel=Appointment.Channel.ADMIN, notes=notes.strip(), by_staff=True,
+            customer=customer, channel=Appointment.Channel.ADMIN, notes=notes.strip(),
         )
-        appointment_change_notify(tenant=tenant, appointment=appointment, purpose=Purpose.STAFF_BOOKED)
     return appointment

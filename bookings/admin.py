@@ -1,8 +1,8 @@
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -19,15 +19,7 @@ from bookings.errors import (
     booking_refusal_text,
 )
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
-from bookings.services import (
-    appointment_book,
-    appointment_cancel,
-    appointment_details_update,
-    appointment_reschedule,
-    appointment_status_set,
-)
-from reminders.models import Purpose
-from reminders.services import appointment_change_notify
+from bookings.services import appointment_staff_book, appointment_staff_change
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedInline
 
 
@@ -153,12 +145,14 @@ def _next_midnight(midnight):
 class AppointmentAdminForm(forms.ModelForm):
     """Staff create and edit bookings through the booking services, never by saving the row.
 
-    The service runs once the form's own checks pass (still inside validation), so a
-    refusal (an overlapping booking, a closed day) comes back as a form error and
-    nothing is written.
+    The form checks the input; the booking rules are checked once, by the service that
+    writes, which ``AppointmentAdmin.save_model`` calls. A refusal there (an overlapping
+    booking, a closed day) comes back to this form as ``refusal``: the same input shown
+    again with the error on its field, and nothing written.
     """
 
     SCHEDULE_FIELDS = ("starts_at", "resource", "party_size", "service")
+    refusal: BookingError | None = None
 
     class Meta:
         model = Appointment
@@ -174,68 +168,39 @@ class AppointmentAdminForm(forms.ModelForm):
         if "resource" in self.fields:
             self.fields["resource"].required = False
 
-    def _post_clean(self):
-        # The model's checks: every chosen row belongs to the tenant. (The stubs leave out
-        # this hook of Django's model forms.)
-        super()._post_clean()  # type: ignore[misc]
-        if self.errors:
-            return
-        try:
-            with transaction.atomic():  # several service calls on an edit: all or nothing
-                self.instance = self._apply()
-        except BookingError as error:
-            self.add_error(_error_field(error, self.fields), booking_refusal_text(error))
+    def clean(self):
+        cleaned = super().clean()
+        if self.refusal is not None:
+            self.add_error(_error_field(self.refusal, self.fields), booking_refusal_text(self.refusal))
+        return cleaned
 
-    def _apply(self) -> Appointment:
+    def booking_save(self) -> Appointment:
+        """Book, or apply the edit, through the booking services; raises their ``BookingError``."""
         data = self.cleaned_data
         if self.instance._state.adding:
-            appointment = appointment_book(
+            return appointment_staff_book(
                 tenant=data["tenant"], start=data["starts_at"], party_size=data["party_size"],
                 service=data.get("service"), resource=data.get("resource"), customer=data.get("customer"),
-                channel=Appointment.Channel.ADMIN, notes=data.get("notes", ""), by_staff=True,
+                channel=Appointment.Channel.ADMIN, notes=data.get("notes", ""),
             )
-            appointment_change_notify(tenant=data["tenant"], appointment=appointment, purpose=Purpose.STAFF_BOOKED)
-            return appointment
-        tenant = self.instance.tenant
-        appointment = Appointment.objects.get(pk=self.instance.pk, tenant=tenant)
-        before = _customer_view(appointment)
-        changed = set(self.changed_data)
-        if changed & set(self.SCHEDULE_FIELDS):
-            appointment = appointment_reschedule(
-                tenant=tenant, appointment=appointment, new_start=data["starts_at"], by_staff=True,
-                resource=data.get("resource") if "resource" in changed else None,
-                party_size=data["party_size"], service=data.get("service"),
+        # Only what staff changed is passed: the rest stays as the row has it.
+        changes: dict[str, Any] = {
+            argument: data.get(field)
+            for field, argument in (
+                ("starts_at", "start"), ("resource", "resource"), ("party_size", "party_size"),
+                ("service", "service"), ("customer", "customer"), ("notes", "notes"), ("status", "status"),
             )
-        if changed & {"customer", "notes"}:
-            appointment = appointment_details_update(
-                tenant=tenant, appointment=appointment, customer=data.get("customer"), notes=data.get("notes", "")
-            )
-        if "status" in changed:
-            appointment = appointment_status_set(tenant=tenant, appointment=appointment, status=data["status"])
-        _staff_change_notify(tenant, before, appointment)
-        return appointment
+            if field in self.changed_data
+        }
+        return appointment_staff_change(tenant=self.instance.tenant, appointment=self.instance, **changes)
 
 
-def _customer_view(appointment: Appointment) -> tuple:
-    """What the customer knows of a booking: a change to it is news for them (the table is not)."""
-    return (appointment.customer_id, appointment.status, appointment.starts_at, appointment.party_size,
-            appointment.service_id)
+class _Refused(Exception):
+    """A booking service refused what the admin form asked for (raised in ``save_model``)."""
 
-
-def _staff_change_notify(tenant, before: tuple, appointment: Appointment) -> None:
-    """One message to the customer per edit, about the change that matters most to them."""
-    customer_id, status = before[:2]
-    if appointment.status == Appointment.Status.CANCELLED and status != Appointment.Status.CANCELLED:
-        purpose = Purpose.STAFF_CANCELLED
-    elif not appointment.is_active:
-        return
-    elif appointment.customer_id != customer_id:
-        purpose = Purpose.STAFF_BOOKED  # booked for this customer from now on
-    elif _customer_view(appointment) != before:
-        purpose = Purpose.STAFF_MOVED
-    else:
-        return
-    appointment_change_notify(tenant=tenant, appointment=appointment, purpose=purpose)
+    def __init__(self, error: BookingError) -> None:
+        self.error = error
+        super().__init__(error.message)
 
 
 def _error_field(error: BookingError, fields) -> str | None:
@@ -289,9 +254,29 @@ class AppointmentAdmin(TenantScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.CHANGE_READONLY if obj is not None else ()
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused as refused:
+            # The view's transaction rolled back: nothing is written and nobody told. The
+            # same request runs again with a form that carries the refusal as its error, so
+            # staff see their input and the reason, as for any invalid form.
+            setattr(request, _REFUSAL, refused.error)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, _REFUSAL, None)
+        if refusal is not None:
+            form = type(form.__name__, (form,), {"refusal": refusal})
+        return form
+
     def save_model(self, request, obj, form, change):
-        # Already written by the booking service while the form was validated.
-        pass
+        try:
+            saved = form.booking_save()
+        except BookingError as error:
+            raise _Refused(error) from error
+        _row_copy(saved, obj)
 
     @admin.display(description=_("confirmed by customer"), boolean=True, ordering="customer_confirmed_at")
     def confirmed_by_customer(self, appointment: Appointment) -> bool:
@@ -302,11 +287,9 @@ class AppointmentAdmin(TenantScopedAdmin):
         cancelled, refused = 0, []
         for appointment in queryset.select_related("tenant"):
             try:
-                with transaction.atomic():  # the cancellation and the customer's message, together
-                    row = appointment_cancel(tenant=appointment.tenant, appointment=appointment, by_staff=True)
-                    appointment_change_notify(
-                        tenant=appointment.tenant, appointment=row, purpose=Purpose.STAFF_CANCELLED
-                    )
+                appointment_staff_change(
+                    tenant=appointment.tenant, appointment=appointment, status=Appointment.Status.CANCELLED
+                )
                 cancelled += 1
             except BookingError as error:
                 refused.append(f"{appointment.reference}: {error.message}")
@@ -324,7 +307,7 @@ class AppointmentAdmin(TenantScopedAdmin):
         marked, refused = 0, []
         for appointment in queryset.select_related("tenant"):
             try:
-                appointment_status_set(
+                appointment_staff_change(
                     tenant=appointment.tenant, appointment=appointment, status=Appointment.Status.NO_SHOW
                 )
                 marked += 1
@@ -339,3 +322,15 @@ class AppointmentAdmin(TenantScopedAdmin):
             )
         if refused:
             self.message_user(request, _("Not marked: %(list)s") % {"list": "; ".join(refused)}, messages.WARNING)
+
+
+# Where a late refusal waits for the form of the request's second run (``changeform_view``).
+_REFUSAL = "_lyo_booking_refusal"
+
+
+def _row_copy(source: Appointment, target: Appointment) -> None:
+    """Make the admin's instance the row the service wrote (its redirect and history use it)."""
+    for field in Appointment._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    target._state.adding, target._state.db = False, source._state.db
+    target._state.fields_cache.clear()

@@ -4,7 +4,9 @@ Authentication: an API token (``Authorization: Token <key>``, ``manage.py api_to
 The tenant is the one the user is a member of (``TenantMembership``); a user of
 several tenants (or a superuser) names it with ``tenant=<slug>``. Another tenant's
 booking answers 404, exactly like a missing one. Booking rules are the customer's
-(minimum notice, cut-off, ...) unless the request says ``by_staff``.
+(minimum notice, cut-off, ...) unless the request says ``by_staff``; then staff act for
+the customer, who is told of the booking, the move or the cancellation as when staff
+change it in the admin.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from bookings.services import (
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
+    appointment_staff_book,
+    appointment_staff_change,
     booking_request_check,
 )
 from customers.models import Customer
@@ -321,13 +325,15 @@ class AppointmentsApi(APIView):
     def post(self, request: Request) -> Response:
         tenant = _tenant_for(request)
         data = _valid(BookInput, request.data, tenant)
+        # A booking staff make tells the customer (``appointment_staff_book``); their own does not.
+        book = appointment_staff_book if data["by_staff"] else appointment_book
         try:
-            appointment = appointment_book(
+            appointment = book(
                 tenant=tenant, start=data["start"], party_size=data["party_size"],
                 service=_tenant_row(Service, tenant, data.get("service"), "service"),
                 resource=_tenant_row(Resource, tenant, data.get("resource"), "resource"),
                 customer=_tenant_row(Customer, tenant, data.get("customer"), "customer"),
-                channel=Appointment.Channel.API, notes=data["notes"], by_staff=data["by_staff"],
+                channel=Appointment.Channel.API, notes=data["notes"],
             )
         except BookingError as error:
             return _booking_error_response(error)
@@ -355,7 +361,12 @@ class AppointmentCancelApi(APIView):
         data = _valid(CancelInput, request.data, tenant)
         appointment = _appointment_for(tenant, reference)
         try:
-            appointment = appointment_cancel(tenant=tenant, appointment=appointment, by_staff=data["by_staff"])
+            if data["by_staff"]:
+                appointment = appointment_staff_change(
+                    tenant=tenant, appointment=appointment, status=Appointment.Status.CANCELLED
+                )
+            else:
+                appointment = appointment_cancel(tenant=tenant, appointment=appointment)
         except BookingError as error:
             return _booking_error_response(error)
         return Response(AppointmentOutput(appointment, context={"tenant": tenant}).data)
@@ -372,9 +383,10 @@ class AppointmentRescheduleApi(APIView):
         data = _valid(RescheduleInput, request.data, tenant)
         appointment = _appointment_for(tenant, reference)
         try:
-            appointment = appointment_reschedule(
-                tenant=tenant, appointment=appointment, new_start=data["start"], by_staff=data["by_staff"]
-            )
+            if data["by_staff"]:
+                appointment = appointment_staff_change(tenant=tenant, appointment=appointment, start=data["start"])
+            else:
+                appointment = appointment_reschedule(tenant=tenant, appointment=appointment, new_start=data["start"])
         except BookingError as error:
             return _booking_error_response(error)
         return Response(AppointmentOutput(appointment, context={"tenant": tenant}).data)

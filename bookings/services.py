@@ -1,16 +1,26 @@
 """Booking, cancelling and moving appointments: the only code that writes them.
 
-The assistant, the admin and the API all call these functions. Every write runs in
-one transaction that first takes the tenant's booking lock (see ``_booking_lock``),
-so "is it free?" and "insert" cannot interleave with another booking of the same
-tenant; on PostgreSQL the exclusion constraint ``appointment_no_overlap`` is the
-last line of defence and its violation becomes ``SlotUnavailable`` too.
+The assistant, the admin, the staff pages, the API, the reminders and the erasure of
+personal data all call these functions; no other module saves, updates or deletes an
+``Appointment``.
+
+What staff change on a customer's behalf goes through ``appointment_staff_book`` and
+``appointment_staff_change``, which announce the change
+(``bookings.signals.appointment_staff_changed``) for the apps above to tell the
+customer.
+
+Every booking write runs in one transaction that first takes the tenant's booking
+lock (see ``_booking_lock``), so "is it free?" and "insert" cannot interleave with
+another booking of the same tenant; on PostgreSQL the exclusion constraint
+``appointment_no_overlap`` is the last line of defence and its violation becomes
+``SlotUnavailable`` too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -32,6 +42,7 @@ from bookings.errors import (
 )
 from bookings.models import Appointment, Resource, Service
 from bookings.references import reference_new
+from bookings.signals import StaffChange, appointment_staff_changed
 from common import metrics
 from customers.models import Customer
 from tenants.models import Tenant
@@ -51,9 +62,14 @@ __all__ = [
     "appointment_cancel",
     "appointment_customer_confirm",
     "appointment_details_update",
+    "appointment_reminded_mark",
     "appointment_reschedule",
+    "appointment_staff_book",
+    "appointment_staff_change",
     "appointment_status_set",
+    "appointments_anonymise",
     "appointments_past_complete",
+    "appointments_trial_delete",
     "booking_request_check",
 ]
 
@@ -66,6 +82,8 @@ REFERENCE_ATTEMPTS = 8
 COMPLETE_BATCH = 1000
 # What a reminder was about: a booking that moves is reminded (and confirmed) anew.
 _REMINDER_FIELDS = ("reminder_sent_at", "second_reminder_sent_at", "customer_confirmed_at")
+# When each reminder of a booking went out (``reminders.selectors.ReminderKind.field``).
+_REMINDED_FIELDS = ("reminder_sent_at", "second_reminder_sent_at")
 
 
 class _Keep:
@@ -527,6 +545,164 @@ def appointment_details_update(
         if fields:
             locked.save(update_fields=[*fields, "updated_at"])
     return locked
+
+
+def appointment_reminded_mark(*, appointment: Appointment, field: str, now: datetime) -> bool:
+    """Claim a reminder of a booking as sent at ``now``; ``False`` when it is not the reminder's to send any more.
+
+    ``field`` says which reminder (``reminder_sent_at``, ``second_reminder_sent_at``).
+    One conditional UPDATE (still confirmed, same start, that reminder not yet sent):
+    of two runs racing for it, the second waits for the first's row lock and then
+    matches nothing; a booking cancelled or moved since it was read matches nothing
+    either. Call in the transaction that stores the reminder, so both or neither happen.
+    """
+    if field not in _REMINDED_FIELDS:
+        raise ValueError(f"Not a reminder of a booking: {field!r}")
+    claimed = Appointment.objects.filter(
+        pk=appointment.pk, tenant_id=appointment.tenant_id, status=Appointment.Status.CONFIRMED,
+        starts_at=appointment.starts_at, **{f"{field}__isnull": True},
+    ).update(**{field: now})
+    if claimed:
+        setattr(appointment, field, now)
+    return bool(claimed)
+
+
+class AppointmentsAnonymised(NamedTuple):
+    notes_blanked: int  # bookings whose notes named an erased customer
+    kept: int  # the erased customers' own bookings, kept without them
+
+
+def appointments_anonymise(
+    *, customer_ids: Collection[int], naming_ids: Collection[int], now: datetime
+) -> AppointmentsAnonymised:
+    """Take erased customers' personal data out of the bookings, which stay (the business's records).
+
+    ``naming_ids``: bookings (anyone's) whose notes name one of them lose their notes;
+    the customers' own bookings (``customer_ids``) lose the customer and the notes.
+    Call in the transaction that erases the customers, before they are deleted.
+    """
+    notes_blanked = Appointment.objects.filter(pk__in=naming_ids).update(notes="", updated_at=now)
+    kept = Appointment.objects.filter(customer__in=customer_ids).update(customer=None, notes="", updated_at=now)
+    return AppointmentsAnonymised(notes_blanked=notes_blanked, kept=kept)
+
+
+def appointments_trial_delete(*, tenant: Tenant) -> int:
+    """Delete the tenant's test bookings (``channel=test``); how many went.
+
+    Deleted rather than cancelled: they never happened, and a cancelled row would still
+    show on the day view and in the statistics. No other channel's booking is touched.
+    """
+    _, deleted = Appointment.objects.filter(tenant=tenant, channel=Appointment.Channel.TEST).delete()
+    return deleted.get(Appointment._meta.label, 0)
+
+
+# --- Staff edits ---------------------------------------------------------------------
+
+
+def appointment_staff_book(
+    *,
+    tenant: Tenant,
+    start: datetime,
+    party_size: int = 1,
+    service: Service | None = None,
+    resource: Resource | None = None,
+    customer: Customer | None = None,
+    channel: str,
+    notes: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Staff book (the admin, the day view, the API ``by_staff``): ``appointment_book`` with staff rules,
+    announced as ``StaffChange.BOOKED``.
+
+    One transaction: a refused booking (``BookingError``) writes nothing and tells nobody.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = appointment_book(
+            tenant=tenant, start=start, party_size=party_size, service=service, resource=resource,
+            customer=customer, channel=channel, notes=notes, by_staff=True, now=now,
+        )
+        _staff_change_announce(tenant, appointment, StaffChange.BOOKED, now)
+    return appointment
+
+
+def appointment_staff_change(
+    *,
+    tenant: Tenant,
+    appointment: Appointment,
+    start: datetime = KEEP,
+    resource: Resource | None = KEEP,
+    party_size: int = KEEP,
+    service: Service | None = KEEP,
+    customer: Customer | None = KEEP,
+    notes: str = KEEP,
+    status: str = KEEP,
+    now: datetime | None = None,
+) -> Appointment:
+    """Staff edit a booking (the admin's form and actions, the API ``by_staff``); returns the row as written.
+
+    Only what is given changes, in this order: ``start``, ``resource``, ``party_size``
+    or ``service`` reschedule (``appointment_reschedule``, staff rules; ``resource=None``
+    keeps the current one when it is free at the new time, else takes the best free
+    one); ``customer`` and ``notes`` are details; ``status`` is set last
+    (``appointment_status_set``). All or nothing, in one transaction.
+
+    The one change the customer needs to hear of, if any, is announced
+    (``appointment_staff_changed``) in that transaction: a cancellation above all, then
+    a booking given to a (new) customer, then another time, party size or service. A
+    new table or notes are not news; nor is anything about a booking no longer active.
+    Raises a ``BookingError``: then nothing changed and nobody is told.
+    """
+    now = now or timezone.now()
+    reschedule = any(value is not KEEP for value in (start, resource, party_size, service))
+    with transaction.atomic():
+        if reschedule:
+            _booking_lock(tenant)  # tenant first, then the appointment: appointment_reschedule's order
+        current = _appointment_lock(tenant, appointment)
+        before = _customer_view(current)
+        if reschedule:
+            current = appointment_reschedule(
+                tenant=tenant, appointment=current, by_staff=True, now=now,
+                new_start=current.starts_at if start is KEEP else start,
+                resource=None if resource is KEEP else resource,
+                party_size=None if party_size is KEEP else party_size,
+                service=service,
+            )
+        if customer is not KEEP or notes is not KEEP:
+            current = appointment_details_update(tenant=tenant, appointment=current, customer=customer, notes=notes)
+        if status is not KEEP:
+            current = appointment_status_set(tenant=tenant, appointment=current, status=status, now=now)
+        change = _staff_change(before, current)
+        if change is not None:
+            _staff_change_announce(tenant, current, change, now)
+    _mirror(current, appointment)
+    return current
+
+
+def _customer_view(appointment: Appointment) -> tuple:
+    """What the customer knows of a booking: a change to it is news for them (the table is not)."""
+    return (appointment.customer_id, appointment.status, appointment.starts_at, appointment.party_size,
+            appointment.service_id)
+
+
+def _staff_change(before: tuple, after: Appointment) -> StaffChange | None:
+    """The one change of an edit that matters most to the customer; ``None``: nothing they need to hear."""
+    customer_id, status = before[:2]
+    if after.status == Appointment.Status.CANCELLED and status != Appointment.Status.CANCELLED:
+        return StaffChange.CANCELLED
+    if not after.is_active:
+        return None
+    if after.customer_id != customer_id:
+        return StaffChange.BOOKED  # booked for this customer from now on
+    if _customer_view(after) != before:
+        return StaffChange.MOVED
+    return None
+
+
+def _staff_change_announce(tenant: Tenant, appointment: Appointment, change: StaffChange, now: datetime) -> None:
+    # ``send``, not ``send_robust``: a receiver that fails (the customer's message could
+    # not be stored) rolls the change back, so staff see the error and nobody is misinformed.
+    appointment_staff_changed.send(sender=Appointment, tenant=tenant, appointment=appointment, change=change, now=now)
 
 
 def _mirror(source: Appointment, target: Appointment) -> None:

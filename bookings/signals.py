@@ -1,16 +1,39 @@
-"""A saved or deleted service, resource, opening range or closure bumps its tenant's ``config_version``.
+"""What bookings tell the apps above them, which bookings may not import.
 
-Caches of what the assistant reads about a tenant (its vocabulary) key on that number.
-Bulk writes (``bulk_create``, ``QuerySet.update()``) send no signals: their callers
-call ``tenant_config_changed`` themselves. ``QuerySet.delete()`` does send them.
+``appointment_staff_changed``: staff booked, moved or cancelled a booking on the
+customer's behalf (``bookings.services.appointment_staff_book`` and
+``appointment_staff_change``). Sent inside the transaction that made the change, so a
+receiver's writes (the message to the customer, in ``reminders``) commit or roll back
+with it. Arguments: ``tenant``, ``appointment`` (the row as written), ``change`` (a
+``StaffChange``) and ``now``.
+
+Configuration: a saved or deleted service, resource, opening range or closure bumps
+its tenant's ``config_version``. Caches of what the assistant reads about a tenant (its
+vocabulary) key on that number. Bulk writes (``bulk_create``, ``QuerySet.update()``)
+send no signals: their callers call ``tenant_config_changed`` themselves.
+``QuerySet.delete()`` does send them.
 """
 
+from enum import StrEnum
+
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 from bookings.models import Closure, OpeningHours, Resource, Service
 from tenants.services import tenant_config_changed
 
 CONFIGURATION_MODELS = (Service, Resource, OpeningHours, Closure)
+
+
+class StaffChange(StrEnum):
+    """The one change of a staff edit that is news for the customer."""
+
+    BOOKED = "booked"  # a new booking, or an existing one given to this customer
+    MOVED = "moved"  # another time, party size or service
+    CANCELLED = "cancelled"
+
+
+appointment_staff_changed = Signal()
 
 
 def _row_changed(sender, instance, **kwargs) -> None:

@@ -31,6 +31,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from bookings.models import Appointment
+from bookings.services import appointments_anonymise
 from common.log_context import log_context
 from conversations.models import Conversation, Message
 from customers.models import Customer
@@ -260,8 +261,7 @@ def customers_erase(customers: Iterable[Customer], *, actor: Actor, actor_label:
         mentioning = {
             a.pk for c in customers for a in _appointments_naming(c, region=tenant_phone_region(c.tenant))
         }
-        notes_blanked = Appointment.objects.filter(pk__in=mentioning).update(notes="", updated_at=now)
-        appointments_kept = Appointment.objects.filter(customer__in=ids).update(customer=None, notes="", updated_at=now)
+        appointments = appointments_anonymise(customer_ids=ids, naming_ids=mentioning, now=now)
         _admin_history_anonymise(Customer, ids, "erased customer")
         _admin_history_anonymise(Conversation, conversation_ids, "erased conversation")
         _admin_history_anonymise(Message, message_ids, "erased message")
@@ -277,7 +277,9 @@ def customers_erase(customers: Iterable[Customer], *, actor: Actor, actor_label:
                 tenant=customer.tenant, actor=actor, actor_label=actor_label,
                 action=AuditEvent.Action.PERSONAL_DATA_ERASE, target=f"customer {customer.pk}",
             )
-    summary = ErasureSummary(len(ids), len(conversation_ids), len(message_ids), appointments_kept, notes_blanked)
+    summary = ErasureSummary(
+        len(ids), len(conversation_ids), len(message_ids), appointments.kept, appointments.notes_blanked
+    )
     for tenant_id in {c.tenant_id for c in customers}:
         with log_context(tenant_id=tenant_id):
             # Counts only: the point is that nothing personal remains, here included.

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Appointment
+from bookings.services import appointment_reminded_mark
 from common import metrics
 from common.log_context import log_context
 from conversations.assistant.formatting import date_long, time_short, when_long
@@ -74,20 +75,14 @@ def reminders_send_due(*, now: datetime | None = None, tenant: Tenant | None = N
 def reminder_send(*, reminder: DueReminder, now: datetime) -> Message | None:
     """Claim the reminder on its appointment and queue it, in one transaction; ``None`` when already taken.
 
-    The claim is a conditional UPDATE (still confirmed, same start, this reminder not
-    yet sent): of two runs racing for it, the second waits for the first's row lock and
-    then matches nothing. A booking cancelled or moved since it was read is skipped too.
+    The claim (``appointment_reminded_mark``) is a conditional UPDATE: of two runs
+    racing for it, the second matches nothing, and so does a booking cancelled or moved
+    since it was read.
     """
     appointment = reminder.appointment
-    field = reminder.kind.field
     with transaction.atomic():
-        claimed = Appointment.objects.filter(
-            pk=appointment.pk, tenant_id=appointment.tenant_id, status=Appointment.Status.CONFIRMED,
-            starts_at=appointment.starts_at, **{f"{field}__isnull": True},
-        ).update(**{field: now})
-        if not claimed:
+        if not appointment_reminded_mark(appointment=appointment, field=reminder.kind.field, now=now):
             return None
-        setattr(appointment, field, now)
         return _notification_queue(
             tenant=appointment.tenant, appointment=appointment, purpose=Purpose.REMINDER, now=now
         )

@@ -10,6 +10,7 @@ from backoffice.day import day_grid
 from backoffice.tests.conftest import NOW, ROME
 from bookings.models import Appointment, Closure, Resource
 from bookings.services import appointment_book
+from conversations.models import Message
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import UserFactory
@@ -369,6 +370,28 @@ def test_a_refused_booking_creates_no_customer(staff, restaurant):
     response = _book_form(staff, restaurant, rome(2026, 12, 4, 16), "T2", name="Neri", phone="347 000 1111")
     assert "Il locale non è aperto a quell&#x27;ora." in response.content.decode()
     assert not Customer.objects.exists()
+
+
+def _told() -> list[tuple[str, str]]:
+    """(customer's phone, purpose) of every message queued to a customer, oldest first."""
+    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND).order_by("pk")
+    return [(m.conversation.customer.phone, m.payload["purpose"]) for m in outbound]
+
+
+def test_the_guest_of_a_staff_booking_is_told_once(staff, restaurant):
+    response = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", name="Bianchi", phone="333 1234567")
+    assert response.status_code == 302
+    assert _told() == [("393331234567", "staff_booked")]
+    message = Message.objects.get()
+    assert message.payload["reference"] == Appointment.objects.get(tenant=restaurant).reference
+
+
+def test_a_walk_in_or_a_refused_staff_booking_tells_nobody(staff, restaurant):
+    walk_in = _book_form(staff, restaurant, rome(2026, 12, 4, 20), "T4", name="Rossi", phone="", walk_in="on")
+    assert walk_in.status_code == 302
+    refused = _book_form(staff, restaurant, rome(2026, 12, 4, 16), "T2", name="Neri", phone="347 000 1111")
+    assert refused.status_code == 200
+    assert _told() == []
 
 
 # --- Odd input on the day view and its form: a message, never a 500 -------------------

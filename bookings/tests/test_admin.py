@@ -1,7 +1,10 @@
 import pytest
 import time_machine
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
+from django.utils import translation
 
+from bookings.admin import AppointmentAdminForm
 from bookings.models import Appointment
 from bookings.services import appointment_book
 from bookings.tests.conftest import NOW, rome
@@ -196,3 +199,50 @@ def test_a_booking_after_the_last_seating_is_refused_in_the_staffs_language(staf
     response = _add(staff, restaurant, starts_at_1="14:30", starts_at_0="2026-12-04")
     assert response.context["adminform"].form.errors["starts_at"] == ["L'ultimo ingresso è alle 14:00."]
     assert not Appointment.objects.filter(tenant=restaurant).exists()
+
+
+# --- Written in save_model; a refusal comes back to the form -----------------------------
+
+
+def test_validating_the_form_writes_nothing_the_booking_is_made_when_the_admin_saves(staff, restaurant, tables):
+    form = AppointmentAdminForm(
+        data={"tenant": restaurant.pk, "starts_at": "2026-12-04 20:00", "party_size": 2, "status": "confirmed"}
+    )
+    assert form.is_valid(), form.errors
+    assert not Appointment.objects.exists()
+
+    assert _add(staff, restaurant).status_code == 302
+    appointment = Appointment.objects.get(tenant=restaurant)
+    (entry,) = LogEntry.objects.filter(object_id=str(appointment.pk))
+    with translation.override("it"):  # the history keeps the name as the staff member read it
+        assert entry.is_addition() and entry.object_repr == str(appointment)
+
+
+def test_a_refused_booking_shows_the_staffs_input_again_and_leaves_no_trace(staff, restaurant, tables):
+    existing = _booked(restaurant, party_size=5)
+    response = _add(staff, restaurant, party_size=5, starts_at_1="20:30", notes="terrace")
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "è già prenotato" in form.errors["starts_at"][0]
+    assert (form["party_size"].value(), form["notes"].value()) == ("5", "terrace")
+    assert list(Appointment.objects.all()) == [existing]
+    assert not LogEntry.objects.exists()
+
+
+def test_a_refused_step_of_an_edit_undoes_the_others_and_shows_on_its_field(staff, restaurant, tables):
+    appointment = _booked(restaurant)
+    # The move alone would be fine; a no-show before the booking starts is not.
+    response = _edit(staff, appointment, starts_at_1="21:00", notes="late", status="no_show")
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert list(form.errors) == ["status"]
+    assert form["notes"].value() == "late"
+    appointment.refresh_from_db()
+    assert (appointment.starts_at, appointment.notes, appointment.status) == (rome(2026, 12, 4, 20), "", "confirmed")
+    assert not LogEntry.objects.exists()
+
+    assert _edit(staff, appointment, starts_at_1="21:00", notes="late").status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.starts_at, appointment.notes) == (rome(2026, 12, 4, 21), "late")
+    (entry,) = LogEntry.objects.filter(object_id=str(appointment.pk))
+    assert entry.is_change()

@@ -9,6 +9,7 @@ from bookings.models import Appointment
 from bookings.services import appointment_book
 from bookings.tests.conftest import NOW, rome
 from bookings.tests.factories import OpeningHoursFactory, ResourceFactory, ServiceFactory
+from conversations.models import Message
 from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import MembershipFactory, TenantFactory, UserFactory
 
@@ -257,3 +258,62 @@ def test_a_customer_over_the_per_day_limit_is_a_422_unless_by_staff(api, restaur
         "detail": "This customer already has 1 booking on that day, as many as the business allows.",
     }
     assert _book(api, customer=customer.pk, by_staff=True).status_code == 201
+
+
+# --- by_staff: staff act for the customer, who is told -----------------------------------
+
+
+def _told(customer) -> list[str]:
+    """The purposes of the messages queued for ``customer``, oldest first."""
+    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND, conversation__customer=customer)
+    return [message.payload["purpose"] for message in outbound.order_by("pk")]
+
+
+@pytest.fixture
+def giulia(restaurant):
+    return CustomerFactory(tenant=restaurant, display_name="Giulia", language="it", phone="393471234567")
+
+
+def test_a_staff_booking_through_the_api_tells_the_customer_once(api, giulia):
+    response = _book(api, customer=giulia.pk, by_staff=True)
+    assert response.status_code == 201
+    assert _told(giulia) == ["staff_booked"]
+    message = Message.objects.get(conversation__customer=giulia)
+    assert message.payload["reference"] == response.json()["reference"]
+
+
+def test_a_staff_move_through_the_api_tells_the_customer_once(api, giulia):
+    reference = _book(api, customer=giulia.pk).json()["reference"]
+    moved = api.post(f"/api/appointments/{reference}/reschedule", {"start": "2026-12-05T20:00", "by_staff": True},
+                     format="json")
+    assert moved.status_code == 200
+    assert _told(giulia) == ["staff_moved"]
+
+
+def test_a_staff_cancellation_through_the_api_tells_the_customer_once(api, giulia):
+    reference = _book(api, customer=giulia.pk).json()["reference"]
+    cancelled = api.post(f"/api/appointments/{reference}/cancel", {"by_staff": True}, format="json")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert _told(giulia) == ["staff_cancelled"]
+    again = api.post(f"/api/appointments/{reference}/cancel", {"by_staff": True}, format="json")
+    assert again.status_code == 409
+    assert _told(giulia) == ["staff_cancelled"]
+
+
+def test_a_refused_staff_change_through_the_api_tells_nobody(api, giulia):
+    assert _book(api, customer=giulia.pk, start="2026-12-04T16:00", by_staff=True).status_code == 422  # closed
+    reference = _book(api, party_size=5, customer=giulia.pk).json()["reference"]
+    assert _book(api, party_size=5, start="2026-12-04T21:30").status_code == 201
+    taken = api.post(f"/api/appointments/{reference}/reschedule", {"start": "2026-12-04T21:00", "by_staff": True},
+                     format="json")
+    assert taken.status_code == 409
+    assert Appointment.objects.get(reference=reference).starts_at == rome(2026, 12, 4, 20)
+    assert _told(giulia) == []
+
+
+def test_without_by_staff_the_customer_is_told_nothing(api, giulia):
+    reference = _book(api, customer=giulia.pk).json()["reference"]
+    assert api.post(f"/api/appointments/{reference}/reschedule", {"start": "2026-12-05T20:00"},
+                    format="json").status_code == 200
+    assert api.post(f"/api/appointments/{reference}/cancel", format="json").status_code == 200
+    assert _told(giulia) == []

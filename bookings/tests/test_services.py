@@ -300,3 +300,26 @@ def test_new_references_always_mix_letters_and_digits():
     codes = [reference_new() for _ in range(500)]
     assert all(len(code) == REFERENCE_LENGTH and set(code) <= set(REFERENCE_ALPHABET) for code in codes)
     assert all(any(c.isdigit() for c in code) and any(c.isalpha() for c in code) for code in codes)
+
+
+def test_a_reminder_is_claimed_once_and_not_for_a_booking_moved_since_it_was_read(restaurant, tables):
+    appointment = _book(restaurant)
+    read = Appointment.objects.get(pk=appointment.pk)
+    assert services.appointment_reminded_mark(appointment=read, field="reminder_sent_at", now=NOW) is True
+    assert read.reminder_sent_at == NOW
+    assert services.appointment_reminded_mark(appointment=read, field="reminder_sent_at", now=NOW) is False
+
+    stale = Appointment.objects.get(pk=appointment.pk)
+    appointment_reschedule(tenant=restaurant, appointment=appointment, new_start=rome(2026, 12, 4, 21), now=NOW)
+    assert services.appointment_reminded_mark(appointment=stale, field="second_reminder_sent_at", now=NOW) is False
+    assert Appointment.objects.get(pk=appointment.pk).second_reminder_sent_at is None
+    with pytest.raises(ValueError, match="Not a reminder"):
+        services.appointment_reminded_mark(appointment=stale, field="cancelled_at", now=NOW)
+
+
+def test_only_the_tenants_test_bookings_are_deleted(restaurant, tables):
+    test = _book(restaurant, channel=Appointment.Channel.TEST)
+    real = _book(restaurant, start=rome(2026, 12, 5, 20))
+    assert services.appointments_trial_delete(tenant=restaurant) == 1
+    assert list(Appointment.objects.all()) == [real]
+    assert not Appointment.objects.filter(pk=test.pk).exists()

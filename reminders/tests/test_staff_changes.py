@@ -131,6 +131,40 @@ def test_moving_a_booking_sends_one_message_and_editing_notes_none(staff, restau
     assert "3 persone, venerdì 4 dicembre alle 21:00" in message.text
 
 
+def test_a_refused_move_or_cancel_in_the_admin_tells_nobody(staff, restaurant, tables, giulia):
+    # Only T6 seats five: the earlier party holds it until 21:30.
+    appointment_book(tenant=restaurant, start=rome(2026, 12, 4, 20), party_size=5, channel="whatsapp")
+    later = appointment_book(
+        tenant=restaurant, start=rome(2026, 12, 4, 21, 30), party_size=5, channel="whatsapp", customer=giulia
+    )
+    refused = _edit(staff, later, starts_at_1="20:15", party_size=5)
+    assert "è già prenotato" in refused.context["adminform"].form.errors["starts_at"][0]
+    # A no-show of a booking that has not started is refused: the new time that came with
+    # it is undone and not announced either.
+    refused = _edit(staff, later, starts_at_0="2026-12-05", status="no_show")
+    assert list(refused.context["adminform"].form.errors) == ["status"]
+    assert Appointment.objects.get(pk=later.pk).starts_at == rome(2026, 12, 4, 21, 30)
+    assert not _notifications().exists()
+
+
+def test_a_change_through_the_booking_service_alone_reaches_the_customer(restaurant, tables, giulia):
+    # No admin involved: bookings announces the change and reminders, listening, stores the message.
+    from bookings.services import appointment_staff_change
+
+    appointment = _booked(restaurant, giulia)
+    appointment_staff_change(tenant=restaurant, appointment=appointment, start=rome(2026, 12, 4, 21))
+    message = _notifications().get()
+    assert (message.conversation.customer, message.payload["purpose"]) == (giulia, "staff_moved")
+    assert message.payload["reference"] == appointment.reference
+
+
+def test_cancelling_an_already_cancelled_booking_in_bulk_tells_nobody_again(staff, restaurant, tables, giulia):
+    appointment = _booked(restaurant, giulia)
+    for _ in range(2):
+        staff.post(LIST_URL, {"action": "cancel_selected", "_selected_action": [appointment.pk]})
+    assert list(_notifications().values_list("payload__purpose", flat=True)) == ["staff_cancelled"]
+
+
 def test_moving_to_another_table_tells_the_customer_nothing(staff, restaurant, tables, giulia):
     appointment = _booked(restaurant, giulia)
     assert _edit(staff, appointment, resource=tables[4].pk).status_code == 302
