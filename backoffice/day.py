@@ -8,7 +8,7 @@ instant too, so a booking keeps its real length whatever the clocks do.
 
 Shading (open / closed) is for the eye; free times are offered only where a booking
 could start (not after the last seating), and whether one can be made is decided by
-``bookings.services.appointment_book`` when staff click it.
+``bookings.services.appointment_staff_book`` when staff click it.
 """
 
 from __future__ import annotations

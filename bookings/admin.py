@@ -151,7 +151,6 @@ class AppointmentAdminForm(forms.ModelForm):
     again with the error on its field, and nothing written.
     """
 
-    SCHEDULE_FIELDS = ("starts_at", "resource", "party_size", "service")
     refusal: BookingError | None = None
 
     class Meta:
@@ -179,7 +178,7 @@ class AppointmentAdminForm(forms.ModelForm):
         data = self.cleaned_data
         if self.instance._state.adding:
             return appointment_staff_book(
-                tenant=data["tenant"], start=data["starts_at"], party_size=data["party_size"],
+                tenant=self.instance.tenant, start=data["starts_at"], party_size=data["party_size"],
                 service=data.get("service"), resource=data.get("resource"), customer=data.get("customer"),
                 channel=Appointment.Channel.ADMIN, notes=data.get("notes", ""),
             )
@@ -201,6 +200,10 @@ class _Refused(Exception):
     def __init__(self, error: BookingError) -> None:
         self.error = error
         super().__init__(error.message)
+
+
+# Where a refusal waits, on the request, for the form of the view's second run (``changeform_view``).
+_REFUSAL = "_lyo_booking_refusal"
 
 
 def _error_field(error: BookingError, fields) -> str | None:
@@ -272,6 +275,7 @@ class AppointmentAdmin(TenantScopedAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
+        self.tenant_enforce(request, obj)
         try:
             saved = form.booking_save()
         except BookingError as error:
@@ -322,10 +326,6 @@ class AppointmentAdmin(TenantScopedAdmin):
             )
         if refused:
             self.message_user(request, _("Not marked: %(list)s") % {"list": "; ".join(refused)}, messages.WARNING)
-
-
-# Where a late refusal waits for the form of the request's second run (``changeform_view``).
-_REFUSAL = "_lyo_booking_refusal"
 
 
 def _row_copy(source: Appointment, target: Appointment) -> None:

@@ -177,13 +177,20 @@ class TenantScopedAdmin(TenantScopedPermissionsMixin, TenantScopedFormFieldsMixi
         return initial
 
     def save_model(self, request, obj, form, change):
+        self.tenant_enforce(request, obj)
+        super().save_model(request, obj, form, change)
+
+    def tenant_enforce(self, request, obj) -> None:
+        """Staff write rows of their own tenant only: their one tenant is filled in, another is refused.
+
+        For a ``save_model`` that writes through a service instead of ``obj.save()``.
+        """
         if not request.user.is_superuser:
             ids = tenant_ids_for_user(request.user)
             if obj.tenant_id not in ids:
                 if len(ids) != 1:
                     raise PermissionDenied("Choose one of your own tenants.")
                 obj.tenant_id = ids[0]
-        super().save_model(request, obj, form, change)
 
     # Someone else's row answers exactly like a missing one: 404, not a redirect that
     # would confirm it exists.
