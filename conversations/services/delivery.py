@@ -164,7 +164,7 @@ def outbound_send_task_enqueue(task: str, message_id: int, countdown: float | No
     By the task's registered name: a channel's adapter and its tasks module (which calls
     the adapter) do not import each other. The channel's ``AppConfig.ready`` imports the
     tasks, so the name is known in every process that publishes it, the web server too;
-    the registered task's ``apply_async`` honours the in-process mode (``send_task`` would not).
+    the registered task's ``apply_async`` honours the in-process mode (Celery's ``send_task`` would not).
     """
     return current_app.tasks[task].apply_async(
         (message_id,), countdown=countdown  # type: ignore[arg-type]  # None: no delay (the stubs say float)
