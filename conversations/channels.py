@@ -96,11 +96,18 @@ class RenderedReply(Generic[Destination]):
 class ChannelAdapter(Protocol):
     """How one channel takes the outbox's messages out, and shows a hand-off."""
 
-    # The channel's value (``customers.models.Channel``): the ``channel`` of its messages and conversations.
-    channel: str
-    # The Celery task ``enqueue`` publishes (None: it publishes nothing), so the sweep can ask
-    # the broker how many of the channel's rows already wait.
-    send_task: str | None
+    # Read-only (properties here, plain class attributes in an adapter).
+
+    @property
+    def channel(self) -> str:
+        """The channel's value (``customers.models.Channel``): the ``channel`` of its messages and conversations."""
+        ...
+
+    @property
+    def send_task(self) -> str | None:
+        """The Celery task ``enqueue`` publishes (None: it publishes nothing), so the sweep can ask
+        the broker how many of the channel's rows already wait."""
+        ...
 
     def render(self, message: Message, reply: Reply) -> RenderedReply:
         """The channel's bodies for ``message`` (its tenant, conversation and customer loaded, the row
