@@ -2,7 +2,8 @@
 
 Every call has connect and read timeouts, authenticates with the bot's access token
 (header ``api_access_token``) and raises a ``ChatwootError`` that says whether trying
-again may help. Endpoints: Chatwoot's "Application API" (messages, toggle status).
+again may help (on the refusal kinds every channel's transport shares,
+``conversations.channels.ChannelRefusal``). Endpoints: Chatwoot's "Application API" (messages, toggle status).
 
 The address is the owner's to type, so each call first checks it
 (``chatwoot.addresses``) and then connects to the very address it checked; it never
@@ -29,36 +30,30 @@ from chatwoot.addresses import (
     ChatwootDestination,
     chatwoot_destination_check,
 )
+from conversations.channels import ChannelPermanentError, ChannelRefusal, ChannelTokenInvalid, ChannelTransientError
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = (3.05, 15)
 
 
-class ChatwootError(Exception):
+class ChatwootError(ChannelRefusal):
     """Chatwoot refused or could not be reached. ``transient``: the same call may succeed later."""
 
-    transient = False
-
     def __init__(self, message: str, *, status: int | None = None, title: str = ""):
-        super().__init__(message)
-        self.status = status
         # Chatwoot's errors have no codes of their own: the HTTP status stands in.
-        self.code = status
-        self.title = title or message
+        super().__init__(message, status=status, code=status, title=title)
 
 
-class ChatwootTransientError(ChatwootError):
+class ChatwootTransientError(ChatwootError, ChannelTransientError):
     """Network trouble, a timeout, throttling (429) or a server error: retry with backoff."""
 
-    transient = True
 
-
-class ChatwootPermanentError(ChatwootError):
+class ChatwootPermanentError(ChatwootError, ChannelPermanentError):
     """The request itself is wrong for Chatwoot (no such conversation, bad parameter): do not retry."""
 
 
-class ChatwootTokenInvalid(ChatwootPermanentError):
+class ChatwootTokenInvalid(ChatwootPermanentError, ChannelTokenInvalid):
     """401: the bot's access token no longer works; someone must set a new one."""
 
 

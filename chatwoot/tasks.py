@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
+from chatwoot.adapter import STATUS_SYNC_TASK, ChatwootAdapter
 from chatwoot.services.handoff import chatwoot_conversation_status_sync
-from chatwoot.services.outbound import chatwoot_outbound_send
 from common import metrics
 from common.log_context import log_context
 from conversations.services.delivery import outbound_send_task_run
@@ -13,15 +13,13 @@ SEND_TASK = "chatwoot_message_send"
 STATUS_TASK = "chatwoot_conversation_status_sync"
 
 
-@shared_task(bind=True, name="chatwoot.message_send", max_retries=None, ignore_result=True)
+@shared_task(bind=True, name=ChatwootAdapter.send_task, max_retries=None, ignore_result=True)
 def chatwoot_message_send_task(self, message_id: int) -> None:
     """Post one queued outbound message; transient errors retry with backoff (bounded on the row)."""
-    outbound_send_task_run(
-        self, message_id=message_id, send=lambda pk: chatwoot_outbound_send(message_id=pk), name=SEND_TASK
-    )
+    outbound_send_task_run(self, message_id=message_id, send=ChatwootAdapter().send, name=SEND_TASK)
 
 
-@shared_task(bind=True, name="chatwoot.conversation_status_sync", max_retries=None, ignore_result=True)
+@shared_task(bind=True, name=STATUS_SYNC_TASK, max_retries=None, ignore_result=True)
 def chatwoot_conversation_status_sync_task(self, conversation_id: int) -> None:
     """Show Lyo's hand-off status in Chatwoot; transient errors retry with backoff, as many times as a send."""
     with log_context(conversation_id=conversation_id):

@@ -11,8 +11,7 @@ class ConversationsConfig(AppConfig):
         # each other), so the task must be registered in every process that publishes it,
         # the web server included: Celery's autodiscovery only runs in a worker.
         import conversations.tasks  # noqa: F401
-        from conversations.assistant_trial import TEST_CHANNEL_SENDER
-        from conversations.services.outbound import outbound_sender_register
-        from customers.models import Channel
+        from conversations.assistant_trial import TrialChannelAdapter
+        from conversations.channels import channel_adapter_register
 
-        outbound_sender_register(Channel.TEST, TEST_CHANNEL_SENDER)
+        channel_adapter_register(TrialChannelAdapter())

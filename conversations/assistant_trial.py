@@ -12,12 +12,13 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.channels import RefusalKind, RenderedReply
 from conversations.inbound import InboundKind, InboundMessage
 from conversations.models import Conversation, Message
 from conversations.replies import Reply
 from conversations.services.conversations import conversation_get_or_open
 from conversations.services.inbound import inbound_message_process, inbound_message_record
-from conversations.services.outbound import OutboundSender, SendOutcome, SendResult, outbound_message_record_sent
+from conversations.services.outbound import SendOutcome, SendResult, outbound_message_record_sent
 from customers.models import Channel, Customer
 from tenants.models import Tenant
 
@@ -96,7 +97,34 @@ def _test_reply_delivered(message_id: int) -> SendResult:
         return SendResult(SendOutcome.SENT, attempts=message.attempts)
 
 
-# Registered by ConversationsConfig.ready for the test channel.
-TEST_CHANNEL_SENDER = OutboundSender(
-    enqueue=lambda message_id, countdown: _test_reply_delivered(message_id), send_now=_test_reply_delivered
-)
+class TrialChannelAdapter:
+    """The test channel for the outbox (registered by ``ConversationsConfig.ready``).
+
+    The caller reads the replies from the database (``trial_message_send``), so sending
+    one is marking it sent: no task, no channel to call, no status of its own to show.
+    """
+
+    channel = Channel.TEST
+    send_task = None
+
+    def render(self, message: Message, reply: Reply) -> RenderedReply[None]:
+        return RenderedReply(bodies=[reply.as_dict()], destination=None)
+
+    def post(self, rendered: RenderedReply, body: dict) -> str | None:
+        return None
+
+    def send(self, message_id: int, *, loaded: Message | None = None) -> SendResult:
+        return _test_reply_delivered(message_id)
+
+    def refusal(self, error: Exception) -> RefusalKind | None:
+        return None  # nothing to refuse
+
+    def token_refused(self, rendered: RenderedReply) -> None:
+        return None
+
+    def enqueue(self, message_id: int, countdown: float | None = None) -> SendResult:
+        # No worker to hand it to, and nothing worth waiting for: delivered at once.
+        return self.send(message_id)
+
+    def handoff_mirror(self, conversation_id: int) -> None:
+        return None

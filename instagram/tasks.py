@@ -3,14 +3,12 @@
 from celery import shared_task
 
 from conversations.services.delivery import outbound_send_task_run
-from instagram.services.outbound import instagram_outbound_send
+from instagram.adapter import InstagramAdapter
 
 TASK = "instagram_message_send"
 
 
-@shared_task(bind=True, name="instagram.message_send", max_retries=None, ignore_result=True)
+@shared_task(bind=True, name=InstagramAdapter.send_task, max_retries=None, ignore_result=True)
 def instagram_message_send_task(self, message_id: int) -> None:
     """Send one queued outbound message; transient errors retry with backoff (bounded on the row)."""
-    outbound_send_task_run(
-        self, message_id=message_id, send=lambda pk: instagram_outbound_send(message_id=pk), name=TASK
-    )
+    outbound_send_task_run(self, message_id=message_id, send=InstagramAdapter().send, name=TASK)

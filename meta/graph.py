@@ -2,7 +2,8 @@
 
 A pooled session per Graph root, connect and read timeouts on every call, the
 tenant's own bearer token, and a ``GraphError`` hierarchy that says whether trying
-again may help. A channel's client subclasses ``GraphClient`` with its endpoints.
+again may help (on the refusal kinds every channel's transport shares,
+``conversations.channels.ChannelRefusal``). A channel's client subclasses ``GraphClient`` with its endpoints.
 Error codes: Meta's "Graph API error codes" and the Cloud API's "Error codes" pages.
 """
 
@@ -11,6 +12,8 @@ import os
 
 import requests
 from django.conf import settings
+
+from conversations.channels import ChannelPermanentError, ChannelRefusal, ChannelTokenInvalid, ChannelTransientError
 
 logger = logging.getLogger(__name__)
 
@@ -23,29 +26,19 @@ TRANSIENT_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056})
 TOKEN_INVALID_CODE = 190  # expired, revoked or wrong access token
 
 
-class GraphError(Exception):
+class GraphError(ChannelRefusal):
     """The Graph API refused or could not be reached. ``transient``: the same call may succeed later."""
 
-    transient = False
 
-    def __init__(self, message: str, *, status: int | None = None, code: int | None = None, title: str = ""):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.title = title or message
-
-
-class GraphTransientError(GraphError):
+class GraphTransientError(GraphError, ChannelTransientError):
     """Network trouble, a timeout, throttling or a Meta-side error: retry with backoff."""
 
-    transient = True
 
-
-class GraphPermanentError(GraphError):
+class GraphPermanentError(GraphError, ChannelPermanentError):
     """The request itself is wrong for Meta (bad parameter, window closed, undeliverable): do not retry."""
 
 
-class GraphTokenInvalid(GraphPermanentError):
+class GraphTokenInvalid(GraphPermanentError, ChannelTokenInvalid):
     """Code 190: the tenant's access token no longer works; someone must set a new one."""
 
 

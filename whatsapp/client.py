@@ -8,16 +8,7 @@ import logging
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from conversations.replies import Option
 from meta.graph import GraphClient
-from whatsapp.rendering import (
-    Recipient,
-    buttons_body,
-    list_body,
-    mark_read_body,
-    template_body,
-    text_body,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -36,35 +27,6 @@ class WhatsAppClient(GraphClient):
         # Accepted without an id: it was sent; trying again would send it twice.
         logger.warning("Graph API accepted a message without returning its id")
         return None
-
-    def text_send(self, *, phone_number_id: str, token: str, recipient: Recipient, text: str) -> str | None:
-        return self.message_send(phone_number_id=phone_number_id, token=token, body=text_body(recipient, text))
-
-    def buttons_send(
-        self, *, phone_number_id: str, token: str, recipient: Recipient, text: str, options: Sequence[Option]
-    ) -> str | None:
-        body = buttons_body(recipient, text, options)
-        return self.message_send(phone_number_id=phone_number_id, token=token, body=body)
-
-    def list_send(
-        self, *, phone_number_id: str, token: str, recipient: Recipient, text: str, options: Sequence[Option],
-        button_label: str,
-    ) -> str | None:
-        body = list_body(recipient, text, options, button_label=button_label)
-        return self.message_send(phone_number_id=phone_number_id, token=token, body=body)
-
-    def template_send(
-        self, *, phone_number_id: str, token: str, recipient: Recipient, name: str, language: str,
-        parameters: Sequence[str] = (),
-    ) -> str | None:
-        body = template_body(recipient, name, language, parameters)
-        return self.message_send(phone_number_id=phone_number_id, token=token, body=body)
-
-    def message_mark_read(self, *, phone_number_id: str, token: str, message_id: str) -> None:
-        """Blue ticks on a customer's message."""
-        self._request(
-            "POST", f"{quote(phone_number_id, safe='')}/messages", token=token, json=mark_read_body(message_id)
-        )
 
     # --- Phone numbers ----------------------------------------------------------------
 

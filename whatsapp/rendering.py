@@ -152,10 +152,6 @@ def template_body(
     return {**_envelope(recipient), "type": "template", "template": template}
 
 
-def mark_read_body(message_id: str) -> dict:
-    return {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
-
-
 def reply_render(reply: Reply, *, recipient: Recipient, language: str = "it") -> list[dict]:
     """The message bodies that deliver ``reply``, in order; long text comes first as text messages.
 

@@ -1,7 +1,7 @@
 """Chatwoot shows who answers: the conversation is ``open`` for people, ``pending`` for the bot.
 
-Lyo's ``Conversation.status`` is the truth; this is its mirror, registered with
-``conversations.services.handoff`` and run after every change, from a task. It sets
+Lyo's ``Conversation.status`` is the truth; this is its mirror, run from a task that
+the Chatwoot adapter's ``handoff_mirror`` publishes after every change. It sets
 Chatwoot to what Lyo says *now*, so a late or repeated run is harmless.
 """
 

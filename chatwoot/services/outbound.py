@@ -1,14 +1,16 @@
 """Posting queued replies into the customer's Chatwoot conversation, as the tenant's agent bot.
 
-The bookkeeping (row lock, parts already sent, retries, failures) is the outbox's
-(``outbound_message_deliver``); this says how a reply reaches a Chatwoot conversation.
+What the Chatwoot adapter (``chatwoot.adapter``) does for the outbox: render a row,
+post a body, flag a rejected token. The bookkeeping (row lock, parts already sent,
+retries, failures) is the outbox's (``outbound_message_deliver``); this says how a
+reply reaches a Chatwoot conversation.
 """
 
 import json
 import logging
 import sys
 import uuid
-from functools import partial
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
@@ -17,25 +19,19 @@ from chatwoot.client import ChatwootClient, ChatwootError, ChatwootTokenInvalid
 from chatwoot.models import ChatwootConnection
 from chatwoot.rendering import reply_render
 from chatwoot.selectors import connection_for_tenant
+from conversations.channels import RenderedReply, ReplyNotSendable
 from conversations.models import Message
 from conversations.replies import Reply
-from conversations.services.delivery import (
-    ChannelSend,
-    ReplyNotSendable,
-    SendError,
-    SendResult,
-    outbound_message_deliver,
-)
-from customers.models import Channel
 
 logger = logging.getLogger(__name__)
 
 
-def chatwoot_outbound_send(*, message_id: int, loaded: Message | None = None) -> SendResult:
-    """Post one queued Chatwoot outbound message and record Chatwoot's message id or the error."""
-    return outbound_message_deliver(
-        message_id=message_id, channel=Channel.CHATWOOT, prepare=_prepare, errors=(ChatwootError,), loaded=loaded
-    )
+@dataclass(frozen=True)
+class ChatwootThread:
+    """Where a reply goes: the tenant's connection (address, account, bot token) and the Chatwoot conversation."""
+
+    connection: ChatwootConnection
+    conversation_id: str
 
 
 def chatwoot_connection_problem(connection: ChatwootConnection | None) -> str:
@@ -55,16 +51,22 @@ def chatwoot_client(connection: ChatwootConnection) -> ChatwootClient:
     return ChatwootClient(base_url=connection.base_url, token=connection.bot_access_token)
 
 
-def chatwoot_refused(connection: ChatwootConnection, error: SendError) -> None:
+def chatwoot_refused(connection: ChatwootConnection, error: ChatwootError) -> None:
     """Chatwoot refused for good; a rejected token stops every further call until a new one is set."""
     if isinstance(error, ChatwootTokenInvalid):
-        ChatwootConnection.objects.filter(pk=connection.pk, token_invalid_at__isnull=True).update(
-            token_invalid_at=timezone.now()
-        )
-        logger.error("Chatwoot rejected the bot token of tenant %s (401); flagged in the admin", connection.tenant_id)
+        chatwoot_token_flag(connection)
 
 
-def _prepare(message: Message, reply: Reply) -> ChannelSend:
+def chatwoot_token_flag(connection: ChatwootConnection) -> None:
+    """Chatwoot rejected the bot token (401): shown in the admin; every further call stops until a new one is set."""
+    ChatwootConnection.objects.filter(pk=connection.pk, token_invalid_at__isnull=True).update(
+        token_invalid_at=timezone.now()
+    )
+    logger.error("Chatwoot rejected the bot token of tenant %s (401); flagged in the admin", connection.tenant_id)
+
+
+def chatwoot_reply_render(message: Message, reply: Reply) -> RenderedReply[ChatwootThread]:
+    """The row's message bodies, into the customer's Chatwoot conversation, through the tenant's connection."""
     conversation = message.conversation
     connection = connection_for_tenant(conversation.tenant)
     problem = chatwoot_connection_problem(connection)
@@ -73,14 +75,15 @@ def _prepare(message: Message, reply: Reply) -> ChannelSend:
     if problem or connection is None:  # no connection is a problem already: said for the type checker
         raise ReplyNotSendable(problem)
     language = conversation.customer.language or conversation.tenant.language
-    return ChannelSend(
+    return RenderedReply(
         bodies=reply_render(reply, language=language),
-        send=partial(_deliver, connection, conversation.channel_conversation_id),
-        refused=partial(chatwoot_refused, connection),
+        destination=ChatwootThread(connection=connection, conversation_id=conversation.channel_conversation_id),
     )
 
 
-def _deliver(connection: ChatwootConnection, chatwoot_conversation_id: str, body: dict) -> str | None:
+def chatwoot_body_post(thread: ChatwootThread, body: dict) -> str | None:
+    """Post one body as the agent bot; Chatwoot's message id, namespaced. Raises ``ChatwootError``."""
+    connection, chatwoot_conversation_id = thread.connection, thread.conversation_id
     if settings.LYO_SEND_BACKEND == "console":
         sys.stdout.write(
             f"Chatwoot → conversation {chatwoot_conversation_id}: " + json.dumps(body, ensure_ascii=False) + "\n"

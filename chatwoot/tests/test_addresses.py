@@ -9,9 +9,9 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from chatwoot.adapter import ChatwootAdapter
 from chatwoot.client import ChatwootAddressNotAllowed, ChatwootClient, ChatwootPermanentError
 from chatwoot.models import ChatwootConnection
-from chatwoot.services.outbound import chatwoot_outbound_send
 from chatwoot.tests.conftest import BOT_TOKEN, SECRET, connection_create
 from chatwoot.tests.test_outbound import queued_reply
 from tenants.tests.factories import MembershipFactory, TenantFactory
@@ -93,7 +93,7 @@ def test_an_address_that_became_private_is_refused_at_send_time_with_no_request(
     # Saved before the check existed, or its name now resolves elsewhere.
     connection = connection_create(base_url=base_url)
     message = queued_reply(connection.tenant)
-    assert chatwoot_outbound_send(message_id=message.pk).outcome == "failed"
+    assert ChatwootAdapter().send(message_id=message.pk).outcome == "failed"
     message.refresh_from_db()
     assert message.error_title.startswith(PRIVATE_TEXT)
     assert len(chatwoot.mock.calls) == 0
@@ -172,7 +172,7 @@ def test_staff_see_a_fixed_error_text_never_the_remote_body(fake_dns, local_chat
     local_chatwoot.mode = "error"
     connection = connection_create(base_url=f"http://127.0.0.1:{local_chatwoot.server_port}")
     message = queued_reply(connection.tenant)
-    assert chatwoot_outbound_send(message_id=message.pk).outcome == "failed"
+    assert ChatwootAdapter().send(message_id=message.pk).outcome == "failed"
     message.refresh_from_db()
     assert message.error_title == "Chatwoot refused the request (HTTP 404)."
     client.force_login(MembershipFactory(tenant=connection.tenant, role="owner").user)

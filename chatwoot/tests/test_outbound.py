@@ -3,9 +3,9 @@
 import pytest
 from django.test import override_settings
 
+from chatwoot.adapter import ChatwootAdapter
 from chatwoot.rendering import reply_render
 from chatwoot.services.handoff import chatwoot_conversation_status_sync
-from chatwoot.services.outbound import chatwoot_outbound_send
 from chatwoot.tasks import chatwoot_message_send_task
 from chatwoot.tests.conftest import connection_create
 from conversations.models import Conversation, Message
@@ -55,7 +55,7 @@ def test_long_text_is_split_within_the_text_limit():
 
 def test_reply_goes_to_the_conversations_chatwoot_conversation(connection, chatwoot):
     message = queued_reply(connection.tenant, chatwoot_conversation_id="777")
-    assert chatwoot_outbound_send(message_id=message.pk).outcome == "sent"
+    assert ChatwootAdapter().send(message_id=message.pk).outcome == "sent"
     (call,) = chatwoot.messages
     assert (call["account_id"], call["conversation_id"], call["body"]["content"]) == (1, 777, "Grazie!")
     message.refresh_from_db()
@@ -108,26 +108,26 @@ def test_rejected_token_flags_the_connection_and_stops_its_calls(connection, cha
 
 def test_a_tenant_without_a_chatwoot_connection_cannot_send(db, chatwoot):
     message = queued_reply(TenantFactory())
-    assert chatwoot_outbound_send(message_id=message.pk).outcome == "not_sendable"
+    assert ChatwootAdapter().send(message_id=message.pk).outcome == "not_sendable"
     assert chatwoot.messages == []
 
 
 def test_a_conversation_without_a_chatwoot_conversation_cannot_send(connection, chatwoot):
     message = queued_reply(connection.tenant, chatwoot_conversation_id="")
-    assert chatwoot_outbound_send(message_id=message.pk).outcome == "not_sendable"
+    assert ChatwootAdapter().send(message_id=message.pk).outcome == "not_sendable"
 
 
 def test_replies_never_use_another_tenants_connection(db, chatwoot):
     connection_create(bot_access_token="cw-bot-token-of-someone-else")
     message = queued_reply(TenantFactory())
-    chatwoot_outbound_send(message_id=message.pk)
+    ChatwootAdapter().send(message_id=message.pk)
     assert chatwoot.messages == []
 
 
 @override_settings(LYO_SEND_BACKEND="console")
 def test_console_backend_prints_replies_and_status_changes(connection, chatwoot, capsys):
     message = queued_reply(connection.tenant)
-    assert chatwoot_outbound_send(message_id=message.pk).outcome == "sent"
+    assert ChatwootAdapter().send(message_id=message.pk).outcome == "sent"
     Conversation.objects.filter(pk=message.conversation_id).update(status=Conversation.Status.HUMAN)
     assert chatwoot_conversation_status_sync(conversation_id=message.conversation_id) == "sent"
     out = capsys.readouterr().out

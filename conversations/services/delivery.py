@@ -1,20 +1,19 @@
-"""Delivering one queued outbound message through its channel: what every channel's sender shares.
+"""Delivering one queued outbound message through its channel: what every channel's adapter shares.
 
-A channel says how a stored reply becomes its messages and how one is sent
-(``ChannelSend``); this module does the bookkeeping around it. The row is locked
-for the whole send, so a second task for the same row (a retry, the sweep, a
-redelivered task) waits, then finds it sent and does nothing. A reply that needs
-several channel messages remembers the parts already accepted, so a retry never
-sends them twice. Channel errors say whether trying again may help (``transient``).
+A channel's adapter (``conversations.channels.ChannelAdapter``) says how a stored reply
+becomes its messages (``render``) and how one is sent (``post``); this module does the
+bookkeeping around them. The row is locked for the whole send, so a second task for
+the same row (a retry, the sweep, a redelivered task) waits, then finds it sent and
+does nothing. A reply that needs several channel messages remembers the parts already
+accepted, so a retry never sends them twice. The adapter says what a refusal means
+(``refusal``): a transient one is retried, any other ends the row.
 """
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol, cast
 
-from celery import Task
+from celery import Task, current_app
 from django.db import transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
@@ -22,6 +21,7 @@ from django.utils import timezone
 
 from common import metrics
 from common.log_context import log_context, log_context_bind
+from conversations.channels import ChannelAdapter, ChannelRefusal, RefusalKind, RenderedReply, ReplyNotSendable
 from conversations.models import Conversation, Message
 from conversations.replies import Reply
 from conversations.selectors import outbound_message_lock
@@ -46,43 +46,15 @@ logger = logging.getLogger(__name__)
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 
 
-class SendError(Protocol):
-    """What a channel's client errors carry (``GraphError``, ``ChatwootError``)."""
-
-    transient: bool
-    code: int | None
-    title: str
-
-
-class ReplyNotSendable(Exception):
-    """The reply cannot go out as things stand (channel not configured, nobody to address...)."""
-
-
-@dataclass(frozen=True)
-class ChannelSend:
-    """One reply, ready to go: the channel's message bodies in order, and how to send one."""
-
-    bodies: Sequence[dict]
-    # Sends one body; returns the channel's id of the new message; raises one of the channel's errors.
-    send: Callable[[dict], str | None]
-    # Told about an error the channel will keep refusing (e.g. to flag a rejected token).
-    refused: Callable[[SendError], None] | None = None
-
-
 def outbound_message_deliver(
-    *,
-    message_id: int,
-    channel: str,
-    prepare: Callable[[Message, Reply], ChannelSend],
-    errors: tuple[type[Exception], ...],
-    loaded: Message | None = None,
+    *, adapter: ChannelAdapter, message_id: int, loaded: Message | None = None
 ) -> SendResult:
-    """Send one queued outbound message of ``channel`` and record the channel's id or the error.
+    """Send one queued outbound message of ``adapter``'s channel and record the channel's id or the error.
 
-    ``prepare`` is called with the row's tenant, conversation and customer loaded
+    ``adapter.render`` is called with the row's tenant, conversation and customer loaded
     (``message.tenant``, ``message.conversation.customer``), holding the row (its lock,
-    or its lease); it raises ``ReplyNotSendable`` when the reply cannot go out.
-    ``errors`` are the channel's error classes (``SendError``).
+    or its lease); it raises ``ReplyNotSendable`` when the reply cannot go out. Each
+    body then goes to ``adapter.post``; what it raises, ``adapter.refusal`` classifies.
 
     The channel is called outside any transaction, with ``send_started_at`` committed on
     the row first: a worker killed after the channel accepted the message leaves that
@@ -96,16 +68,17 @@ def outbound_message_deliver(
     never tried) instead of being read again under a lock.
     """
     now = timezone.now()
+    channel = adapter.channel
     if loaded is not None:
         message = _claimed(loaded, channel, now)
         if message is None:
             return SendResult(SendOutcome.SKIPPED)
         log_context_bind(tenant_id=message.tenant_id, conversation_id=message.conversation_id)
         tenant_scope_enter(message.tenant_id)
-        # No transaction: the lease keeps other senders off, and what ``prepare`` may write
+        # No transaction: the lease keeps other senders off, and what ``render`` may write
         # (the template it turns into) is one statement.
         try:
-            prepared = _prepared_or_refused(message, prepare, now)
+            rendered = _rendered_or_refused(message, adapter, now)
         except Exception:
             # Nothing reached the channel: give the claim back, so the retry need not wait out the lease.
             Message.objects.filter(pk=message.pk, send_started_at=now).update(send_started_at=None)
@@ -120,18 +93,21 @@ def outbound_message_deliver(
                 return SendResult(SendOutcome.SKIPPED, attempts=message.attempts)
             log_context_bind(tenant_id=message.tenant_id, conversation_id=message.conversation_id)
             tenant_scope_enter(message.tenant_id)
-            prepared = _prepared_or_refused(message, prepare, now)
-            if isinstance(prepared, ChannelSend):
+            rendered = _rendered_or_refused(message, adapter, now)
+            if isinstance(rendered, RenderedReply):
                 message.send_started_at = now
                 message.save(update_fields=["send_started_at"])
-    if isinstance(prepared, SendResult):
-        return prepared
+    if isinstance(rendered, SendResult):
+        return rendered
 
     sent_ids = list(message.payload.get(SENT_PARTS_KEY, []))
     try:
-        for body in prepared.bodies[len(sent_ids):]:
-            sent_ids.append(prepared.send(body))
-    except errors as error:
+        for body in rendered.bodies[len(sent_ids):]:
+            sent_ids.append(adapter.post(rendered, body))
+    except Exception as error:
+        kind = adapter.refusal(error)
+        if kind is None:
+            raise  # not the channel refusing: a bug, for the caller (the task counts the attempt)
         with transaction.atomic():
             message = outbound_message_lock(message_id=message_id, channel=channel) or message
             if message.delivery_status != Message.Delivery.QUEUED:
@@ -140,8 +116,9 @@ def outbound_message_deliver(
                 # The parts already accepted are never sent again by a retry.
                 message.payload = {**message.payload, SENT_PARTS_KEY: sent_ids}
                 message.save(update_fields=["payload"])
-            # One of the channel's error classes, so a SendError (a protocol: no type says both).
-            return _failure_record(message=message, error=cast(SendError, error), prepared=prepared, now=now)
+            return _failure_record(
+                message=message, adapter=adapter, rendered=rendered, error=error, kind=kind, now=now
+            )
 
     # One conditional UPDATE; a no-op when the channel's report of this send came first.
     outbound_message_record_sent(message=message, channel_message_id=sent_ids[-1], now=now)
@@ -160,9 +137,7 @@ def _claimed(message: Message, channel: str, now: datetime) -> Message | None:
     return message
 
 
-def _prepared_or_refused(
-    message: Message, prepare: Callable[[Message, Reply], ChannelSend], now: datetime
-) -> ChannelSend | SendResult:
+def _rendered_or_refused(message: Message, adapter: ChannelAdapter, now: datetime) -> RenderedReply | SendResult:
     """The channel's bodies for ``message``, or the result of recording it as not sendable."""
     try:
         try:
@@ -170,8 +145,8 @@ def _prepared_or_refused(
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             logger.exception("Outbound message %s has an unreadable reply", message.pk)
             raise ReplyNotSendable("The stored reply cannot be read.") from exc
-        prepared = prepare(message, reply)
-        if not prepared.bodies:
+        rendered = adapter.render(message, reply)
+        if not rendered.bodies:
             raise ReplyNotSendable("The reply is empty.")
     except ReplyNotSendable as problem:
         outbound_message_record_failure(
@@ -180,7 +155,20 @@ def _prepared_or_refused(
         )
         logger.warning("Outbound message %s not sendable: %s", message.pk, problem)
         return SendResult(SendOutcome.NOT_SENDABLE, attempts=message.attempts)
-    return prepared
+    return rendered
+
+
+def outbound_send_task_enqueue(task: str, message_id: int, countdown: float | None = None) -> object:
+    """Publish a channel's send task for one row, at once or after ``countdown`` seconds.
+
+    By the task's registered name: a channel's adapter and its tasks module (which calls
+    the adapter) do not import each other. The channel's ``AppConfig.ready`` imports the
+    tasks, so the name is known in every process that publishes it, the web server too;
+    the registered task's ``apply_async`` honours the in-process mode (Celery's ``send_task`` would not).
+    """
+    return current_app.tasks[task].apply_async(
+        (message_id,), countdown=countdown  # type: ignore[arg-type]  # None: no delay (the stubs say float)
+    )
 
 
 def outbound_send_task_run(task: Task, *, message_id: int, send: Callable[[int], SendResult], name: str) -> None:
@@ -200,12 +188,17 @@ def outbound_send_task_run(task: Task, *, message_id: int, send: Callable[[int],
             metrics.task_failures.labels(task=name).inc()
 
 
-def _failure_record(*, message: Message, error: SendError, prepared: ChannelSend, now: datetime) -> SendResult:
-    if not error.transient and prepared.refused is not None:
-        prepared.refused(error)
-    exhausted = error.transient and message.attempts + 1 >= SEND_MAX_ATTEMPTS
-    final = not error.transient or exhausted
-    outbound_message_record_failure(message=message, code=error.code, title=error.title, final=final, now=now)
+def _failure_record(
+    *, message: Message, adapter: ChannelAdapter, rendered: RenderedReply, error: Exception, kind: RefusalKind,
+    now: datetime,
+) -> SendResult:
+    if kind == RefusalKind.TOKEN_INVALID:
+        adapter.token_refused(rendered)
+    transient = kind == RefusalKind.TRANSIENT
+    exhausted = transient and message.attempts + 1 >= SEND_MAX_ATTEMPTS
+    final = not transient or exhausted
+    code, title = (error.code, error.title) if isinstance(error, ChannelRefusal) else (None, str(error))
+    outbound_message_record_failure(message=message, code=code, title=title, final=final, now=now)
     logger.warning(
         "Sending outbound message %s failed (%s, attempt %s): %s",
         message.pk, "gives up" if final else "will retry", message.attempts, error,

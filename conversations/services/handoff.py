@@ -3,36 +3,25 @@
 One concept across channels: the conversation's status says who answers. While it
 is ``human`` the assistant stays silent; the admin's "needs a person" filter lists
 those conversations. Lyo's status is the single truth; a channel with a status of
-its own (Chatwoot's open / pending) registers a mirror (``handoff_mirror_register``,
-from its ``AppConfig.ready``, like the outbox senders), so this module never imports
-a channel. Every change of status, whoever makes it (the assistant, staff in the
-admin, agents in the channel), goes through ``handoff_mirror`` once.
+its own (Chatwoot's open / pending) mirrors it from its adapter's ``handoff_mirror``
+(``conversations.channels``), so this module never imports a channel. Every change of
+status, whoever makes it (the assistant, staff in the admin, agents in the channel),
+goes through ``handoff_mirror`` once.
 """
 
-from collections.abc import Callable
 from functools import partial
 
 from django.db import transaction
 
+from conversations.channels import channel_adapters
 from conversations.models import Conversation
-from conversations.services.broker import broker_publish
-
-# channel → called with a conversation id once its status changed; it must read the
-# conversation's current status (not assume one), so mirrors arriving late or twice
-# still leave the channel showing the truth.
-_mirrors: dict[str, Callable[[int], object]] = {}
-
-
-def handoff_mirror_register(channel: str, mirror: Callable[[int], object]) -> None:
-    _mirrors[channel] = mirror
 
 
 def handoff_mirror(*, conversation: Conversation) -> None:
     """Call inside the transaction that changed the status: once it commits, the channel shows it."""
-    mirror = _mirrors.get(conversation.channel)
-    if mirror is not None:
-        what = f"hand-off of conversation {conversation.pk}"
-        transaction.on_commit(partial(broker_publish, partial(mirror, conversation.pk), what=what))
+    adapter = channel_adapters().get(conversation.channel)
+    if adapter is not None:
+        transaction.on_commit(partial(adapter.handoff_mirror, conversation.pk))
 
 
 def conversation_hand_to_staff(*, conversation: Conversation, mirror: bool = True) -> bool:

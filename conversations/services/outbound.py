@@ -1,12 +1,13 @@
 """The outbox: replies are stored (``queued``) before any channel sends them.
 
-Channels register how to deliver a stored outbound message (``outbound_sender_register``,
-called from their ``AppConfig.ready``), so this module never imports a channel.
+Each channel registers its adapter (``conversations.channels``) from its ``AppConfig.ready``;
+the outbox finds it by the row's channel and calls ``adapter.send``, so this module never
+imports a channel.
 """
 
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from common import metrics
 from common.log_context import log_context
+from conversations.channels import channel_adapter, channel_adapters
 from conversations.models import Message
 from conversations.replies import Reply, ReplyType
 from conversations.selectors import outbound_messages_queued
@@ -82,29 +84,8 @@ def send_retry_delay(attempts: int) -> float:
     return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
 
 
-@dataclass(frozen=True)
-class OutboundSender:
-    # Hand the row to the channel's worker task, at once or after ``countdown`` seconds
-    # (may raise when the broker is down).
-    enqueue: Callable[[int, float | None], object]
-    # Try once, here and now.
-    send_now: Callable[[int], SendResult]
-    # The Celery task ``enqueue`` publishes (None: it publishes nothing), so the sweep
-    # can ask the broker how many of the channel's rows are already waiting.
-    task: str | None = None
-    # Send a row the worker has just written and still holds, with its tenant,
-    # conversation and customer (None: ``send_now`` reads it again).
-    send_loaded: Callable[[Message], SendResult] | None = None
-
-
-_senders: dict[str, OutboundSender] = {}
-
 # Channel ids of the parts already sent, when a long reply needs several messages.
 SENT_PARTS_KEY = "sent_part_ids"
-
-
-def outbound_sender_register(channel: str, sender: OutboundSender) -> None:
-    _senders[channel] = sender
 
 
 def outbound_message_queue(*, inbound: Message, replies: Sequence[Reply]) -> list[Message]:
@@ -150,15 +131,15 @@ def outbound_replies_send(messages: Sequence[Message], channel: str) -> None:
     now (a transient channel error, a bug), it and the rest are handed to the channel's
     task, after the backoff; what a crash interrupts is left queued for the sweep.
     """
-    sender = _senders.get(channel)
-    if sender is None:
+    adapter = channel_adapters().get(channel)
+    if adapter is None:
         return
     message_ids = [message.pk for message in messages]
     for position, message in enumerate(messages):
         message_id = message.pk
         with log_context(message_id=message_id):
             try:
-                result = sender.send_loaded(message) if sender.send_loaded else sender.send_now(message_id)
+                result = adapter.send(message_id, loaded=message)
             except Exception:
                 logger.exception("Sending outbound message %s failed; handed to the channel's task", message_id)
                 outbound_attempt_count(message_id)
@@ -172,17 +153,18 @@ def outbound_replies_send(messages: Sequence[Message], channel: str) -> None:
 
 def outbound_message_enqueue(message_id: int, channel: str, *, countdown: float | None = None) -> bool:
     """Hand a queued row to its channel's task; ``False`` (it stays queued for the sweep) when that fails."""
-    sender = _senders.get(channel)
-    if sender is None:
+    adapter = channel_adapters().get(channel)
+    if adapter is None:
         return False
-    return broker_publish(lambda: sender.enqueue(message_id, countdown), what=f"outbound message {message_id}")
+    return broker_publish(lambda: adapter.enqueue(message_id, countdown), what=f"outbound message {message_id}")
 
 
 def outbound_queued_enqueue(*, now: datetime | None = None) -> int:
     """Enqueue queued outbound messages older than a minute (missed while the broker was down);
     not while the queue already holds as many tasks (see ``inbound_pending_enqueue``)."""
     rows = _queued_rows(now)
-    tasks = {_senders[channel].task for _, channel in rows if channel in _senders}
+    adapters = channel_adapters()
+    tasks = {adapters[channel].send_task for _, channel in rows if channel in adapters}
     if broker_holds_at_least(len(rows), tasks=sorted(task for task in tasks if task)):
         return 0
     return sum(outbound_message_enqueue(message_id, channel) for message_id, channel in rows)
@@ -193,12 +175,12 @@ def outbound_queued_send(*, now: datetime | None = None) -> int:
 
     Unlike the sweep it does not wait a minute for rows never tried: whoever runs this
     (``manage.py process_pending``) knows the broker let them down. Rows retrying keep
-    their backoff. A row also in the broker is still sent once (see the channel's sender).
+    their backoff. A row also in the broker is still sent once (see ``outbound_message_deliver``).
     """
     attempted = 0
     for message_id, channel in _queued_rows(now, queued_grace=timedelta(0)):
         with log_context(message_id=message_id):
-            _senders[channel].send_now(message_id)
+            channel_adapter(channel).send(message_id)
         attempted += 1
     return attempted
 
@@ -222,7 +204,7 @@ def outbound_message_record_sent(*, message: Message, channel_message_id: str | 
     message.send_started_at = None
     metrics.outbound_messages.labels(channel=message.channel, status=Message.Delivery.SENT).inc()
     if message.sequence == 0 and message.reply_to_id:
-        # Loaded with the row by the sender when it can (``reply_to_received_at``), else read.
+        # Loaded with the row by the delivery when it can (``reply_to_received_at``), else read.
         received_at = getattr(message, "reply_to_received_at", None) or (
             Message.objects.filter(pk=message.reply_to_id).values_list("created_at", flat=True).first()
         )
@@ -355,7 +337,7 @@ def _queued_rows(now: datetime | None, queued_grace: timedelta = QUEUED_GRACE) -
     now = now or timezone.now()
     rows = outbound_messages_queued(
         queued_before=now - queued_grace, retrying_before=now - RETRYING_GRACE,
-        channels=_senders, max_attempts=SEND_MAX_ATTEMPTS,
+        channels=channel_adapters(), max_attempts=SEND_MAX_ATTEMPTS,
     )
     # Bounded per sweep; the next sweep, a minute later, takes the rest.
     return list(rows.values_list("id", "channel")[:SWEEP_BATCH])

@@ -45,16 +45,16 @@ def test_needs_a_person_filter_lists_handed_off_conversations(client):
     assert [c.pk for c in response.context["cl"].result_list] == [waiting.pk]
 
 
-# --- The channel shows it: mirrors registered per channel ------------------------------------
+# --- The channel shows it: each channel's adapter mirrors it ------------------------------------
 
 
 @pytest.fixture
 def mirrored(monkeypatch):
-    """A mirror for the test channel that records the conversation ids it is told about."""
-    from conversations.services import handoff
+    """The test channel's adapter, recording the conversation ids it is told to mirror."""
+    from conversations.channels import channel_adapter
 
     calls: list[int] = []
-    monkeypatch.setitem(handoff._mirrors, "test", calls.append)
+    monkeypatch.setattr(channel_adapter("test"), "handoff_mirror", calls.append)
     return calls
 
 
@@ -81,9 +81,9 @@ def test_a_change_the_channel_reported_is_not_mirrored_back(mirrored, django_cap
     assert mirrored == []
 
 
-def test_channels_without_a_mirror_are_left_alone(mirrored, django_capture_on_commit_callbacks):
+def test_a_hand_off_is_mirrored_only_by_the_conversations_own_channel(mirrored, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        conversation_hand_to_staff(conversation=ConversationFactory())  # WhatsApp: no status of its own
+        conversation_hand_to_staff(conversation=ConversationFactory())  # WhatsApp: its mirror does nothing
     assert mirrored == []
 
 

@@ -5,9 +5,9 @@ from unittest import mock
 import pytest
 from django.db import IntegrityError, transaction
 
+from conversations import channels
 from conversations.models import Message
 from conversations.replies import text_reply
-from conversations.services import outbound
 from conversations.services.outbound import SendOutcome, SendResult, outbound_message_queue
 from conversations.tests.factories import MessageFactory
 
@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 CHANNEL = "whatsapp"
 
 
-class RecordingSender:
-    """A channel that answers each send from a script (default: sent) and records what it was asked."""
+class RecordingAdapter:
+    """A channel's adapter that answers each send from a script (default: sent) and records what it was asked."""
 
     def __init__(self, script: dict[int, object] | None = None):
         self.script = script or {}
         self.sent: list[str] = []
         self.enqueued: list[tuple[str, float | None]] = []
 
-    def send_now(self, message_id: int) -> SendResult:
+    def send(self, message_id: int, *, loaded: Message | None = None) -> SendResult:
         text = Message.objects.get(pk=message_id).text
         answer = self.script.get(len(self.sent) + len(self.enqueued))
         if isinstance(answer, Exception):
@@ -38,11 +38,10 @@ class RecordingSender:
         self.enqueued.append((Message.objects.get(pk=message_id).text, countdown))
 
 
-def _queue(sender: RecordingSender, texts: list[str], django_capture_on_commit_callbacks) -> list[Message]:
+def _queue(sender: RecordingAdapter, texts: list[str], django_capture_on_commit_callbacks) -> list[Message]:
     inbound = MessageFactory()
-    channel_sender = outbound.OutboundSender(enqueue=sender.enqueue, send_now=sender.send_now)
     with (
-        mock.patch.dict(outbound._senders, {CHANNEL: channel_sender}),
+        mock.patch.dict(channels._adapters, {CHANNEL: sender}),
         django_capture_on_commit_callbacks(execute=True),
         transaction.atomic(),
     ):
@@ -50,7 +49,7 @@ def _queue(sender: RecordingSender, texts: list[str], django_capture_on_commit_c
 
 
 def test_replies_are_stored_in_order_and_sent_in_order_without_the_broker(django_capture_on_commit_callbacks):
-    sender = RecordingSender()
+    sender = RecordingAdapter()
     queued = _queue(sender, ["uno", "due", "tre"], django_capture_on_commit_callbacks)
 
     assert [(m.sequence, m.text, m.delivery_status) for m in queued] == [
@@ -63,7 +62,7 @@ def test_replies_are_stored_in_order_and_sent_in_order_without_the_broker(django
 def test_a_transient_failure_hands_that_reply_and_the_later_ones_to_the_task_after_the_backoff(
     django_capture_on_commit_callbacks,
 ):
-    sender = RecordingSender({1: SendResult(SendOutcome.RETRY, attempts=1)})
+    sender = RecordingAdapter({1: SendResult(SendOutcome.RETRY, attempts=1)})
     with mock.patch("conversations.services.outbound.send_retry_delay", return_value=1.5) as delay:
         _queue(sender, ["uno", "due", "tre"], django_capture_on_commit_callbacks)
 
@@ -73,7 +72,7 @@ def test_a_transient_failure_hands_that_reply_and_the_later_ones_to_the_task_aft
 
 
 def test_a_bug_while_sending_counts_an_attempt_and_hands_the_reply_on(django_capture_on_commit_callbacks):
-    sender = RecordingSender({0: RuntimeError("a bug in a channel")})
+    sender = RecordingAdapter({0: RuntimeError("a bug in a channel")})
     queued = _queue(sender, ["uno", "due"], django_capture_on_commit_callbacks)
 
     assert sender.sent == []
@@ -84,10 +83,9 @@ def test_a_bug_while_sending_counts_an_attempt_and_hands_the_reply_on(django_cap
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
-    sender = RecordingSender()
+    sender = RecordingAdapter()
     inbound = MessageFactory()
-    channel_sender = outbound.OutboundSender(enqueue=sender.enqueue, send_now=sender.send_now)
-    with mock.patch.dict(outbound._senders, {CHANNEL: channel_sender}), django_capture_on_commit_callbacks(
+    with mock.patch.dict(channels._adapters, {CHANNEL: sender}), django_capture_on_commit_callbacks(
         execute=True
     ), pytest.raises(RuntimeError), transaction.atomic():
         outbound_message_queue(inbound=inbound, replies=[text_reply("uno")])
@@ -98,7 +96,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commi
 
 
 def test_a_second_set_of_replies_to_one_message_is_refused_by_the_database(django_capture_on_commit_callbacks):
-    sender = RecordingSender()
+    sender = RecordingAdapter()
     first = _queue(sender, ["uno"], django_capture_on_commit_callbacks)
     inbound = Message.objects.get(pk=first[0].reply_to_id)
 

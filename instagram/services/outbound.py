@@ -1,32 +1,26 @@
 """Delivering queued outbound messages as Instagram direct messages, with the tenant's own token.
 
-The bookkeeping (row lock, parts already sent, retries, failures) is the outbox's
-(``outbound_message_deliver``); this says how a reply reaches an Instagram customer.
+What the Instagram adapter (``instagram.adapter``) does for the outbox: render a row,
+post a body, flag a rejected token. The bookkeeping (row lock, parts already sent,
+retries, failures) is the outbox's (``outbound_message_deliver``); this says how a
+reply reaches an Instagram customer.
 """
 
 import json
 import logging
 import sys
 import uuid
-from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
 
+from conversations.channels import RenderedReply, ReplyNotSendable
 from conversations.models import Message
 from conversations.replies import Reply
-from conversations.services.delivery import (
-    ChannelSend,
-    ReplyNotSendable,
-    SendError,
-    SendResult,
-    customer_window_open,
-    outbound_message_deliver,
-)
-from customers.models import Channel, Customer
+from conversations.services.delivery import customer_window_open
+from customers.models import Customer
 from instagram.client import InstagramClient
 from instagram.rendering import reply_render
-from meta.graph import GraphError, GraphTokenInvalid
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -39,14 +33,8 @@ WINDOW_CLOSED = (
 )
 
 
-def instagram_outbound_send(*, message_id: int, loaded: Message | None = None) -> SendResult:
-    """Send one queued Instagram outbound message and record the mid or the error."""
-    return outbound_message_deliver(
-        message_id=message_id, channel=Channel.INSTAGRAM, prepare=_prepare, errors=(GraphError,), loaded=loaded
-    )
-
-
-def _prepare(message: Message, reply: Reply) -> ChannelSend:
+def instagram_reply_render(message: Message, reply: Reply) -> RenderedReply[Tenant]:
+    """The row's direct-message bodies, to the customer's Instagram id, from the tenant's account."""
     tenant, customer = message.tenant, message.conversation.customer
     problem = _unsendable_reason(tenant, customer)
     if not problem and not customer_window_open(conversation=message.conversation, now=timezone.now()):
@@ -54,15 +42,15 @@ def _prepare(message: Message, reply: Reply) -> ChannelSend:
     if problem:
         raise ReplyNotSendable(problem)
     language = customer.language or tenant.language
-    return ChannelSend(
+    return RenderedReply(
         # The customer has an Instagram id: _unsendable_reason checked it.
         bodies=reply_render(reply, recipient_id=customer.channel_user_id or "", language=language),
-        send=partial(_deliver, tenant),
-        refused=partial(_refused, tenant),
+        destination=tenant,
     )
 
 
-def _deliver(tenant: Tenant, body: dict) -> str | None:
+def instagram_body_post(tenant: Tenant, body: dict) -> str | None:
+    """Send one body with the tenant's token; its mid. Raises ``GraphError``."""
     if settings.LYO_SEND_BACKEND == "console":
         # Development: show what would be sent, and invent a mid for the status bookkeeping.
         sys.stdout.write(
@@ -88,10 +76,10 @@ def _unsendable_reason(tenant: Tenant, customer: Customer) -> str:
     return ""
 
 
-def _refused(tenant: Tenant, error: SendError) -> None:
-    if isinstance(error, GraphTokenInvalid):
-        # Shown in the admin; every further send for this tenant stops until a new token is set.
-        Tenant.objects.filter(pk=tenant.pk, instagram_token_invalid_at__isnull=True).update(
-            instagram_token_invalid_at=timezone.now()
-        )
-        logger.error("Meta rejected the Instagram token of tenant %s (code 190); flagged in the admin", tenant.pk)
+def instagram_token_flag(tenant: Tenant) -> None:
+    """Meta rejected the tenant's Instagram token (code 190): shown in the admin; every further
+    send for this tenant stops until a new token is set."""
+    Tenant.objects.filter(pk=tenant.pk, instagram_token_invalid_at__isnull=True).update(
+        instagram_token_invalid_at=timezone.now()
+    )
+    logger.error("Meta rejected the Instagram token of tenant %s (code 190); flagged in the admin", tenant.pk)

@@ -11,8 +11,8 @@ from conversations.services.outbound import SEND_MAX_ATTEMPTS
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from customers.models import Channel
 from customers.tests.factories import CustomerFactory
+from instagram.adapter import InstagramAdapter
 from instagram.rendering import reply_render
-from instagram.services.outbound import instagram_outbound_send
 from instagram.tasks import instagram_message_send_task
 from instagram.tests.conftest import payload_bytes
 from tenants.models import Tenant
@@ -173,8 +173,8 @@ def test_a_split_reply_never_sends_a_part_twice(tenant, instagram, celery_retrie
 
 def test_a_sent_message_is_not_sent_again(tenant, instagram):
     message = queued_reply(tenant)
-    instagram_outbound_send(message_id=message.pk)
-    assert instagram_outbound_send(message_id=message.pk).outcome == "skipped"
+    InstagramAdapter().send(message_id=message.pk)
+    assert InstagramAdapter().send(message_id=message.pk).outcome == "skipped"
     assert len(instagram.sends) == 1
 
 
@@ -182,7 +182,7 @@ def test_tenant_without_an_instagram_token_cannot_send(tenant, instagram):
     tenant.instagram_access_token = ""
     tenant.save()
     message = queued_reply(tenant)
-    assert instagram_outbound_send(message_id=message.pk).outcome == "not_sendable"
+    assert InstagramAdapter().send(message_id=message.pk).outcome == "not_sendable"
     message.refresh_from_db()
     assert message.error_title == "Instagram is not configured for this tenant (access token missing)."
     assert len(instagram.sends) == 0
@@ -193,7 +193,7 @@ def test_console_backend_prints_instead_of_sending(tenant, instagram, capsys):
     tenant.instagram_access_token = ""
     tenant.save()
     message = queued_reply(tenant)
-    assert instagram_outbound_send(message_id=message.pk).outcome == "sent"
+    assert InstagramAdapter().send(message_id=message.pk).outcome == "sent"
     assert "Instagram → " in capsys.readouterr().out
     assert "Grazie!" in Message.objects.get(pk=message.pk).text
     assert len(instagram.sends) == 0

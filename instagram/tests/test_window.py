@@ -12,7 +12,7 @@ from conversations.replies import text_reply
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from customers.models import Channel
 from customers.tests.factories import CustomerFactory
-from instagram.services.outbound import instagram_outbound_send
+from instagram.adapter import InstagramAdapter
 from reminders.services import reminders_send_due
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def _sent_at_now(conversation, text: str) -> Message:
         channel=Channel.INSTAGRAM, text=reply.text, payload=reply.as_dict(), delivery_status=Message.Delivery.QUEUED,
     )
     with time_machine.travel(NOW, tick=False):
-        instagram_outbound_send(message_id=message.pk)
+        InstagramAdapter().send(message_id=message.pk)
     message.refresh_from_db()
     return message
 

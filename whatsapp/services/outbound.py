@@ -1,7 +1,8 @@
 """Delivering queued outbound messages through the tenant's own WhatsApp number.
 
-The bookkeeping (row lock, parts already sent, retries, failures) is the outbox's
-(``outbound_message_deliver``): one outbound row is never sent twice by our retries,
+What the WhatsApp adapter (``whatsapp.adapter``) does for the outbox: render a row,
+post a body, flag a rejected token. The bookkeeping (row lock, parts already sent,
+retries, failures) is the outbox's (``outbound_message_deliver``): one outbound row is never sent twice by our retries,
 a second task for the same row waits, then finds it ``sent``. The one ambiguity left is Meta's:
 a read timeout after Meta accepted a message is retried as the issue asks, and may
 then reach the customer twice.
@@ -20,24 +21,15 @@ import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
 
+from conversations.channels import RenderedReply, ReplyNotSendable
 from conversations.models import Conversation, Message
 from conversations.replies import Reply
-from conversations.services.delivery import (
-    ChannelSend,
-    ReplyNotSendable,
-    SendError,
-    SendResult,
-    customer_window_open,
-    outbound_message_deliver,
-)
+from conversations.services.delivery import customer_window_open
 from conversations.services.outbound import SENT_PARTS_KEY
-from customers.models import Channel
-from meta.graph import GraphError, GraphTokenInvalid
 from tenants.models import Tenant
 from whatsapp.client import WhatsAppClient
 from whatsapp.rendering import Recipient, reply_render, template_body
@@ -52,13 +44,6 @@ WINDOW_CLOSED = (
     "Outside WhatsApp's 24-hour window (the customer last wrote more than 24 hours ago) and no approved "
     "template applies, so it was not sent."
 )
-
-
-def whatsapp_outbound_send(*, message_id: int, loaded: Message | None = None) -> SendResult:
-    """Send one queued WhatsApp outbound message and record the wamid or the error."""
-    return outbound_message_deliver(
-        message_id=message_id, channel=Channel.WHATSAPP, prepare=_prepare, errors=(GraphError,), loaded=loaded
-    )
 
 
 @dataclass(frozen=True)
@@ -88,8 +73,11 @@ def whatsapp_callback_tag(data: str) -> CallbackTag | None:
     return CallbackTag(message_id=int(match["id"]), part=part, parts=parts)
 
 
-def _prepare(message: Message, reply: Reply) -> ChannelSend:
-    """Called holding the row's lock (see ``outbound_message_deliver``)."""
+def whatsapp_reply_render(message: Message, reply: Reply) -> RenderedReply[Tenant]:
+    """The row's message bodies, each tagged with its place, to the tenant's number.
+
+    Called holding the row's lock (see ``outbound_message_deliver``).
+    """
     tenant, conversation = message.tenant, message.conversation
     customer = conversation.customer
     recipient = Recipient(phone=customer.phone or "", user_id=customer.channel_user_id or "")
@@ -101,11 +89,7 @@ def _prepare(message: Message, reply: Reply) -> ChannelSend:
         {**body, "biz_opaque_callback_data": whatsapp_callback_data(message, part=number, parts=len(bodies))}
         for number, body in enumerate(bodies, start=1)
     ]
-    return ChannelSend(
-        bodies=bodies,
-        send=partial(_deliver, tenant),
-        refused=partial(_refused, tenant),
-    )
+    return RenderedReply(bodies=bodies, destination=tenant)
 
 
 def _window_apply(message: Message, conversation: Conversation, now: datetime) -> str:
@@ -138,7 +122,8 @@ def _bodies(message: Message, reply: Reply, recipient: Recipient, *, language: s
     return reply_render(reply, recipient=recipient, language=language)
 
 
-def _deliver(tenant: Tenant, body: dict) -> str | None:
+def whatsapp_body_post(tenant: Tenant, body: dict) -> str | None:
+    """Send one body from the tenant's number; its wamid. Raises ``GraphError``."""
     if settings.LYO_SEND_BACKEND == "console":
         # Development: show what would be sent, and invent a wamid for the status bookkeeping.
         sys.stdout.write(
@@ -164,10 +149,10 @@ def _unsendable_reason(tenant: Tenant, recipient: Recipient) -> str:
     return ""
 
 
-def _refused(tenant: Tenant, error: SendError) -> None:
-    if isinstance(error, GraphTokenInvalid):
-        # Shown in the admin; every further send for this tenant stops until a new token is set.
-        Tenant.objects.filter(pk=tenant.pk, whatsapp_token_invalid_at__isnull=True).update(
-            whatsapp_token_invalid_at=timezone.now()
-        )
-        logger.error("Meta rejected the access token of tenant %s (code 190); flagged in the admin", tenant.pk)
+def whatsapp_token_flag(tenant: Tenant) -> None:
+    """Meta rejected the tenant's token (code 190): shown in the admin; every further send for
+    this tenant stops until a new token is set."""
+    Tenant.objects.filter(pk=tenant.pk, whatsapp_token_invalid_at__isnull=True).update(
+        whatsapp_token_invalid_at=timezone.now()
+    )
+    logger.error("Meta rejected the access token of tenant %s (code 190); flagged in the admin", tenant.pk)

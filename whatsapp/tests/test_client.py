@@ -16,17 +16,20 @@ from meta.graph import (
     graph_error_for,
 )
 from whatsapp.client import WhatsAppClient
-from whatsapp.rendering import Recipient
+from whatsapp.rendering import Recipient, buttons_body, list_body, template_body, text_body
 
 BASE = f"{settings.GRAPH_API_BASE}/{settings.GRAPH_API_VERSION}"
 TO = Recipient(phone="393471234567")
+TEXT = text_body(TO, "x")
 SENT = {"messaging_product": "whatsapp", "contacts": [{"wa_id": "393471234567"}], "messages": [{"id": "wamid.X1"}]}
 
 
 @responses.activate
-def test_text_send_posts_to_the_phone_number_id_with_the_bearer_token():
+def test_message_send_posts_to_the_phone_number_id_with_the_bearer_token():
     responses.post(f"{BASE}/106540352242922/messages", json=SENT)
-    wamid = WhatsAppClient().text_send(phone_number_id="106540352242922", token="EAAG-a", recipient=TO, text="Ciao")
+    wamid = WhatsAppClient().message_send(
+        phone_number_id="106540352242922", token="EAAG-a", body=text_body(TO, "Ciao")
+    )
     assert wamid == "wamid.X1"
     request = responses.calls[0].request
     assert request.headers["Authorization"] == "Bearer EAAG-a"
@@ -34,27 +37,21 @@ def test_text_send_posts_to_the_phone_number_id_with_the_bearer_token():
 
 
 @responses.activate
-def test_buttons_list_and_template_sends_use_their_types():
+def test_message_send_posts_buttons_lists_and_templates_as_rendered():
     responses.post(f"{BASE}/1/messages", json=SENT)
     client = WhatsAppClient()
-    client.buttons_send(phone_number_id="1", token="t", recipient=TO, text="?", options=[Option("a", "A")])
-    client.list_send(
-        phone_number_id="1", token="t", recipient=TO, text="?", options=[Option("a", "A")], button_label="Vedi"
-    )
-    client.template_send(phone_number_id="1", token="t", recipient=TO, name="reminder", language="it")
+    bodies = [
+        buttons_body(TO, "?", [Option("a", "A")]),
+        list_body(TO, "?", [Option("a", "A")], button_label="Vedi"),
+        template_body(TO, "reminder", "it", ()),
+    ]
+    for body in bodies:
+        client.message_send(phone_number_id="1", token="t", body=body)
     sent = [json.loads(call.request.body) for call in responses.calls]
+    assert sent == bodies
     assert [(b["type"], b.get("interactive", {}).get("type")) for b in sent] == [
         ("interactive", "button"), ("interactive", "list"), ("template", None)
     ]
-
-
-@responses.activate
-def test_mark_as_read_posts_the_read_status():
-    responses.post(f"{BASE}/1/messages", json={"success": True})
-    WhatsAppClient().message_mark_read(phone_number_id="1", token="t", message_id="wamid.IN")
-    assert json.loads(responses.calls[0].request.body) == {
-        "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.IN"
-    }
 
 
 @responses.activate
@@ -84,7 +81,7 @@ def test_every_call_has_connect_and_read_timeouts():
 
     session = RecordingSession()
     with pytest.raises(GraphTransientError):
-        WhatsAppClient(session=session).text_send(phone_number_id="1", token="t", recipient=TO, text="x")
+        WhatsAppClient(session=session).message_send(phone_number_id="1", token="t", body=TEXT)
     assert session.kwargs["timeout"] == TIMEOUT_SECONDS
     connect, read = TIMEOUT_SECONDS
     assert 0 < connect < read <= 30
@@ -97,7 +94,7 @@ def test_every_call_has_connect_and_read_timeouts():
 def test_network_errors_are_transient(exception):
     responses.post(f"{BASE}/1/messages", body=exception)
     with pytest.raises(GraphTransientError):
-        WhatsAppClient().text_send(phone_number_id="1", token="t", recipient=TO, text="x")
+        WhatsAppClient().message_send(phone_number_id="1", token="t", body=TEXT)
 
 
 @pytest.mark.parametrize(
@@ -134,14 +131,14 @@ def test_error_response_that_is_not_json_is_still_mapped():
 @responses.activate
 def test_accepted_send_without_an_id_is_not_an_error():
     responses.post(f"{BASE}/1/messages", json={"messages": []})
-    assert WhatsAppClient().text_send(phone_number_id="1", token="t", recipient=TO, text="x") is None
+    assert WhatsAppClient().message_send(phone_number_id="1", token="t", body=TEXT) is None
 
 
 @responses.activate
 def test_token_never_appears_in_an_error_message():
     responses.post(f"{BASE}/1/messages", status=400, json={"error": {"message": "bad", "code": 100}})
     with pytest.raises(GraphPermanentError) as caught:
-        WhatsAppClient().text_send(phone_number_id="1", token="EAAG-secret", recipient=TO, text="x")
+        WhatsAppClient().message_send(phone_number_id="1", token="EAAG-secret", body=TEXT)
     assert "EAAG-secret" not in str(caught.value)
 
 

@@ -26,7 +26,7 @@ from conversations.tasks import inbound_message_process_task
 from conversations.tests.factories import ConversationFactory
 from customers.models import Customer
 from tenants.tests.factories import TenantFactory
-from whatsapp.services.outbound import _deliver as whatsapp_deliver
+from whatsapp.services.outbound import whatsapp_body_post as whatsapp_deliver
 from whatsapp.tasks import whatsapp_message_send_task
 from whatsapp.tests.conftest import WEBHOOK, payload_bytes, payload_json, sign
 
@@ -110,7 +110,7 @@ def test_worker_killed_before_the_graph_call_leaves_the_reply_marked_and_it_is_s
     reply = _reply_left_queued(post_webhook)
 
     with (
-        mock.patch("whatsapp.services.outbound._deliver", side_effect=WorkerKilled),
+        mock.patch("whatsapp.adapter.whatsapp_body_post", side_effect=WorkerKilled),
         pytest.raises(WorkerKilled),
     ):
         whatsapp_message_send_task.delay(reply.pk)
@@ -142,7 +142,7 @@ def test_worker_killed_after_meta_accepted_the_reply_is_settled_by_meta_status_n
         raise WorkerKilled
 
     with (
-        mock.patch("whatsapp.services.outbound._deliver", side_effect=accepted_then_killed),
+        mock.patch("whatsapp.adapter.whatsapp_body_post", side_effect=accepted_then_killed),
         pytest.raises(WorkerKilled),
     ):
         whatsapp_message_send_task.delay(reply.pk)
@@ -174,7 +174,7 @@ def test_a_failed_status_for_a_send_cut_short_records_the_failure_and_it_is_neve
         raise WorkerKilled
 
     with (
-        mock.patch("whatsapp.services.outbound._deliver", side_effect=accepted_then_killed),
+        mock.patch("whatsapp.adapter.whatsapp_body_post", side_effect=accepted_then_killed),
         pytest.raises(WorkerKilled),
     ):
         whatsapp_message_send_task.delay(reply.pk)
@@ -224,7 +224,7 @@ def _send_killed_after(reply: Message, parts_accepted: int) -> None:
             raise WorkerKilled
         return wamid
 
-    with mock.patch("whatsapp.services.outbound._deliver", side_effect=send), pytest.raises(WorkerKilled):
+    with mock.patch("whatsapp.adapter.whatsapp_body_post", side_effect=send), pytest.raises(WorkerKilled):
         whatsapp_message_send_task.delay(reply.pk)
 
 
@@ -299,7 +299,7 @@ def test_meta_status_arriving_before_the_send_is_recorded_leaves_one_send_and_me
         post_webhook(_status_body(wamid, "sent", body["biz_opaque_callback_data"], body["to"]))
         return wamid
 
-    with mock.patch("whatsapp.services.outbound._deliver", side_effect=accepted_and_reported_at_once):
+    with mock.patch("whatsapp.adapter.whatsapp_body_post", side_effect=accepted_and_reported_at_once):
         whatsapp_message_send_task.delay(reply.pk)
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.channel_message_id, reply.attempts) == ("sent", "wamid.SENT0001", 1)

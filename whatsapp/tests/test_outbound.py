@@ -14,7 +14,7 @@ from conversations.services.outbound import RETRY_BASE_SECONDS, RETRY_MAX_SECOND
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from customers.tests.factories import CustomerFactory
 from tenants.models import Tenant
-from whatsapp.services.outbound import whatsapp_outbound_send
+from whatsapp.adapter import WhatsAppAdapter
 from whatsapp.tasks import whatsapp_message_send_task
 from whatsapp.tests.conftest import payload_bytes
 
@@ -108,8 +108,8 @@ def test_parts_of_a_long_reply_already_sent_are_not_sent_again_by_a_retry(tenant
     graph.succeed_next()
     graph.fail_next(503)
 
-    assert whatsapp_outbound_send(message_id=message.pk).outcome == "retry"
-    assert whatsapp_outbound_send(message_id=message.pk).outcome == "sent"
+    assert WhatsAppAdapter().send(message_id=message.pk).outcome == "retry"
+    assert WhatsAppAdapter().send(message_id=message.pk).outcome == "sent"
 
     assert [s["body"]["type"] for s in graph.sends] == ["text", "text", "interactive", "interactive"]
     message.refresh_from_db()
@@ -195,7 +195,7 @@ def test_the_worker_that_wrote_a_reply_claims_and_sends_it_without_reading_it_ag
 
     message = _loaded(queued_reply(tenant))
     with CaptureQueriesContext(connection) as statements:
-        result = whatsapp_outbound_send(message_id=message.pk, loaded=message)
+        result = WhatsAppAdapter().send(message_id=message.pk, loaded=message)
 
     assert result.outcome == "sent"
     # Claim (queued, never tried), then record: no read of the row, its tenant or customer.
@@ -213,8 +213,8 @@ def test_a_reply_another_worker_has_started_or_sent_is_not_sent_by_its_writer(te
     sent = _loaded(queued_reply(tenant))
     Message.objects.filter(pk=sent.pk).update(delivery_status="sent")
 
-    assert whatsapp_outbound_send(message_id=started.pk, loaded=started).outcome == "skipped"
-    assert whatsapp_outbound_send(message_id=sent.pk, loaded=sent).outcome == "skipped"
+    assert WhatsAppAdapter().send(message_id=started.pk, loaded=started).outcome == "skipped"
+    assert WhatsAppAdapter().send(message_id=sent.pk, loaded=sent).outcome == "skipped"
     assert graph.sends == []
 
 
@@ -223,7 +223,7 @@ def test_a_bug_before_the_send_gives_the_claim_back(tenant, graph):
     with mock.patch("whatsapp.services.outbound._bodies", side_effect=RuntimeError("a bug")), pytest.raises(
         RuntimeError
     ):
-        whatsapp_outbound_send(message_id=message.pk, loaded=message)
+        WhatsAppAdapter().send(message_id=message.pk, loaded=message)
 
     stored = Message.objects.get(pk=message.pk)
     assert (stored.delivery_status, stored.send_started_at) == ("queued", None)  # the task may try at once

@@ -22,7 +22,8 @@ from conversations.tasks import inbound_message_process_task
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import MembershipFactory
-from whatsapp.services.outbound import WINDOW_CLOSED, whatsapp_outbound_send
+from whatsapp.adapter import WhatsAppAdapter
+from whatsapp.services.outbound import WINDOW_CLOSED
 from whatsapp.tasks import whatsapp_message_send_task
 from whatsapp.tests.conftest import payload_bytes
 
@@ -130,7 +131,7 @@ def test_the_window_is_judged_when_sending_not_when_queueing(tenant, graph):
     conversation = _conversation(tenant, NOW - timedelta(hours=23))
     message = _queued(conversation, text_reply("Grazie!"))
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):
-        assert whatsapp_outbound_send(message_id=message.pk).outcome == "not_sendable"
+        assert WhatsAppAdapter().send(message_id=message.pk).outcome == "not_sendable"
     assert graph.sends == []
 
 
