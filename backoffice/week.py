@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import phonenumbers
 from django.utils.translation import gettext as _
@@ -91,8 +92,8 @@ class WeekCell:
         return sum(booking.minutes for booking in self.bookings)
 
     @property
-    def hours(self) -> float:
-        return self.minutes / 60
+    def hours(self) -> Decimal:
+        return hours_of(self.minutes)
 
     @property
     def covers(self) -> int:
@@ -121,8 +122,8 @@ class WeekDay:
         return sum(cell.minutes for cell in self.cells)
 
     @property
-    def hours(self) -> float:
-        return self.minutes / 60
+    def hours(self) -> Decimal:
+        return hours_of(self.minutes)
 
     @property
     def bookings_count(self) -> int:
@@ -153,8 +154,8 @@ class WeekGrid:
         return sum(day.minutes for day in self.days)
 
     @property
-    def hours(self) -> float:
-        return self.minutes / 60
+    def hours(self) -> Decimal:
+        return hours_of(self.minutes)
 
     @property
     def bookings_count(self) -> int:
@@ -186,6 +187,15 @@ class DaySheet:
     @property
     def covers(self) -> int:
         return sum(row.party_size for row in self.rows)
+
+
+def hours_of(minutes: int) -> Decimal:
+    """Minutes as hours to the hundredth, with no trailing zeros: 135 → 2.25, 30 → 0.5, 120 → 2."""
+    hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    for places in (Decimal(1), Decimal("0.1")):
+        if hours == hours.quantize(places):
+            return hours.quantize(places)
+    return hours
 
 
 def week_monday(day: date) -> date:

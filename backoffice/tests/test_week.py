@@ -1,7 +1,7 @@
 """The week view: seven days by table or staff member, covers per period, staff hours, daylight-saving weeks."""
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -29,10 +29,10 @@ def _table(tenant, suffix: str) -> Resource:
 
 def _booking(tenant, resource, start: datetime, minutes: int = 90, **fields) -> Appointment:
     fields.setdefault("customer", CustomerFactory(tenant=tenant))
-    return AppointmentFactory(
-        tenant=tenant, resource=resource, starts_at=start, ends_at=start + timedelta(minutes=minutes),
-        blocks_until=start + timedelta(minutes=minutes), **fields,
-    )
+    # Added in UTC: an aware datetime plus a timedelta is wall-clock arithmetic in Python.
+    ends = start.astimezone(UTC) + timedelta(minutes=minutes)
+    return AppointmentFactory(tenant=tenant, resource=resource, starts_at=start, ends_at=ends, blocks_until=ends,
+                              **fields)
 
 
 def _day_html(html: str, day: str) -> str:
@@ -92,7 +92,7 @@ def test_covers_per_period_for_a_restaurant_with_lunch_and_dinner(staff, restaur
     assert _period_covers(_day_html(html, "2026-12-13")) == [("1", "0", "Pranzo"), ("2", "0", "Cena"),
                                                               ("0", "2", "Altri orari")]
     assert 'id="lyo-week-total" data-covers="19"' in html
-    assert "6 prenotazioni questa settimana, 19 coperti." in html
+    assert "6 prenotazioni questa settimana; coperti: 19." in html
     assert html.count('id="week-booking-') == 6
 
 
@@ -202,9 +202,9 @@ def test_previous_and_next_week_the_date_picker_and_each_day_links_to_its_day_vi
     assert 'type="date" id="lyo-date" name="date" value="2026-12-10"' in html
     day_url, print_url = reverse("admin:backoffice_day"), reverse("admin:backoffice_day_print")
     days = re.findall(rf'<a href="{day_url}\?date=([0-9-]+)" class="lyo-week-day-link">([^<]+)</a>', html)
-    assert days == [("2026-12-07", "lunedì 7"), ("2026-12-08", "martedì 8"), ("2026-12-09", "mercoledì 9"),
-                    ("2026-12-10", "giovedì 10"), ("2026-12-11", "venerdì 11"), ("2026-12-12", "sabato 12"),
-                    ("2026-12-13", "domenica 13")]
+    assert days == [("2026-12-07", "Lunedì 7"), ("2026-12-08", "Martedì 8"), ("2026-12-09", "Mercoledì 9"),
+                    ("2026-12-10", "Giovedì 10"), ("2026-12-11", "Venerdì 11"), ("2026-12-12", "Sabato 12"),
+                    ("2026-12-13", "Domenica 13")]
     assert f'href="{print_url}?date=2026-12-09" class="lyo-week-print"' in html
     assert f'href="{print_url}?date=2026-12-09&amp;period=2">Cena</a>' in html
     assert 'id="lyo-week-this"' in html  # another week than this one: a way back
@@ -225,7 +225,7 @@ def test_closed_days_and_periods_of_one_range_are_named_by_their_times(staff, re
         assert day_periods(tenant=restaurant, day=date(2026, 12, 7)) == []
     html = staff.get(WEEK_URL, {"date": "2026-12-07"}).content.decode()
     assert '<section class="lyo-week-day lyo-week-closed" data-date="2026-12-07">' in html
-    assert "Chiuso" in _day_html(html, "2026-12-07")
+    assert '<span class="lyo-week-closed-label">Chiuso</span>' in _day_html(html, "2026-12-07")
 
 
 def test_another_businesss_bookings_never_show_and_its_week_is_a_404(staff, restaurant, other_restaurant):
@@ -281,4 +281,4 @@ def test_a_business_without_tables_is_told_to_add_them(client):
     client.force_login(MembershipFactory(tenant=tenant).user)
     html = client.get(WEEK_URL).content.decode()
     assert 'id="lyo-week"' not in html
-    assert "Ancora nessun tavolo" in html or "No tables" in html
+    assert "Ancora nessun tavolo o membro dello staff: aggiungili nella pagina dell'attività." in html
