@@ -1,8 +1,11 @@
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -20,7 +23,15 @@ from bookings.errors import (
 )
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
 from bookings.services import appointment_staff_book, appointment_staff_change
-from tenants.admin_scoping import TenantScopedAdmin, TenantScopedInline
+from customers.services import (
+    PhoneNumberInvalid,
+    customer_get_or_create_for_staff_booking,
+    phone_normalise,
+    tenant_phone_region,
+)
+from tenants.admin_scoping import TENANT_FILTER_PARAMETER, TenantScopedAdmin, TenantScopedInline, tenant_from_parameter
+from tenants.models import Tenant
+from tenants.selectors import tenants_for_user
 
 
 class ResourceForm(forms.ModelForm):
@@ -113,7 +124,11 @@ class ResourceAdmin(TenantScopedAdmin):
 
 
 class AppointmentDayFilter(admin.SimpleListFilter):
-    """Today / tomorrow / upcoming / past, in the active (tenant's) time zone."""
+    """Today / tomorrow / upcoming / past: "today" is each business's own calendar day.
+
+    A list that shows businesses in several zones (the operator's) finds each booking's
+    "today" on its own business's clock, so it never depends on who is looking.
+    """
 
     title = _("when")
     parameter_name = "when"
@@ -122,24 +137,72 @@ class AppointmentDayFilter(admin.SimpleListFilter):
         return [("today", _("Today")), ("tomorrow", _("Tomorrow")), ("upcoming", _("Upcoming")), ("past", _("Past"))]
 
     def queryset(self, request, queryset):
-        now = timezone.localtime()
-        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        if self.value() == "today":
-            return queryset.filter(starts_at__gte=midnight, starts_at__lt=_next_midnight(midnight))
-        if self.value() == "tomorrow":
-            tomorrow = _next_midnight(midnight)
-            return queryset.filter(starts_at__gte=tomorrow, starts_at__lt=_next_midnight(tomorrow))
-        if self.value() == "upcoming":
-            return queryset.filter(starts_at__gte=now)
-        if self.value() == "past":
-            return queryset.filter(starts_at__lt=now)
+        value = self.value()
+        if value in ("today", "tomorrow"):
+            days_ahead = 0 if value == "today" else 1
+            zones = queryset.order_by().values_list("tenant__timezone", flat=True).distinct()
+            within = Q(pk__in=[])
+            for zone in zones:
+                start, end = _local_day_bounds(zoneinfo.ZoneInfo(zone), days_ahead)
+                within |= Q(tenant__timezone=zone, starts_at__gte=start, starts_at__lt=end)
+            return queryset.filter(within)
+        if value == "upcoming":
+            return queryset.filter(starts_at__gte=timezone.now())
+        if value == "past":
+            return queryset.filter(starts_at__lt=timezone.now())
         return queryset
 
 
-def _next_midnight(midnight):
+def _local_day_bounds(zone: tzinfo, days_ahead: int) -> tuple[datetime, datetime]:
+    """Midnight to midnight of today (+ ``days_ahead``) on ``zone``'s wall clock."""
+    midnight = timezone.now().astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    for _day in range(days_ahead):
+        midnight = _next_midnight(midnight)
+    return midnight, _next_midnight(midnight)
+
+
+def _next_midnight(midnight: datetime) -> datetime:
     # Aware arithmetic with zoneinfo is wall-clock arithmetic: one day later is the
     # next midnight even on a 23- or 25-hour DST day.
     return midnight + timedelta(days=1)
+
+
+class AppointmentStatusFilter(admin.SimpleListFilter):
+    """The bookings that are still happening, unless staff ask for the cancelled ones too.
+
+    Keeps the ``status__exact`` parameter of a plain status filter, so links that name
+    a status keep working; ``status__exact=all`` shows every booking.
+    """
+
+    title = _("status")
+    parameter_name = "status__exact"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*Appointment.Status.choices, (self.ALL, _("All, cancelled too"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All but cancelled"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset.exclude(status=Appointment.Status.CANCELLED)
+        if value == self.ALL:
+            return queryset
+        if value not in Appointment.Status.values:
+            raise IncorrectLookupParameters(value)
+        return queryset.filter(status=value)
 
 
 class AppointmentAdminForm(forms.ModelForm):
@@ -152,6 +215,19 @@ class AppointmentAdminForm(forms.ModelForm):
     """
 
     refusal: BookingError | None = None
+
+    # A new booking is for a customer picked from the list, or for a guest typed by name
+    # and phone (found among, or added to, the business's WhatsApp customers).
+    guest_name = forms.CharField(
+        required=False, max_length=200, label=_("Guest's name"),
+        help_text=_("Or, instead of picking a customer: the guest's name and phone."),
+    )
+    guest_phone = forms.CharField(
+        required=False, max_length=40, label=_("Guest's phone"),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "placeholder": "347 123 4567"}),
+        help_text=_("Read in the business's country unless typed with +. The confirmation and the reminder go "
+                    "to it on WhatsApp."),
+    )
 
     class Meta:
         model = Appointment
@@ -166,20 +242,60 @@ class AppointmentAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "resource" in self.fields:
             self.fields["resource"].required = False
+        if not self.instance._state.adding:
+            # An existing booking changes its customer by picking one.
+            self.fields.pop("guest_name", None)
+            self.fields.pop("guest_phone", None)
 
     def clean(self):
         cleaned = super().clean()
+        self._guest_clean(cleaned)
         if self.refusal is not None:
             self.add_error(_error_field(self.refusal, self.fields), booking_refusal_text(self.refusal))
         return cleaned
 
+    def _guest_clean(self, cleaned: dict) -> None:
+        name = (cleaned.get("guest_name") or "").strip()
+        phone = (cleaned.get("guest_phone") or "").strip()
+        cleaned["guest_name"], cleaned["guest_phone"] = name, phone
+        if not (name or phone):
+            return
+        if cleaned.get("customer") is not None:
+            self.add_error("guest_phone", _("Pick a customer or type the guest's name and phone, not both."))
+        elif not name:
+            self.add_error("guest_name", _("Type the guest's name."))
+        elif not phone:
+            self.add_error("guest_phone", _("Type the guest's phone number, or pick a customer."))
+        else:
+            tenant = cleaned.get("tenant") or (self.instance.tenant if self.instance.tenant_id else None)
+            if tenant is None:
+                return  # the tenant field has its own error
+            try:
+                # The customer service reads the number the same way when it saves.
+                phone_normalise(phone, region=tenant_phone_region(tenant))
+            except PhoneNumberInvalid:
+                self.add_error("guest_phone", _(
+                    "This is not a valid phone number. Type it with its country code if it is foreign, "
+                    "e.g. +44 7700 900123."
+                ))
+
     def booking_save(self) -> Appointment:
-        """Book, or apply the edit, through the booking services; raises their ``BookingError``."""
+        """Book, or apply the edit, through the booking services; raises their ``BookingError``.
+
+        A guest typed by name and phone becomes the business's WhatsApp customer with that
+        number (found, or created) before booking, so the confirmation and the reminders
+        reach them; the admin's transaction undoes it if the booking is refused.
+        """
         data = self.cleaned_data
         if self.instance._state.adding:
+            customer = data.get("customer")
+            if customer is None and data.get("guest_phone"):
+                customer = customer_get_or_create_for_staff_booking(
+                    tenant=self.instance.tenant, name=data["guest_name"], phone=data["guest_phone"]
+                )
             return appointment_staff_book(
                 tenant=self.instance.tenant, start=data["starts_at"], party_size=data["party_size"],
-                service=data.get("service"), resource=data.get("resource"), customer=data.get("customer"),
+                service=data.get("service"), resource=data.get("resource"), customer=customer,
                 channel=Appointment.Channel.ADMIN, notes=data.get("notes", ""),
             )
         # Only what staff changed is passed: the rest stays as the row has it.
@@ -222,13 +338,15 @@ def _error_field(error: BookingError, fields) -> str | None:
 @admin.register(Appointment)
 class AppointmentAdmin(TenantScopedAdmin):
     form = AppointmentAdminForm
+    # "Who is coming": when, who, how many (or which service), where, and whether it stands.
+    # get_list_display leaves out what the businesses shown do not have.
     list_display = (
-        "reference", "starts_at", "ends_at", "customer", "party_size", "service", "resource", "status",
-        "confirmed_by_customer", "channel",
+        "starts_at", "guest", "party_size", "service", "resource", "status", "channel", "confirmed_by_customer",
+        "reference", "tenant",
     )
     list_filter = (
         AppointmentDayFilter,
-        "status",
+        AppointmentStatusFilter,
         "channel",
         ("resource", admin.RelatedOnlyFieldListFilter),
         ("service", admin.RelatedOnlyFieldListFilter),
@@ -242,7 +360,9 @@ class AppointmentAdmin(TenantScopedAdmin):
     # The quick links to today's and tomorrow's bookings live in the change list template.
     change_list_template = "admin/bookings/appointment/change_list.html"
 
-    ADD_FIELDS = ("tenant", "customer", "service", "resource", "starts_at", "party_size", "notes")
+    ADD_FIELDS = (
+        "tenant", "customer", "guest_name", "guest_phone", "service", "resource", "starts_at", "party_size", "notes",
+    )
     CHANGE_FIELDS = (
         "tenant", "reference", "customer", "service", "resource", "starts_at", "ends_at", "blocks_until",
         "party_size", "status", "channel", "notes", "created_at", "updated_at", "cancelled_at",
@@ -253,6 +373,28 @@ class AppointmentAdmin(TenantScopedAdmin):
 
     def get_fields(self, request, obj=None):
         return self.CHANGE_FIELDS if obj is not None else self.ADD_FIELDS
+
+    def get_list_display(self, request):
+        tenants = tenants_for_user(request.user)
+        chosen = tenant_from_parameter(request, request.GET.get(TENANT_FILTER_PARAMETER))
+        if chosen is not None:
+            tenants = tenants.filter(pk=chosen.pk)
+        kinds = set(tenants.order_by().values_list("kind", flat=True).distinct())
+        hidden = set()
+        if kinds == {Tenant.Kind.RESTAURANT}:
+            hidden.add("service")  # a restaurant books tables, not services
+        if kinds == {Tenant.Kind.SALON}:
+            hidden.add("party_size")  # a salon books one person at a time
+        if tenants[:2].count() < 2:
+            hidden.add("tenant")
+        return self.local_time_columns(name for name in self.list_display if name not in hidden)
+
+    @admin.display(description=_("guest"), ordering="customer__display_name")
+    def guest(self, appointment: Appointment) -> str:
+        if appointment.customer is not None:
+            return str(appointment.customer)
+        # A walk-in taken on the day view has no customer: its name heads the notes.
+        return appointment.notes.split(" · ", 1)[0][:60]
 
     def get_readonly_fields(self, request, obj=None):
         return self.CHANGE_READONLY if obj is not None else ()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.admin import ClosureInline, OpeningHoursInline, ResourceInline, ServiceInline
 from tenants.admin import secret_field, token_status_display
-from tenants.admin_scoping import TenantScopedPermissionsMixin
+from tenants.admin_scoping import TenantLocalTimeMixin, TenantScopedPermissionsMixin
 from tenants.audit import token_change_audit
 from tenants.models import Tenant, TenantMembership
 from tenants.selectors import tenant_ids_for_user
@@ -82,7 +82,7 @@ class TenantMembershipInline(admin.TabularInline):
 
 
 @admin.register(Tenant)
-class TenantAdmin(TenantScopedPermissionsMixin, admin.ModelAdmin):
+class TenantAdmin(TenantLocalTimeMixin, TenantScopedPermissionsMixin, admin.ModelAdmin):
     form = TenantAdminForm
     list_display = ("name", "slug", "kind", "whatsapp_phone_number_id", "token_status", "is_active")
     list_filter = ("kind", "is_active", "language")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from tenants.admin_scoping import TenantLocalTimeMixin
 from tenants.audit import tenant_ids_owned_by, user_may_handle_personal_data
 from tenants.models import AuditEvent, TenantMembership
 
@@ -31,6 +32,7 @@ def token_status_display(is_set: bool, invalid_at: datetime | None, *, rejected_
     if not is_set:
         return gettext("not set")
     if invalid_at:
+        # The active zone: the business's on its page (TenantLocalTimeMixin).
         when = timezone.localtime(invalid_at).strftime("%Y-%m-%d %H:%M")
         return format_html(
             '<strong style="color:#ba2121">{}</strong>',
@@ -48,7 +50,7 @@ class TenantMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(TenantLocalTimeMixin, admin.ModelAdmin):
     """Owners read their tenants' audit trail; nobody adds, changes or deletes a record here."""
 
     list_display = ("created_at", "tenant", "actor_label", "action", "target")

@@ -3,17 +3,27 @@
 A staff user who is a member of tenant A sees and edits only A's rows: in lists,
 when opening a row by URL (404 for someone else's), in every foreign-key or
 many-to-many choice, and new rows land in A. Superusers see everything.
+
+Times are the business's: a row's page (its form, read-only fields, history) is shown
+and read in its tenant's zone, and a list's date and time columns in each row's own
+tenant's zone, whoever looks (``TenantLocalTimeMixin``).
 """
 
+import zoneinfo
+from collections.abc import Callable, Iterable
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from tenants.models import Tenant
 from tenants.selectors import tenant_ids_for_user, tenants_for_user
@@ -143,7 +153,173 @@ class TenantScopedPermissionsMixin(_AdminBase):
         return super().save_form(request, form, change)
 
 
-class TenantScopedAdmin(TenantScopedPermissionsMixin, TenantScopedFormFieldsMixin, admin.ModelAdmin):
+# The query parameter of a list's "tenant" filter (a related-field filter on ``tenant``).
+TENANT_FILTER_PARAMETER = "tenant__id__exact"
+
+
+def row_tenant(obj: models.Model | None) -> Tenant | None:
+    """The business a row belongs to (a tenant is its own), or None."""
+    if isinstance(obj, Tenant):
+        return obj
+    if obj is None or getattr(obj, "tenant_id", None) is None:
+        return None
+    return obj.tenant  # type: ignore[attr-defined]
+
+
+def local_time_text(obj: models.Model, moment: datetime) -> str:
+    """``moment`` on the wall clock of ``obj``'s business, in the active language ("3 Dec 2026 20:00")."""
+    tenant = row_tenant(obj)
+    if tenant is not None:
+        return tenant.local_time_text(moment)
+    return date_format(timezone.localtime(moment), "j M Y H:i")
+
+
+def tenant_from_parameter(request: HttpRequest, value: Any) -> Tenant | None:
+    """The tenant a form or filter names by id, if this user may see it."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return tenants_for_user(request.user).filter(pk=value).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def zone_shared(tenants: Iterable[Tenant] | models.QuerySet[Tenant]) -> tzinfo | None:
+    """The one time zone of ``tenants``, or None when they are in several (or none)."""
+    if isinstance(tenants, models.QuerySet):
+        zones = set(tenants.order_by().values_list("timezone", flat=True).distinct()[:2])
+    else:
+        zones = {tenant.timezone for tenant in tenants}
+    return zoneinfo.ZoneInfo(zones.pop()) if len(zones) == 1 else None
+
+
+def admin_zone_for_request(request: HttpRequest) -> tzinfo | None:
+    """The zone of the businesses this user sees: their one business's, or the one all theirs share."""
+    return zone_shared(tenants_for_user(request.user))
+
+
+def rendered_in_zone(zone: tzinfo | None, view: Callable[[], HttpResponse]) -> HttpResponse:
+    """Run ``view`` and render its response with ``zone`` active (templates render after the view returns)."""
+    if zone is None:
+        return view()
+    with timezone.override(zone):
+        response = view()
+        render = getattr(response, "render", None)
+        if render is not None and not getattr(response, "is_rendered", True):
+            render()
+    return response
+
+
+class TenantLocalTimeMixin(_AdminBase):
+    """The admin's dates and times on the business's wall clock, whoever looks.
+
+    A row's page (its form's date and time inputs, read-only times, inlines, history,
+    delete confirmation) runs in the row's tenant's zone: 20:00 typed for a Rome
+    business is 20:00 in Rome, for a superuser too. A list shows each row's date and
+    time columns in that row's tenant's zone; its date drill-down and day filters use
+    the zone of the business the list shows (filtered to one, or all in one zone). A
+    list of businesses in several zones has no drill-down: which day a moment falls on
+    depends on the business.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        zone = self.zone_for_form(request, object_id)
+        return rendered_in_zone(zone, lambda: super(TenantLocalTimeMixin, self).changeform_view(
+            request, object_id, form_url, extra_context
+        ))
+
+    def history_view(self, request, object_id, extra_context=None):
+        zone = self.zone_for_form(request, object_id)
+        return rendered_in_zone(zone, lambda: super(TenantLocalTimeMixin, self).history_view(
+            request, object_id, extra_context
+        ))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        zone = self.zone_for_form(request, object_id)
+        return rendered_in_zone(zone, lambda: super(TenantLocalTimeMixin, self).delete_view(
+            request, object_id, extra_context
+        ))
+
+    def changelist_view(self, request, extra_context=None):
+        zone = self.zone_for_list(request)
+        return rendered_in_zone(zone, lambda: super(TenantLocalTimeMixin, self).changelist_view(
+            request, extra_context
+        ))
+
+    def zone_for_form(self, request: HttpRequest, object_id: str | None) -> tzinfo | None:
+        """The zone a row's page runs in: its tenant's; for a new row, the tenant it is being added to."""
+        if object_id is not None:
+            tenant = row_tenant(self.get_object(request, unquote(object_id)))
+        else:
+            tenant = tenant_from_parameter(request, request.POST.get("tenant") or request.GET.get("tenant"))
+        return tenant.tzinfo if tenant is not None else admin_zone_for_request(request)
+
+    def zone_for_list(self, request: HttpRequest) -> tzinfo | None:
+        """The zone of the businesses a list shows: the one it is filtered to, or the one all share."""
+        chosen = tenant_from_parameter(request, request.GET.get(TENANT_FILTER_PARAMETER))
+        return chosen.tzinfo if chosen is not None else admin_zone_for_request(request)
+
+    def get_list_display(self, request):
+        return self.local_time_columns(super().get_list_display(request))
+
+    def local_time_columns(self, names: Iterable[Any]) -> list[Any]:
+        """``names`` with each date-and-time field replaced by a column that shows it in the row's tenant's zone."""
+        columns = self.__dict__.setdefault("_lyo_local_time_columns", {})
+        shown = []
+        for name in names:
+            field = _model_field(self.model, name) if isinstance(name, str) else None
+            if isinstance(field, models.DateTimeField):
+                # One column object per field, kept: the list finds its sortable columns by identity.
+                if name not in columns:
+                    columns[name] = _local_time_column(name, field)
+                shown.append(columns[name])
+            else:
+                shown.append(name)
+        return shown
+
+    def get_list_select_related(self, request):
+        related = super().get_list_select_related(request)
+        # Each row's times need its tenant (its zone): one join, not a query per row.
+        if isinstance(related, list | tuple) and any(f.name == "tenant" for f in self.model._meta.get_fields()):
+            return tuple(dict.fromkeys((*related, "tenant")))
+        return related
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if self.date_hierarchy is None or self.zone_for_list(request) is not None:
+            return changelist
+        return _changelist_without_drill_down(changelist)
+
+
+def _model_field(model: type[models.Model], name: str) -> models.Field | None:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:  # a method or a lookup path: not a time column of the row itself
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def _local_time_column(name: str, field: models.DateTimeField) -> Callable[[models.Model], str | None]:
+    def column(obj: models.Model) -> str | None:
+        value = getattr(obj, name)
+        return None if value is None else local_time_text(obj, value)
+
+    column.__name__ = name  # the list's CSS classes (column-<name>, field-<name>) stay the field's
+    return admin.display(description=field.verbose_name, ordering=name)(column)
+
+
+def _changelist_without_drill_down(changelist: type[ChangeList]) -> type[ChangeList]:
+    class ChangeListAcrossZones(changelist):  # type: ignore[valid-type, misc]
+        def __init__(self, request, model, list_display, list_display_links, list_filter, date_hierarchy,
+                     *args, **kwargs):
+            super().__init__(request, model, list_display, list_display_links, list_filter, None, *args, **kwargs)
+
+    return ChangeListAcrossZones
+
+
+class TenantScopedAdmin(
+    TenantLocalTimeMixin, TenantScopedPermissionsMixin, TenantScopedFormFieldsMixin, admin.ModelAdmin
+):
     """ModelAdmin for models with a ``tenant`` foreign key."""
 
     def get_queryset(self, request):

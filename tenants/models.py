@@ -256,4 +256,6 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["tenant", "created_at"], name="audit_tenant_created_idx")]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.get_action_display()} ({self.target})"
+        # On the business's wall clock, as everything staff read.
+        when = self.tenant.local_time_text(self.created_at) if self.created_at else ""
+        return f"{when} {self.actor_label}: {self.get_action_display()} ({self.target})"
