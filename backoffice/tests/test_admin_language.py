@@ -43,8 +43,8 @@ def test_the_appointment_list_speaks_italian_to_staff_of_an_italian_business(sta
     page = staff.get(APPOINTMENTS_URL).content.decode()
     assert "<title>Scegli prenotazione da modificare | Lyo</title>" in page
     assert _column_headers(page) == [
-        "Codice prenotazione", "Inizio", "Fine", "Cliente", "Persone", "Servizio", "Tavolo o membro dello staff",
-        "Stato", "Confermata dal cliente", "Canale",
+        "Inizio", "Ospite", "Persone", "Tavolo o membro dello staff", "Stato", "Canale", "Confermata dal cliente",
+        "Codice prenotazione",
     ]
     assert _status_cells(page) == ["Confermata"]
     assert "Per stato" in page and ">Disdetta</a>" in page and ">Non presentato</a>" in page
@@ -57,8 +57,8 @@ def test_the_appointment_list_speaks_english_once_the_user_switched(staff, booki
     page = staff.get(APPOINTMENTS_URL).content.decode()
     assert "<title>Select appointment to change | Lyo</title>" in page
     assert _column_headers(page) == [
-        "Reference", "Starts at", "Ends at", "Customer", "Party size", "Service", "Table or staff member",
-        "Status", "Confirmed by customer", "Channel",
+        "Starts at", "Guest", "Party size", "Table or staff member", "Status", "Channel", "Confirmed by customer",
+        "Reference",
     ]
     assert _status_cells(page) == ["Confirmed"]
     assert "By status" in page and ">No-show</a>" in page
