@@ -249,7 +249,7 @@ class AppointmentAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        self._guest_clean(cleaned)
+        self._guest_clean(self.cleaned_data)  # what a model form's clean() returns
         if self.refusal is not None:
             self.add_error(_error_field(self.refusal, self.fields), booking_refusal_text(self.refusal))
         return cleaned
