@@ -48,7 +48,9 @@ DEFAULT_WINDOW = (time(8), time(22))
 # A confirmed booking whose guest has not arrived this long after its start is late.
 LATE_AFTER = timedelta(minutes=15)
 # A booking needs this many rows (of the grid) to carry its next step as a button of
-# its own (a 44 px tap target); shorter ones are run from the service list.
+# its own (a 44 px tap target, over its last STEP_BUTTON_ROWS rows, under its text);
+# shorter ones are run from the service list.
+STEP_BUTTON_MIN_ROWS = 5
 STEP_BUTTON_ROWS = 3
 # Opening ranges that open before this hour are lunch, the others dinner (restaurants).
 DINNER_FROM = time(16)
@@ -136,7 +138,7 @@ class DayBlock:
     @property
     def next_step(self) -> VisitStep | None:
         """The one step the block carries as its own button: arrived, then seated, then left."""
-        if self.row_to - self.row_from < STEP_BUTTON_ROWS:
+        if self.row_to - self.row_from < STEP_BUTTON_MIN_ROWS:
             return None
         return next((step for step in (VisitStep.ARRIVED, VisitStep.SEATED, VisitStep.LEFT) if step in self.steps),
                     None)
