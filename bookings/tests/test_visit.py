@@ -95,14 +95,14 @@ def test_left_is_marked_on_a_completed_booking_too(dinner):
     left = AT_20 + timedelta(minutes=100)
     _mark(dinner, "left", left)
     assert _visit(dinner) == ("completed", left, left, left)
-    with pytest.raises(VisitStepRefused, match="This booking has ended."):
+    with pytest.raises(VisitStepRefused, match=r"This booking has ended\."):
         _mark(dinner, "arrived", left)
 
 
 def test_a_cancelled_booking_refuses_every_step(dinner):
     appointment_cancel(tenant=dinner.tenant, appointment=dinner, by_staff=True, now=NOW)
     for step in ("arrived", "seated", "left", "no_show", "undo"):
-        with pytest.raises(VisitStepRefused, match="This booking was cancelled.") as refused:
+        with pytest.raises(VisitStepRefused, match=r"This booking was cancelled\.") as refused:
             _mark(dinner, step, AT_20)
         assert refused.value.step == step
     assert _visit(dinner) == ("cancelled", None, None, None)
@@ -210,7 +210,7 @@ def test_a_walk_in_takes_the_next_table_when_the_smallest_is_busy(restaurant, ta
 def test_a_walk_in_is_refused_when_no_table_is_free_now(restaurant, tables):
     for table in (tables[4], tables[6]):
         AppointmentFactory(tenant=restaurant, resource=table, starts_at=rome(2026, 12, 4, 19))
-    with pytest.raises(SlotUnavailable, match="That time is already booked."):
+    with pytest.raises(SlotUnavailable, match=r"That time is already booked\."):
         appointment_walk_in(tenant=restaurant, party_size=3, now=rome(2026, 12, 4, 19, 30))
     with pytest.raises(NoTableFits):
         appointment_walk_in(tenant=restaurant, party_size=9, now=rome(2026, 12, 4, 19, 30))
