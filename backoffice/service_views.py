@@ -52,7 +52,7 @@ def _who(appointment: Appointment) -> str:
 def _history(request: HttpRequest, appointment: Appointment, flag: int, changed: list[str]) -> None:
     # In the admin's own format, so the booking's History page words it in the reader's language.
     with translation.override("en"):
-        names = [str(Appointment._meta.get_field(name).verbose_name) for name in changed]
+        names = [str(getattr(Appointment._meta.get_field(name), "verbose_name", name)) for name in changed]
     message = [{"added": {}}] if flag == ADDITION else [{"changed": {"fields": names}}]
     LogEntry.objects.log_actions(
         user_id=cast(int, request.user.pk), queryset=[appointment], action_flag=flag,
@@ -104,8 +104,10 @@ class WalkInForm(forms.Form):
     )
     name = forms.CharField(required=False, max_length=200, label=gettext_lazy("Name (optional)"))
 
+    prefix = "walk_in"
+
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
-        super().__init__(*args, prefix="walk_in", **kwargs)
+        super().__init__(*args, **kwargs)
         self.tenant = tenant
         if tenant.kind == Tenant.Kind.RESTAURANT:
             del self.fields["service"]
