@@ -1,92 +1,120 @@
-"""End to end in headless Chromium, at a tablet's 1280 px and a phone's 390 px: staff mark a guest
-arrived and another a no-show from the day view, seat a walk-in, and see the totals change."""
+"""Running the service from the day view in headless Chromium, at a desk (1280 px) and on a
+phone (390 px): a guest arrives, another is a no-show, a walk-in is seated, and the day's
+totals follow each tap. Nothing is fetched from another host and nothing scrolls sideways.
+
+The clock is Saturday 20:10 in Rome for the whole test (it keeps ticking), so "now" is in
+the dinner service whatever day the tests run.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from backoffice.tests.test_browser import (  # noqa: F401 (the browser fixture)
+from backoffice.tests.test_browser import (
+    SATURDAY,
     _assert_no_sideways_scrolling,
     _assert_stays_local,
     _click,
     _css,
+    _log_in,
     _screenshot,
     _wait,
-    browser,
+    browser,  # noqa: F401 - the headless Chromium fixture
+    trattoria,  # noqa: F401 - the demo restaurant and its login
 )
 from bookings.models import Appointment, Resource
-from bookings.tests.factories import AppointmentFactory, OpeningHoursFactory, ResourceFactory
-from tenants.tests.factories import MembershipFactory, TenantFactory
+from bookings.services import appointment_book
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture
-def open_now(transactional_db):
-    """Open from an hour ago to three hours from now; tables for 2, 4, 6; two guests due 20 minutes ago."""
-    tenant = TenantFactory(name="Trattoria Adesso", kind="restaurant", slot_minutes=15, default_duration_minutes=90)
-    local = timezone.now().astimezone(tenant.tzinfo)
-    opens = (local - timedelta(hours=1)).replace(second=0, microsecond=0)
-    closes = (local + timedelta(hours=3)).replace(second=0, microsecond=0)
-    for day in (opens.date() - timedelta(days=1), opens.date()):
-        OpeningHoursFactory(tenant=tenant, weekday=day.weekday(), opens=opens.time(), closes=closes.time())
-    for position, seats in enumerate((2, 4, 6)):
-        ResourceFactory(tenant=tenant, name=f"T{seats}", max_seats=seats, position=position)
-    start = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=20)
-    table = Resource.objects.get(tenant=tenant, name="T6")
-    guests = [AppointmentFactory(tenant=tenant, resource=table, starts_at=start, party_size=2, customer=None,
-                                 notes=name, channel="admin") for name in ("Rossi",)]
-    guests.append(AppointmentFactory(tenant=tenant, resource=Resource.objects.get(tenant=tenant, name="T4"),
-                                     starts_at=start, party_size=3, customer=None, notes="Bianchi", channel="admin"))
-    MembershipFactory(tenant=tenant, user__username="adesso")
-    return tenant, guests
+ROME = ZoneInfo("Europe/Rome")
 
 
-def _log_in(driver, live_server) -> None:
-    from urllib.parse import urlsplit
-
-    driver.get(f"{live_server.url}/admin/login/")
-    _css(driver, "#id_username").send_keys("adesso")
-    _css(driver, "#id_password").send_keys("pw")
-    _click(driver, "input[type=submit]")
-    _wait(driver).until(lambda d: urlsplit(d.current_url).path == "/admin/")
+def _next_saturday_at_20_10() -> datetime:
+    today = timezone.now().astimezone(ROME).date()
+    saturday = today + timedelta(days=(SATURDAY - today.weekday()) % 7 or 7)
+    return datetime(saturday.year, saturday.month, saturday.day, 20, 10, tzinfo=ROME)
 
 
-def _total(driver, key: str) -> str:
-    return driver.find_element("css selector", f"#lyo-period-day dd[data-total={key}]").text.split()[0]
+def _total(driver, period: str, name: str) -> str:
+    return driver.find_element("css selector", f"#lyo-period-{period} [data-total={name}]").text.split()[0]
+
+
+def _totals_are(driver, period: str, expected: dict[str, str]):
+    """Wait until the period's totals read ``expected`` (the day is swapped in place after each tap)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    def read(driver) -> bool:
+        try:
+            return {name: _total(driver, period, name) for name in expected} == expected
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+
+    _wait(driver).until(read, f"totals of period {period} never read {expected}")
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_staff_run_the_service_from_the_day_view(browser, live_server, open_now, width):  # noqa: F811
-    tenant, (rossi, bianchi) = open_now
-    browser.set_window_size(width, 900)
-    _log_in(browser, live_server)
-    browser.get(f"{live_server.url}/admin/day/")
-    _css(browser, "#lyo-service")
-    _assert_no_sideways_scrolling(browser)
-    _assert_stays_local(browser, live_server)
-    assert "late" in browser.find_element("id", f"service-{rossi.pk}").get_attribute("class")
-    assert (_total(browser, "arrived"), _total(browser, "late"), _total(browser, "no_shows")) == ("0", "2", "0")
+def test_staff_run_the_dinner_service_from_the_day_view(browser, live_server, trattoria, width):  # noqa: F811
+    now = _next_saturday_at_20_10()
+    with time_machine.travel(now, tick=True):
+        tables = {table.name: table for table in Resource.objects.filter(tenant=trattoria)}
+        booked_at = now - timedelta(days=2)
+        rossi = appointment_book(
+            tenant=trattoria, start=now.replace(hour=20, minute=0), party_size=2, resource=tables["Tavolo 1"],
+            notes="Rossi", channel="admin", now=booked_at, by_staff=True,
+        )
+        bianchi = appointment_book(
+            tenant=trattoria, start=now.replace(hour=19, minute=45), party_size=4, resource=tables["Tavolo 3"],
+            notes="Bianchi", channel="admin", now=booked_at, by_staff=True,
+        )
+        browser.set_window_size(width, 900)
+        _log_in(browser, live_server, "trattoria")
+        browser.get(f"{live_server.url}/admin/day/")
+        _css(browser, "#lyo-day")
+        _assert_no_sideways_scrolling(browser)
+        _assert_stays_local(browser, live_server)
 
-    _click(browser, f"#visit-{rossi.pk}-arrived")
-    _wait(browser).until(lambda d: _total(d, "arrived") == "1")
-    _click(browser, f"#visit-{bianchi.pk}-no_show")
-    _wait(browser).until(lambda d: _total(d, "no_shows") == "1")
-    rossi.refresh_from_db()
-    bianchi.refresh_from_db()
-    assert rossi.arrived_at is not None and bianchi.status == "no_show"
+        # Dinner is the second period: two bookings, six covers, nobody here yet; Bianchi
+        # (19:45) is 25 minutes past the start: late.
+        _totals_are(browser, "2", {"bookings": "2", "covers": "6", "arrived": "0", "expected": "2", "late": "1",
+                                   "no_shows": "0", "walk_ins": "0"})
+        assert "lyo-visit-late" in _css(browser, f"#booking-{bianchi.pk}").get_attribute("class")
+        # Every step is a finger-sized button.
+        sizes = browser.execute_script(
+            "return Array.prototype.map.call(document.querySelectorAll('button.lyo-step'),"
+            " function (b) { var r = b.getBoundingClientRect(); return [r.width, r.height]; });"
+        )
+        assert sizes and all(w >= 44 and h >= 44 for w, h in sizes), sizes
+        _screenshot(browser, f"day-service-{width}")
 
-    party = _css(browser, "#id_walk_in-party_size")
-    party.clear()
-    party.send_keys("2")
-    _click(browser, "#lyo-walk-in-submit")
-    _wait(browser).until(lambda d: _total(d, "walk_ins") == "1")
-    walk_in = Appointment.objects.get(tenant=tenant, walk_in=True)
-    assert walk_in.resource.name == "T2" and walk_in.seated_at is not None
-    assert _total(browser, "arrived") == "2"
-    _assert_no_sideways_scrolling(browser)
-    _assert_stays_local(browser, live_server)
-    _screenshot(browser, f"day-view-service-{width}")
+        _click(browser, f"#visit-{rossi.pk}-arrived")
+        _totals_are(browser, "2", {"arrived": "1", "expected": "1", "late": "1"})
+        rossi.refresh_from_db()
+        assert rossi.arrived_at is not None and rossi.seated_at is None
+        assert "lyo-visit-arrived" in _css(browser, f"#service-{rossi.pk}").get_attribute("class")
+
+        _click(browser, f"#visit-{bianchi.pk}-no_show")
+        _totals_are(browser, "2", {"bookings": "2", "arrived": "1", "expected": "0", "late": "0", "no_shows": "1"})
+        bianchi.refresh_from_db()
+        assert bianchi.status == "no_show"
+        _assert_no_sideways_scrolling(browser)
+
+        party = _css(browser, "#id_walk_in-party_size")
+        party.clear()
+        party.send_keys("2")
+        _css(browser, "#id_walk_in-name").send_keys("Verdi")
+        _click(browser, "#lyo-walk-in-submit")
+        _totals_are(browser, "2", {"bookings": "3", "covers": "8", "arrived": "2", "walk_ins": "1"})
+        walk_in = Appointment.objects.get(tenant=trattoria, walk_in=True)
+        # Tavolo 1 is Rossi's: the smallest free table for two is Tavolo 2.
+        assert (walk_in.resource.name, walk_in.notes, walk_in.party_size) == ("Tavolo 2", "Verdi", 2)
+        assert walk_in.seated_at is not None
+        assert "Verdi" in _css(browser, f"#service-{walk_in.pk}").text
+        _assert_no_sideways_scrolling(browser)
+        _assert_stays_local(browser, live_server)
+        _screenshot(browser, f"day-service-walk-in-{width}")
