@@ -91,15 +91,3 @@ def test_the_database_refuses_an_overlapping_row_written_around_the_service(last
     AppointmentFactory(tenant=tenant, resource=large, starts_at=AT_20, status="cancelled", reference="CCCCCC")
     with pytest.raises(IntegrityError, match="appointment_no_overlap"), transaction.atomic():
         AppointmentFactory(tenant=tenant, resource=large, starts_at=AT_20 + timedelta(minutes=30), reference="DDDDDD")
-
-
-def test_two_walk_ins_racing_for_the_last_free_table_seat_exactly_one(last_table):
-    from bookings.services import appointment_walk_in
-
-    tenant, large = last_table
-    outcomes = threads_race(
-        lambda _index: appointment_walk_in(tenant=tenant, party_size=2, now=AT_20 + timedelta(minutes=5)),
-        threads=2, refusals={SlotUnavailable: "unavailable"},
-    )
-    assert outcomes == Counter({"booked": 1, "unavailable": 1})
-    assert Appointment.objects.filter(tenant=tenant, resource=large, walk_in=True).count() == 1
