@@ -23,13 +23,17 @@ class LyoAdminSite(admin.AdminSite):
     index_template = "backoffice/index.html"
 
     def get_urls(self):
-        from backoffice import two_factor_views, views, week_views  # these import the admin's models: load them after the registry
+        # These import the admin's models: load them after the registry.
+        from backoffice import service_views, two_factor_views, views, week_views
 
         staff_pages = [
             path("day/", self.admin_view(views.day_view), name="backoffice_day"),
             path("day/book/", self.admin_view(views.day_book), name="backoffice_day_book"),
             path("day/print/", self.admin_view(week_views.day_print), name="backoffice_day_print"),
             path("week/", self.admin_view(week_views.week_view), name="backoffice_week"),
+            path("day/visit/<int:appointment_id>/", self.admin_view(service_views.day_visit),
+                 name="backoffice_day_visit"),
+            path("day/walk-in/", self.admin_view(service_views.day_walk_in), name="backoffice_day_walk_in"),
             path("try/", self.admin_view(views.assistant_try), name="backoffice_try"),
             path("try/clear/", self.admin_view(views.assistant_try_clear), name="backoffice_try_clear"),
             path("chat/<int:conversation_id>/", self.admin_view(views.conversation_chat),

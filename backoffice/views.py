@@ -144,19 +144,34 @@ def day_view(request: HttpRequest) -> HttpResponse:
     if day is None:
         messages.warning(request, _("That is not a day the day view can show: here is today."))
         day = timezone.now().astimezone(tenant.tzinfo).date()
-    grid = day_grid(tenant=tenant, day=day, now=timezone.now())
-    return _render(request, "backoffice/day.html", {
+    return day_page(request, tenant, day)
+
+
+def day_page(
+    request: HttpRequest, tenant: Tenant, day: date, *, walk_in_form: forms.Form | None = None, status: int = 200
+) -> TemplateResponse:
+    """The day view of ``day``; ``walk_in_form`` shows a walk-in refused for its input (with ``status`` 400)."""
+    from backoffice.service_views import WalkInForm  # the service's forms live with its views
+
+    now = timezone.now()
+    grid = day_grid(tenant=tenant, day=day, now=now)
+    today = now.astimezone(tenant.tzinfo).date()
+    response = _render(request, "backoffice/day.html", {
         "title": _("Day view"),
         "subtitle": date_format(day, "l j F Y"),
         "grid": grid,
         "day": day,
-        "today": timezone.now().astimezone(tenant.tzinfo).date(),
+        "today": today,
+        "walk_in_form": walk_in_form or (WalkInForm(tenant=tenant) if day == today else None),
+        "day_query": _tenant_query(request, tenant, date=day.isoformat()),
         "previous_query": _tenant_query(request, tenant, date=(day - timedelta(days=1)).isoformat()),
         "next_query": _tenant_query(request, tenant, date=(day + timedelta(days=1)).isoformat()),
         "today_query": _tenant_query(request, tenant),
         "tenant_slug": _tenant_slug(request, tenant),
         "is_nav_sidebar_enabled": False,  # every pixel of width goes to the columns
     }, tenant)
+    response.status_code = status
+    return response
 
 
 class StaffBookingForm(forms.Form):

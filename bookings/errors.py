@@ -139,3 +139,18 @@ def booking_refusal_text(error: BookingError, *, zone: tzinfo | None = None) -> 
         for slot in error.alternatives
     )
     return f"{error.message} " + gettext("Free nearby: %(times)s.") % {"times": nearby}
+
+
+class VisitStepRefused(BookingError):
+    """A step of the visit (arrived, seated, left, no-show, undo) that the booking cannot take:
+    cancelled, no longer running, a no-show who has arrived, nothing to undo.
+
+    ``step`` is the step refused, as staff tapped it.
+    """
+
+    code = "visit_step_refused"
+    default_message = gettext_lazy("That cannot be marked on this booking.")
+
+    def __init__(self, message: str = "", *, step: str = "") -> None:
+        self.step = step
+        super().__init__(message)

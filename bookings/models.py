@@ -213,6 +213,14 @@ class Appointment(TenantOwnedModel):
     # the new time is reminded too.
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     second_reminder_sent_at = models.DateTimeField(_("second reminder sent at"), null=True, blank=True)
+    # The visit as staff follow it on the day view (``bookings.services.appointment_visit_mark``):
+    # each step keeps the first time it was marked, and a later step implies the earlier ones.
+    # ``status`` stays the booking's outcome (confirmed, completed, no-show, cancelled).
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    seated_at = models.DateTimeField(_("seated at"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    # Booked on the spot for a guest who came in without booking (the day view's "Walk-in").
+    walk_in = models.BooleanField(_("walk-in"), default=False)
 
     # Statuses that occupy the resource. A no-show frees the table for walk-ins; a
     # completed booking is in the past.
@@ -228,6 +236,13 @@ class Appointment(TenantOwnedModel):
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"),
             models.CheckConstraint(
                 condition=Q(blocks_until__gte=models.F("ends_at")), name="appointment_blocks_after_end"
+            ),
+            # Seated implies arrived, left implies seated: the day view never shows half a visit.
+            models.CheckConstraint(
+                condition=Q(seated_at__isnull=True) | Q(arrived_at__isnull=False), name="appointment_seated_arrived"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True) | Q(seated_at__isnull=False), name="appointment_left_seated"
             ),
             # On PostgreSQL, migration 0003 adds the exclusion constraint ``appointment_no_overlap``
             # (btree_gist). It lives in the migration only: SQLite cannot build it.

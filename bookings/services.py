@@ -18,8 +18,10 @@ another booking of the same tenant; on PostgreSQL the exclusion constraint
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
@@ -39,6 +41,7 @@ from bookings.errors import (
     SlotUnavailable,
     TooFarAhead,
     TooLateToCancel,
+    VisitStepRefused,
 )
 from bookings.models import Appointment, Resource, Service
 from bookings.references import reference_new
@@ -58,6 +61,8 @@ __all__ = [
     "SlotUnavailable",
     "TooFarAhead",
     "TooLateToCancel",
+    "VisitStep",
+    "VisitStepRefused",
     "appointment_book",
     "appointment_cancel",
     "appointment_customer_confirm",
@@ -67,11 +72,15 @@ __all__ = [
     "appointment_staff_book",
     "appointment_staff_change",
     "appointment_status_set",
+    "appointment_visit_mark",
+    "appointment_walk_in",
     "appointments_anonymise",
     "appointments_past_complete",
     "appointments_trial_delete",
     "booking_request_check",
 ]
+
+logger = logging.getLogger(__name__)
 
 OVERLAP_CONSTRAINT = "appointment_no_overlap"
 REFERENCE_CONSTRAINT = "uniq_appointment_reference"
@@ -677,6 +686,185 @@ def appointment_staff_change(
             _staff_change_announce(tenant, current, change, now)
     _mirror(current, appointment)
     return current
+
+
+# --- The visit (the day view's service) -------------------------------------------------
+
+
+class VisitStep(StrEnum):
+    """What staff mark on a booking as the guest comes and goes."""
+
+    ARRIVED = "arrived"
+    SEATED = "seated"
+    LEFT = "left"
+    NO_SHOW = "no_show"
+    UNDO = "undo"  # the last step marked, taken back (a mistaken tap)
+
+
+_VISIT_FIELDS = ("arrived_at", "seated_at", "left_at")
+# How early a guest may be marked arrived: a tap on tomorrow's booking is a mistake, not an arrival.
+VISIT_EARLIEST = timedelta(hours=3)
+
+
+def appointment_visit_mark(
+    *, tenant: Tenant, appointment: Appointment, step: VisitStep | str, now: datetime
+) -> Appointment:
+    """Mark a step of the visit: the guest arrived, was seated, left, or is a no-show; or undo the last one.
+
+    Arrived and seated need a confirmed booking; left also takes a completed one (the
+    booking's time ran out while the guest was still at the table). Seated implies
+    arrived and left implies seated: the steps skipped are marked at the same time.
+    Marking a step again keeps the first time (a double tap changes nothing). A guest is
+    marked at most ``VISIT_EARLIEST`` (3 hours) before the booking starts.
+
+    Left before the booking's end ends it there (``ends_at`` = ``now``, the service's
+    buffer kept after it), so the table or the staff member is free again for a walk-in
+    or a booking; it stays ended if the step is undone (the time may have been given away).
+
+    No-show goes through ``appointment_staff_change`` (status ``no_show``): only before
+    arrival, once the booking has started. Undo takes back the latest step: left, then
+    seated, then arrived (back to expected); a no-show becomes expected again
+    (confirmed, or completed once its time has passed) if its table has not been given
+    to someone else meanwhile.
+
+    The customer is told nothing. Raises ``VisitStepRefused`` (a cancelled booking, a
+    step that does not fit), ``ValueError`` for a step that does not exist, and
+    ``Appointment.DoesNotExist`` for another tenant's booking.
+    """
+    step = VisitStep(step)
+    if step is VisitStep.NO_SHOW:
+        marked = _visit_no_show(tenant, appointment, now)
+    else:
+        with transaction.atomic():
+            if step is VisitStep.UNDO:
+                _booking_lock(tenant)  # an undone no-show takes its table back: tenant first, then the booking
+            locked = _appointment_lock(tenant, appointment)
+            _visit_refuse_cancelled(locked, step)
+            if step is VisitStep.UNDO:
+                _visit_undo(tenant, locked, now)
+            else:
+                _visit_forward(locked, step, now)
+        marked = locked
+    logger.info("Booking %s of tenant %s: visit step %s", marked.pk, tenant.pk, step.value)
+    _mirror(marked, appointment)
+    for name in _VISIT_FIELDS:
+        setattr(appointment, name, getattr(marked, name))
+    return marked
+
+
+def _visit_refuse_cancelled(locked: Appointment, step: VisitStep) -> None:
+    if locked.status == Appointment.Status.CANCELLED:
+        raise VisitStepRefused(gettext("This booking was cancelled."), step=step)
+
+
+def _visit_no_show(tenant: Tenant, appointment: Appointment, now: datetime) -> Appointment:
+    with transaction.atomic():
+        locked = _appointment_lock(tenant, appointment)
+        _visit_refuse_cancelled(locked, VisitStep.NO_SHOW)
+        if locked.status == Appointment.Status.NO_SHOW:
+            return locked
+        if locked.arrived_at is not None:
+            raise VisitStepRefused(
+                gettext("This guest has arrived: undo the arrival first if that was a mistake."),
+                step=VisitStep.NO_SHOW,
+            )
+        if locked.starts_at > now:
+            raise VisitStepRefused(
+                gettext("A booking that has not started yet cannot be a no-show."), step=VisitStep.NO_SHOW
+            )
+        return appointment_staff_change(tenant=tenant, appointment=locked, status=Appointment.Status.NO_SHOW, now=now)
+
+
+def _visit_forward(locked: Appointment, step: VisitStep, now: datetime) -> None:
+    allowed = (Appointment.Status.CONFIRMED, Appointment.Status.COMPLETED) if step is VisitStep.LEFT else (
+        Appointment.Status.CONFIRMED,
+    )
+    if locked.status not in allowed:
+        if locked.status == Appointment.Status.NO_SHOW:
+            message = gettext("This booking is marked as a no-show: undo that first.")
+        else:
+            message = gettext("This booking has ended.")
+        raise VisitStepRefused(message, step=step)
+    if locked.starts_at - now > VISIT_EARLIEST:
+        raise VisitStepRefused(
+            gettext("This booking starts later: mark the guest when they come (up to %(hours)s hours before).")
+            % {"hours": int(VISIT_EARLIEST / timedelta(hours=1))},
+            step=step,
+        )
+    reached = {VisitStep.ARRIVED: 1, VisitStep.SEATED: 2, VisitStep.LEFT: 3}[step]
+    fields = []
+    for name in _VISIT_FIELDS[:reached]:
+        if getattr(locked, name) is None:
+            setattr(locked, name, now)
+            fields.append(name)
+    if step is VisitStep.LEFT and locked.is_active and locked.starts_at < now < locked.ends_at:
+        # The guest went early: free the table now, keeping the buffer (cleaning) after them.
+        buffer = locked.blocks_until - locked.ends_at
+        locked.ends_at, locked.blocks_until = now, now + buffer
+        fields += ["ends_at", "blocks_until"]
+    if fields:
+        locked.save(update_fields=[*fields, "updated_at"])
+
+
+def _visit_undo(tenant: Tenant, locked: Appointment, now: datetime) -> None:
+    if locked.status == Appointment.Status.NO_SHOW:
+        if locked.ends_at <= now:
+            locked.status = Appointment.Status.COMPLETED  # its time has passed: the guest came after all
+        else:
+            taken = (
+                Appointment.objects.filter(
+                    tenant=tenant, resource_id=locked.resource_id, status=Appointment.Status.CONFIRMED,
+                    starts_at__lt=locked.blocks_until, blocks_until__gt=locked.starts_at,
+                )
+                .exclude(pk=locked.pk)
+                .exists()
+            )
+            if taken:
+                raise VisitStepRefused(_visit_table_taken(locked), step=VisitStep.UNDO)
+            locked.status = Appointment.Status.CONFIRMED
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["status", "updated_at"])
+        except IntegrityError as error:
+            if _integrity_constraint(error) != OVERLAP_CONSTRAINT:
+                raise
+            raise VisitStepRefused(_visit_table_taken(locked), step=VisitStep.UNDO) from error
+        return
+    last = next((name for name in reversed(_VISIT_FIELDS) if getattr(locked, name) is not None), None)
+    if last is None:
+        raise VisitStepRefused(gettext("There is nothing to undo on this booking."), step=VisitStep.UNDO)
+    setattr(locked, last, None)
+    locked.save(update_fields=[last, "updated_at"])
+
+
+def _visit_table_taken(locked: Appointment) -> str:
+    return gettext("%(resource)s has been booked for that time since: it can no longer be undone.") % {
+        "resource": locked.resource.name
+    }
+
+
+def appointment_walk_in(
+    *, tenant: Tenant, now: datetime, party_size: int = 1, service: Service | None = None, name: str = ""
+) -> Appointment:
+    """A guest who came in without booking: booked from now on (to the minute, off the slot grid) on the
+    smallest free table that seats the party (a salon: the first free staff member who does the
+    service), through ``appointment_staff_book``, and marked arrived and seated at once.
+
+    No customer (nobody to tell): ``name``, if any, is the booking's notes, as for a walk-in
+    booked from the form. Refused like any staff booking (``BookingError``: no table free
+    now, closed, ending after closing time), writing nothing.
+    """
+    start = now.replace(second=0, microsecond=0)
+    with transaction.atomic():
+        appointment = appointment_staff_book(
+            tenant=tenant, start=start, party_size=party_size, service=service, customer=None,
+            channel=Appointment.Channel.ADMIN, notes=name.strip(), now=start,
+        )
+        appointment.walk_in = True
+        appointment.arrived_at = appointment.seated_at = now
+        appointment.save(update_fields=["walk_in", "arrived_at", "seated_at", "updated_at"])
+    logger.info("Booking %s of tenant %s: walk-in seated", appointment.pk, tenant.pk)
+    return appointment
 
 
 def _customer_view(appointment: Appointment) -> tuple:

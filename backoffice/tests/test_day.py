@@ -48,8 +48,9 @@ def test_one_column_per_table_with_each_booking_as_a_block(staff, restaurant):
     block = re.search(rf'<a class="lyo-block[^"]*" id="booking-{booking.pk}"(.*?)</a>', html, re.S)
     assert block is not None
     assert reverse("admin:bookings_appointment_change", args=[booking.pk]) in block.group(1)
-    # Column 3 is T4 (the smallest table for 3); 20:00 is 80 quarter hours after midnight.
-    assert "grid-column: 3; grid-row: 82 / 88" in block.group(1)
+    # Column 3 is T4 (the smallest table for 3). The grid starts an hour before lunch (11:00):
+    # 20:00 is 36 quarter hours later.
+    assert "grid-column: 3; grid-row: 38 / 44" in block.group(1)
     for expected in ("Maria Rossi", "20:00–21:30", "3 persone", "Confermata", "WhatsApp"):
         assert expected in block.group(1)
 
@@ -57,8 +58,8 @@ def test_one_column_per_table_with_each_booking_as_a_block(staff, restaurant):
 def test_closed_hours_are_shaded_and_free_open_times_are_links_to_book(staff, restaurant):
     html = staff.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
     shaded = re.findall(r'class="lyo-day-closed" style="grid-row: (\d+)"', html)
-    # Open 12:00-15:00 and 19:00-23:00: 24 - 7 = 17 hours closed, in quarter hours.
-    assert len(shaded) == 17 * 4
+    # Open 12:00-15:00 and 19:00-23:00, shown from 11:00 to midnight: 13 - 7 = 6 hours closed, in quarter hours.
+    assert len(shaded) == 6 * 4
     free = re.findall(r'class="lyo-free" href="([^"]+)"', html)
     # A 90-minute sitting must end by closing: starts 12:00-13:30 and 19:00-21:30, each table.
     assert len(free) == 3 * (7 + 11)
@@ -79,7 +80,8 @@ def test_no_free_time_is_offered_after_the_last_seating(staff, restaurant):
 def test_a_closure_is_shaded_too(staff, restaurant):
     Closure.objects.create(tenant=restaurant, starts_at=rome(2026, 12, 4, 19), ends_at=rome(2026, 12, 5))
     html = staff.get(DAY_URL, {"date": "2026-12-04"}).content.decode()
-    assert len(re.findall(r'class="lyo-day-closed"', html)) == 21 * 4
+    # The window stays the opening hours' (11:00-24:00): only lunch is open, 10 of its 13 hours are shaded.
+    assert len(re.findall(r'class="lyo-day-closed"', html)) == 10 * 4
 
 
 def test_previous_and_next_day_and_the_date_picker(staff, restaurant):
@@ -112,6 +114,7 @@ def _dst_day(day: date):
     from tenants.tests.factories import MembershipFactory
 
     tenant = restaurant_create("Ora Legale")
+    _open_late_on_saturdays(tenant)
     grid = day_grid(tenant=tenant, day=day, now=NOW - timedelta(days=365))
     from django.test import Client
 
@@ -125,7 +128,15 @@ def _dst_day(day: date):
     return _rows(html), grid
 
 
+def _open_late_on_saturdays(tenant) -> None:
+    """Saturday night until 03:00: the Sunday's grid starts at midnight and so shows the clocks change."""
+    from bookings.tests.factories import OpeningHoursFactory
+
+    OpeningHoursFactory(tenant=tenant, weekday=5, opens=time(23), closes=time(3))
+
+
 def test_on_a_25_hour_day_a_booking_is_placed_by_its_real_instant(restaurant):
+    _open_late_on_saturdays(restaurant)
     # A 90-minute dinner on the day the clocks go back: 20:00 local is 21 real hours after midnight.
     booking = Appointment.objects.create(
         tenant=restaurant, resource=_table(restaurant, "T2"), starts_at=rome(2026, 10, 25, 20),

@@ -19,6 +19,26 @@
         window.scrollBy(0, -3 * firstOpen.offsetHeight - 40);
       }
     }
+    // Day view: a visit step or a walk-in is posted in the background and the day is
+    // swapped in place (the page keeps its scroll); without fetch the form posts as usual.
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.classList || !form.classList.contains("lyo-visit-form") || !window.fetch || !window.DOMParser) {
+        return;
+      }
+      event.preventDefault();
+      var data = new FormData(form);
+      if (event.submitter && event.submitter.name) { data.append(event.submitter.name, event.submitter.value); }
+      Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
+      fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("lyo-day-live");
+          var current = document.getElementById("lyo-day-live");
+          if (fresh && current) { current.replaceWith(fresh); } else { window.location.reload(); }
+        })
+        .catch(function () { window.location.reload(); });
+    });
     // Chats: show the latest message.
     var chat = document.getElementById("lyo-chat");
     if (chat) { chat.scrollTop = chat.scrollHeight; }
