@@ -241,7 +241,9 @@ def week_grid(*, tenant: Tenant, day: date, now: datetime) -> WeekGrid:
                 is_open=bool(open_intervals(tenant=tenant, day=one_day, week=hours)),
                 periods=periods,
                 outside_covers=sum(b.appointment.party_size for b in day_bookings if b.period == 0),
-                cells=[WeekCell(resource=resource, bookings=by_resource.get(resource.pk, [])) for resource in resources],
+                cells=[
+                    WeekCell(resource=resource, bookings=by_resource.get(resource.pk, [])) for resource in resources
+                ],
             )
         )
     return grid

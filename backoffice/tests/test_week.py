@@ -150,7 +150,7 @@ def test_the_week_of_the_spring_clock_change_counts_each_day_right(client):
     across = _booking(salon, anna, rome(2026, 3, 29, 1, 30), minutes=60)
     assert across.ends_at.astimezone(ROME).strftime("%H:%M") == "03:30"
     late_sunday = _booking(salon, marco, rome(2026, 3, 29, 23, 30), minutes=30)
-    # Monday 00:30 CEST is Sunday 22:30 UTC: a week that added 7 × 24 hours to Monday's
+    # Monday 00:30 CEST is Sunday 22:30 UTC: a week that added 7 x 24 hours to Monday's
     # midnight would wrongly count it as Sunday's.
     _booking(salon, marco, rome(2026, 3, 30, 0, 30), minutes=30)
     # Monday 23 March 00:15 is this week's first booking (Sunday 23:15 UTC).
