@@ -13,7 +13,7 @@ from bookings.availability import Slot, available_slots, slot_alternatives
 from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnavailable, TooLateToCancel
 from bookings.models import Appointment, OpeningHours, Resource, Service
 from bookings.services import appointment_book, appointment_reschedule
-from conversations.assistant.formatting import date_long, date_short, time_short, when_long
+from conversations.assistant.formatting import WEEKDAYS, date_long, date_short, day_number, time_short, when_long
 from conversations.assistant.turn import Turn
 from conversations.assistant.understanding import DayPeriod, Understanding
 
@@ -52,13 +52,29 @@ def draft_merge(turn: Turn, understanding: Understanding) -> bool:
     if understanding.staff_id and not turn.is_restaurant:
         draft["staff"] = understanding.staff_id
         changed = True
-    if understanding.date:
-        draft["date"] = understanding.date.isoformat()
-        # A new day invalidates a time picked from another day's list, unless the message also says a time.
+    if understanding.date_choices and not understanding.date:
+        # "venerdì 22" when the 22nd is a Tuesday: both readings kept until the customer picks one.
+        draft["date_choices"] = [d.isoformat() for d in understanding.date_choices]
+        draft.pop("date", None)
         if not understanding.time:
             draft.pop("time", None)
         changed = True
-    if understanding.time:
+    if understanding.date:
+        answers_which_day = bool(draft.pop("date_choices", None))
+        draft["date"] = understanding.date.isoformat()
+        # A new day invalidates a time picked from another day's list, unless the message also says a time
+        # or only says which of two days the customer meant.
+        if not understanding.time and not answers_which_day:
+            draft.pop("time", None)
+        changed = True
+    if understanding.time and understanding.time_relative and understanding.date:
+        # "tra un'ora": the first start on the slot grid from then on (possibly tomorrow's first minutes).
+        start = _slot_grid_ceil(datetime.combine(understanding.date, understanding.time), turn.tenant.slot_minutes)
+        draft["date"] = start.date().isoformat()
+        draft["time"] = start.strftime("%H:%M")
+        draft.pop("period", None)
+        changed = True
+    elif understanding.time:
         draft["time"] = understanding.time.strftime("%H:%M")
         draft.pop("period", None)
         changed = True
@@ -67,6 +83,16 @@ def draft_merge(turn: Turn, understanding: Understanding) -> bool:
         draft.pop("time", None)
         changed = True
     return changed
+
+
+def _slot_grid_ceil(moment: datetime, slot_minutes: int) -> datetime:
+    """``moment`` (naive, wall clock) moved up to the next start on the business's slot grid."""
+    step = max(slot_minutes, 1)
+    minutes = moment.hour * 60 + moment.minute
+    ahead = -minutes % step
+    if ahead == 0 and (moment.second or moment.microsecond):
+        ahead = step
+    return moment.replace(second=0, microsecond=0) + timedelta(minutes=ahead)
 
 
 def _draft_date(draft: dict) -> date | None:
@@ -202,6 +228,23 @@ def _ask_date(turn: Turn, intro: str = "") -> None:
     turn.choice_list(" ".join(filter(None, [intro, turn.t("ask_date")])), options, turn.t("date_button"))
 
 
+def _ask_which_date(turn: Turn, choices: list[date]) -> None:
+    """"Il 22 è martedì: intendi martedì 22 o venerdì 25?", with a button for each."""
+    numbered, weekday_date = choices[0], choices[1]
+    language = turn.language
+    turn.state["step"] = "date"
+    turn.buttons(
+        turn.t(
+            "date_which",
+            day=day_number(numbered, language),
+            weekday=WEEKDAYS[language][numbered.weekday()],
+            first=date_long(numbered, language),
+            second=date_long(weekday_date, language),
+        ),
+        [(f"day:{d.isoformat()}", date_short(d, language)) for d in (numbered, weekday_date)],
+    )
+
+
 def _day_label(turn: Turn, day: date) -> str:
     today = turn.now.date()
     if day == today:
@@ -312,6 +355,9 @@ def book_advance(turn: Turn) -> None:
             _ask_service(turn)
             return
     day = _draft_date(draft)
+    if day is None and draft.get("date_choices"):
+        _ask_which_date(turn, [date.fromisoformat(d) for d in draft["date_choices"]])
+        return
     if day is None:
         _ask_date(turn)
         return

@@ -188,8 +188,10 @@ def _choice_handle(turn: Turn, choice: str) -> bool:
         draft["service"] = int(value)
         draft.pop("service_choices", None)
     elif kind == "day":
+        # A time the customer gave with two disagreeing days ("venerdì 22 alle 20") stays for the day picked.
+        if not draft.pop("date_choices", None):
+            draft.pop("time", None)
         draft["date"] = value
-        draft.pop("time", None)
     elif kind == "slot" and "T" in value:
         draft["date"], draft["time"] = value.split("T", 1)
         draft.pop("period", None)

@@ -37,6 +37,14 @@ def date_long(day: date, language: str) -> str:
     return f"{WEEKDAYS[language][day.weekday()]} {day.day} {MONTHS[language][day.month - 1]}"
 
 
+def day_number(day: date, language: str) -> str:
+    """The day of the month as said in a sentence: "22" / "22nd"."""
+    if language != "en":
+        return str(day.day)
+    suffix = "th" if 11 <= day.day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    return f"{day.day}{suffix}"
+
+
 def date_short(day: date, language: str, *, today: date | None = None) -> str:
     """A list-row title (≤ 24 characters): "oggi", "domani", "sab 28 nov"."""
     if today is not None:

@@ -105,6 +105,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "ask_service_which": {"it": "Quale di questi intendi?", "en": "Which of these do you mean?"},
     "service_button": {"it": "Servizi", "en": "Services"},
     "ask_date": {"it": "Per che giorno?", "en": "For which day?"},
+    "date_which": {
+        "it": "Il {day} è {weekday}: intendi {first} o {second}?",
+        "en": "The {day} is a {weekday}: do you mean {first} or {second}?",
+    },
     "date_button": {"it": "Giorni", "en": "Days"},
     "ask_time": {
         "it": "A che ora, {date}? Ecco gli orari liberi:",

@@ -48,7 +48,7 @@ def understand(
     corrected_words = words(corrected)
     answer = answer_detect(raw, corrected_words)
     detail_kinds = sum((
-        when.date is not None or when.time is not None or when.period is not None,
+        when.date is not None or when.time is not None or when.period is not None or bool(when.date_choices),
         party_size is not None,
         bool(service_ids),
         staff_id is not None,
@@ -59,6 +59,8 @@ def understand(
         date=when.date,
         time=when.time,
         period=when.period,
+        time_relative=when.relative,
+        date_choices=when.date_choices,
         party_size=party_size,
         service_ids=service_ids,
         staff_id=staff_id,

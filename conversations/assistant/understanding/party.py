@@ -5,6 +5,7 @@ and "il 15 per 2" leave only the party size here.
 """
 
 import re
+from collections.abc import Callable
 
 from conversations.assistant.understanding.numbers import NUMBER, NUMBER_OR_ARTICLE, number_value
 from conversations.assistant.understanding.scan import Scan, Verdict
@@ -48,9 +49,34 @@ _FOR_COUNT = re.compile(
     r"\b(?:per|x|for|party\s+of|group\s+of|gruppo\s+di|tavolo\s+da|table\s+of)\s*(?P<n>" + NUMBER + r")\b"
     r"(?![:./-]\d)(?!\s*" + _NOT_PEOPLE_AFTER + r"\b)"
 )
-_ME_AND_COMPANION = re.compile(
-    r"\b(?:io\s+e|me\s+and|myself\s+and)\s+(?:la\s+|il\s+)?(?:mia|mio|my)\s+" + _COMPANION + r"\b"
+# "io e mio marito", "con la mia compagna e i due bambini", "me, my wife and 2 kids": the writer and
+# everyone they name. A plural without a number ("con i bambini") counts nobody: the party is asked.
+_ONE_PERSON = (
+    r"(?:" + _COMPANION + r"|figlio|figlia|bambino|bambina|bimbo|bimba|nipote|suocera|suocero|collega|"
+    r"son|daughter|baby|child|kid|colleague)"
 )
+_GROUP = (
+    r"(?:bambini|bambine|bimbi|bimbe|figli|figlie|ragazzi|ragazze|amici|amiche|nipoti|colleghi|colleghe|"
+    r"kids|children|sons|daughters|friends|colleagues)"
+)
+_PAIR = r"(?:genitori|nonni|suoceri|parents|grandparents|in-laws)"
+_POSSESSIVE = (
+    r"(?:(?:la|il|i|le|lo|the)\s+)?"
+    r"(?:(?:mia|mio|miei|mie|nostra|nostro|nostri|nostre|sua|suo|suoi|sue|my|our|his|her|their)\s+)?"
+)
+_MEMBER = (
+    _POSSESSIVE + r"(?:(?P<count>" + NUMBER_OR_ARTICLE + r")\s+)?"
+    r"(?P<who>" + _ONE_PERSON + r"|" + _GROUP + r"|" + _PAIR + r")\b"
+)
+_MEMBER_RE = re.compile(_MEMBER)
+_MEMBERS = _MEMBER.replace("?P<count>", "?:").replace("?P<who>", "?:")
+_WRITER_AND_COMPANIONS = re.compile(
+    r"\b(?:io\s+e|io|me\s+and|me|myself\s+and|con|with|insieme\s+a|together\s+with)\s+"
+    + _MEMBERS + r"(?:\s+(?:e|and|\+|piu|plus)?\s*" + _MEMBERS + r")*"
+)
+# "noi due", "noi tre": how many we are; "in coppia", "a couple" (but not "a couple of days"): two.
+_WE_COUNT = re.compile(r"\bnoi\s+(?P<n>" + NUMBER + r")\b(?![:./-]\d)")
+_COUPLE = re.compile(r"\b(?:in\s+coppia|una\s+coppia|a\s+couple|as\s+a\s+couple)\b(?!\s+of\b)")
 
 WORDS: frozenset[str] = frozenset(
     {"persone", "persona", "people", "adulti", "adults", "bambini", "children", "ospiti", "guests", "coperti",
@@ -80,6 +106,24 @@ def party_size_extract(text: str) -> tuple[int | None, str]:
     scan.take(_COUNT_OF_SEATS, lambda m: counted(m["n"]))
     scan.take(_OF_US, lambda m: counted(m["n"]))
     scan.take(_FOR_COUNT, lambda m: counted(m["n"]))
-    scan.take(_ME_AND_COMPANION, lambda m: counted("2"))
+    scan.take(_WE_COUNT, lambda m: counted(m["n"]))
+    scan.take(_WRITER_AND_COMPANIONS, lambda m: _companions_counted(m.group(), counted))
+    scan.take(_COUPLE, lambda m: counted("2"))
     scan.take(_IN_COUNT_AT_END, lambda m: counted(m["n"]))
     return (found[0] if found else None), scan.text
+
+
+def _companions_counted(phrase: str, counted: Callable[..., Verdict]) -> Verdict:
+    """The writer plus each person named; False when a group's size is not said."""
+    total = 1
+    for member in _MEMBER_RE.finditer(phrase):
+        who, count = member["who"], member["count"]
+        if count is not None and number_value(count) is not None and re.fullmatch(_GROUP + "|" + _PAIR, who):
+            total += number_value(count) or 0
+        elif re.fullmatch(_PAIR, who):
+            total += 2
+        elif re.fullmatch(_GROUP, who):
+            return False
+        else:
+            total += 1
+    return counted(str(total))

@@ -21,8 +21,11 @@ General-purpose date parsers do badly here ("venerdì alle 20" read as the 20th,
   reads "alle 10" as 10:00 and "alle 5" as 17:00). A leading zero ("09:30") is
   always the morning.
 - "20.30" is a time; a date with dots needs a year or "il" ("il 15.12").
-- A day-of-month after a weekday ("sabato 28") is a date only when that day falls on
-  that weekday, so "sabato 21" (a time, probably) does not become Monday the 21st.
+- A day-of-month after a weekday ("sabato 28") is that date when it falls on that
+  weekday. When it does not ("venerdì 22" and the 22nd is a Tuesday) neither is
+  dropped: there is no date, and ``date_choices`` holds both readings (the 22nd, and
+  the Friday nearest to it) for the assistant to ask which.
+- "tra un'ora", "fra mezz'ora", "in 45 minutes": counted from now (``relative``).
 """
 
 import datetime
@@ -119,10 +122,16 @@ _MERIDIEM_SUFFIX = (
 )
 _MINUTE_WORDS = {
     "mezza": 30, "mezzo": 30, "un quarto": 15, "quarto": 15, "tre quarti": 45,
-    "trenta": 30, "quindici": 15, "thirty": 30, "fifteen": 15, "forty five": 45,
+    "trenta": 30, "quindici": 15, "dieci": 10, "venti": 20, "venticinque": 25, "cinque": 5,
+    "thirty": 30, "fifteen": 15, "forty five": 45,
 }
+_MINUTES_LESS = {"un quarto": 15, "quarto": 15, "dieci": 10, "10": 10, "cinque": 5, "5": 5, "venti": 20, "20": 20}
+# "alle 8 e 10", "alle 20 e 45", "le 8 meno un quarto": minutes after or before the hour, in
+# words or digits, but not a count of people ("alle 8 e 10 persone" leaves the 10 alone).
 _MINUTES_AFTER = (
-    r"(?:\s+e\s+(?P<minute_it>mezza|mezzo|un\s+quarto|quarto|tre\s+quarti|trenta|quindici|15|30|45)"
+    r"(?:\s+e\s+(?P<minute_it>mezza|mezzo|un\s+quarto|quarto|tre\s+quarti|trenta|quindici|dieci|venti|"
+    r"venticinque|cinque|[1-5]\d|0[5-9]|5)\b(?!\s*" + _PEOPLE_AFTER + r"\b)"
+    r"|\s+meno\s+(?P<minute_less>un\s+quarto|quarto|dieci|venti|cinque|10|20|5)\b"
     r"|\s+(?P<minute_en>thirty|fifteen|forty\s+five))?"
 )
 
@@ -184,6 +193,16 @@ _IN_DAYS = re.compile(
     r"\b(?:tra|fra|in)\s+(?P<count>" + NUMBER_OR_ARTICLE + r"|a)\s+(?P<unit>giorni|giorno|days|day|settimane|"
     r"settimana|weeks|week)\b"
 )
+# "tra un'ora", "fra mezz'ora", "tra 2 ore e mezza", "in an hour", "in 45 minutes": a time counted
+# from now. Read before the clocks, so that "in 2h" is not two o'clock.
+_IN_TIME = re.compile(
+    r"\b(?:tra|fra|in|entro|within)\s+(?:(?P<half_hour>(?:una?\s+|a\s+)?(?:mezz\s+ora|mezzora|mezza\s+ora|"
+    r"mezzoretta|half\s+an\s+hour|half\s+hour))|(?P<count>\d{1,3}|" + NUMBER_OR_ARTICLE + r"|an|a)\s*"
+    r"(?P<unit>orette|oretta|ore|ora|hours|hour|hrs|hr|h|minuti|minuto|min|mins|minutes|minute))\b"
+    r"(?:\s+(?:e|and)\s+(?:a\s+)?(?P<fraction>mezza|mezzo|half|un\s+quarto|quarto|quarter))?"
+)
+# Further ahead than this, "tra 20 ore" is no longer a time of today a customer counts in hours.
+_IN_TIME_LIMIT = datetime.timedelta(hours=12)
 _NEXT_WEEK = r"(?:della\s+prossima\s+settimana|della\s+settimana\s+prossima|next\s+week|la\s+prossima\s+settimana)"
 _WEEKDAY_NAMED = re.compile(
     r"\b(?:(?P<next_week_before>next\s+week|la\s+prossima\s+settimana|settimana\s+prossima)\s+)?"
@@ -195,7 +214,9 @@ _PERIOD_RE = re.compile(r"\b(?P<word>" + "|".join(sorted(PERIOD_WORDS, key=len, 
 WORDS: frozenset[str] = frozenset(
     word
     for phrase in [*WEEKDAYS, *MONTHS, *PERIOD_WORDS, *_TODAY_WORDS, *_TOMORROW_WORDS, *_DAY_AFTER_TOMORROW,
-                   *_MINUTE_WORDS, "mezzogiorno", "mezzanotte", "midnight", "noon", "midday", "prossimo",
+                   *_MINUTE_WORDS, *_MINUTES_LESS, "meno", "tra", "fra", "entro", "ora", "ore", "oretta",
+                   "minuti", "minutes", "mezzora", "hour", "hours",
+                   "mezzogiorno", "mezzanotte", "midnight", "noon", "midday", "prossimo",
                    "prossima", "settimana", "giorni", "alle", "verso", "intorno", "around", "clock", "punto"]
     for word in phrase.split()
 )
@@ -206,6 +227,10 @@ class Temporal:
     date: datetime.date | None = None
     time: datetime.time | None = None
     period: DayPeriod | None = None
+    # The time was counted from now ("tra un'ora"): exact to the minute, not yet on the slot grid.
+    relative: bool = False
+    # A weekday and a day number that disagree: the numbered day, then the weekday nearest to it.
+    date_choices: tuple[datetime.date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,6 +259,8 @@ class _Reading:
         self.date_found = False
         self.date: datetime.date | _WeekdaySpec | None = None
         self.period: DayPeriod | None = None
+        self.ahead: datetime.timedelta | None = None
+        self.date_choices: tuple[datetime.date, ...] = ()
 
     def set_clock(self, clock: _Clock) -> None:
         if self.clock is None:
@@ -257,15 +284,50 @@ def temporal_extract(
     reading = _Reading(now.date())
     scan.take(_GREETINGS_WITH_PERIODS, lambda m: True)
     _numeric_dates_take(scan, reading)
+    scan.take(_IN_TIME, lambda m: _in_time_take(m, reading))
     _clocks_take(scan, reading)
     _calendar_dates_take(scan, reading)
     _relative_dates_take(scan, reading)
     scan.take(_PERIOD_RE, lambda m: _period_take(m, reading))
+    if reading.ahead is not None and reading.clock is None and not reading.date_found:
+        # Counted in real time, not on the wall clock: "tra un'ora" at 01:30 on the night the
+        # clocks change is an hour of the customer's waiting, whatever the clock then says.
+        then = (now.astimezone(datetime.UTC) + reading.ahead).astimezone(now.tzinfo)
+        return Temporal(date=then.date(), time=then.time().replace(second=0, microsecond=0, tzinfo=None),
+                        period=reading.period, relative=True), scan.text
     time = _clock_resolve(reading.clock, reading.period, opening_ranges) if reading.clock else None
     date = reading.date
     if isinstance(date, _WeekdaySpec):
         date = _weekday_resolve(date, now=now, time=time, period=reading.period)
-    return Temporal(date=date, time=time, period=reading.period), scan.text
+    return Temporal(date=date, time=time, period=reading.period, date_choices=reading.date_choices), scan.text
+
+
+def _weekday_nearest(day: datetime.date, weekday: int, today: datetime.date) -> datetime.date:
+    """The ``weekday`` closest to ``day`` (the customer named the week by its number), not before today."""
+    after = day + datetime.timedelta(days=(weekday - day.weekday()) % 7)
+    before = after - datetime.timedelta(days=7)
+    if before >= today and (day - before) < (after - day):
+        return before
+    return after
+
+
+def _in_time_take(m: re.Match, reading: _Reading) -> Verdict:
+    if m["half_hour"]:
+        ahead = datetime.timedelta(minutes=30)
+    else:
+        count = 1 if m["count"] in ("a", "an") else number_value(m["count"])
+        if count is None:
+            return False
+        unit = m["unit"]
+        minutes = count * 60 if unit.startswith(("or", "h")) else count
+        if m["fraction"]:
+            minutes += 30 if m["fraction"] in ("mezza", "mezzo", "half") else 15
+        ahead = datetime.timedelta(minutes=minutes)
+    if not datetime.timedelta(0) < ahead <= _IN_TIME_LIMIT:
+        return False
+    if reading.ahead is None:
+        reading.ahead = ahead
+    return True
 
 
 def _numeric_dates_take(scan: Scan, reading: _Reading) -> None:
@@ -289,7 +351,7 @@ def _clocks_take(scan: Scan, reading: _Reading) -> None:
     scan.take(_CLOCK_MERIDIEM, lambda m: _clock_take(m, reading, minute=0))
     scan.take(_CLOCK_H, lambda m: _clock_take(m, reading, minute=int(m["minute"] or 0)))
     scan.take(_CLOCK_HALF_PAST, lambda m: _clock_take(m, reading, minute=30 if m["fraction"] == "half" else 15))
-    scan.take(_CLOCK_PREFIXED, lambda m: _clock_take(m, reading, minute=_prefixed_minute(m)))
+    scan.take(_CLOCK_PREFIXED, lambda m: _prefixed_clock_take(m, reading))
     scan.take(_CLOCK_ISH, lambda m: _clock_take(m, reading, minute=0))
 
     def after_period(m: re.Match) -> Verdict:
@@ -307,13 +369,19 @@ def _clock_word_take(m: re.Match, reading: _Reading) -> Verdict:
 def _clock_take(m: re.Match, reading: _Reading, *, minute: int) -> Verdict:
     hour_text = m["hour"]
     hour = number_value(hour_text)
+    if hour is None:
+        return False
+    return _clock_set(m, reading, hour=hour, minute=minute, zero_padded=hour_text.startswith("0"))
+
+
+def _clock_set(m: re.Match, reading: _Reading, *, hour: int, minute: int, zero_padded: bool) -> Verdict:
     groups = m.groupdict()
     meridiem = groups.get("meridiem")
     part = groups.get("part")
     if part:
         meridiem = "am" if part in ("mattina", "mattino", "morning") else "pm"
         reading.set_period(PERIOD_WORDS[part])
-    if hour is None or not 0 <= minute <= 59:
+    if not 0 <= minute <= 59:
         return False
     if meridiem and not 1 <= hour <= 12:
         # "20 di sera" is fine as 20:00, "13pm" is not a time.
@@ -322,8 +390,20 @@ def _clock_take(m: re.Match, reading: _Reading, *, minute: int) -> Verdict:
         meridiem = None
     if hour > 24:
         return False
-    reading.set_clock(_Clock(hour % 24, minute, meridiem, zero_padded=hour_text.startswith("0")))
+    reading.set_clock(_Clock(hour % 24, minute, meridiem, zero_padded=zero_padded))
     return True
+
+
+def _prefixed_clock_take(m: re.Match, reading: _Reading) -> Verdict:
+    if m["minute_less"]:
+        # "le 8 meno un quarto" is 7:45 (then read as the evening like any bare 7).
+        hour = number_value(m["hour"])
+        if hour is None or not 1 <= hour <= 24:
+            return False
+        less = _MINUTES_LESS[" ".join(m["minute_less"].split())]
+        return _clock_set(m, reading, hour=hour - 1 if hour > 1 else 12, minute=60 - less,
+                          zero_padded=m["hour"].startswith("0"))
+    return _clock_take(m, reading, minute=_prefixed_minute(m))
 
 
 def _prefixed_minute(m: re.Match) -> int:
@@ -343,9 +423,15 @@ def _calendar_dates_take(scan: Scan, reading: _Reading) -> None:
 
     def weekday_day(m: re.Match) -> Verdict:
         date = _day_of_month_resolve(reading.today, int(m["day"]))
-        # "sabato 28" is the 28th only if the 28th is a Saturday; "sabato 21" is left alone.
-        if date is None or date.weekday() != WEEKDAYS[m["weekday"]]:
+        if date is None:
             return False
+        weekday = WEEKDAYS[m["weekday"]]
+        if date.weekday() != weekday:
+            # "venerdì 22" and the 22nd is a Tuesday: ask which, never pick one silently.
+            if not reading.date_found:
+                reading.date_choices = (date, _weekday_nearest(date, weekday, reading.today))
+                reading.set_date(None)
+            return True
         reading.set_date(date)
         return True
 

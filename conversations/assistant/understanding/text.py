@@ -25,6 +25,12 @@ FUZZY_CUTOFF = 0.8
 # Straight and typographic apostrophes, backtick and acute accent typed as one.
 _APOSTROPHES = re.compile("['`\u2018\u2019\u00b4]")
 _MERIDIEM_DOTS = re.compile(r"\b([ap])\.\s?m\b\.?")
+# "alle 21,15" and "20e45": an hour and its minutes joined by a comma or a glued "e" are a
+# clock time, written as one ("21:15"). Not a price ("2,50 euro") and not part of a longer
+# number ("1,234").
+_COMMA_OR_E_CLOCK = re.compile(
+    r"(?<![\d,.])([01]?\d|2[0-3])(?:,|e)([0-5]\d)(?![\d,])(?!\s*(?:euro|eur|\u20ac|\$|%))"
+)
 _NOT_WORD_OR_NUMBER = re.compile(r"[^a-z0-9:./-]+")
 _SEPARATOR_OUTSIDE_NUMBER = re.compile(r"(?<!\d)[:./-]+|[:./-]+(?!\d)")
 _SPACES = re.compile(r"\s+")
@@ -44,6 +50,7 @@ def normalise(text: str) -> str:
     """
     text = strip_accents(text[:MAX_CHARS]).lower()
     text = _MERIDIEM_DOTS.sub(r"\1m", text)
+    text = _COMMA_OR_E_CLOCK.sub(r"\1:\2", text)
     text = _APOSTROPHES.sub(" ", text)
     text = _NOT_WORD_OR_NUMBER.sub(" ", text)
     text = _SEPARATOR_OUTSIDE_NUMBER.sub(" ", text)

@@ -76,6 +76,10 @@ class Understanding:
     date: datetime.date | None = None
     time: datetime.time | None = None
     period: DayPeriod | None = None
+    # The time was counted from now ("tra un'ora"), to the minute: the booking puts it on the slot grid.
+    time_relative: bool = False
+    # A weekday and a day number that disagree ("venerdì 22", the 22nd a Tuesday): both readings, no date.
+    date_choices: tuple[datetime.date, ...] = ()
     party_size: int | None = None
     # Every service that matches; several mean the customer must choose.
     service_ids: tuple[int, ...] = ()

@@ -61,8 +61,8 @@ GRAMMAR = [
     ("l'8", D(2026, 12, 8), None, None),
     ("venerdì 27", D(2026, 11, 27), None, None),
     ("sabato 28 a cena", D(2026, 11, 28), None, EVENING),
-    # A weekday with a day that is not that weekday: only the weekday is trusted
-    ("sabato 21", D(2026, 11, 28), None, None),
+    # A weekday with a day that is not that weekday: no date (the assistant asks which: see below)
+    ("sabato 21", None, None, None),
     # Day and month: this year, or next year once passed
     ("15/12", D(2026, 12, 15), None, None),
     ("15-12", D(2026, 12, 15), None, None),
@@ -128,6 +128,26 @@ GRAMMAR = [
     ("7ish", None, T(19), None),
     ("verso le 21", None, T(21), None),
     ("per le 8", None, T(20), None),
+    # Minutes after a comma, a glued "e", in words or before the hour
+    ("alle 21,15", None, T(21, 15), None),
+    ("per le 20,30", None, T(20, 30), None),
+    ("20e45", None, T(20, 45), None),
+    ("alle 20e30", None, T(20, 30), None),
+    ("h20.15", None, T(20, 15), None),
+    ("h 20.15", None, T(20, 15), None),
+    ("alle 9 e un quarto di sera", None, T(21, 15), EVENING),
+    ("alle 9 e 10", None, T(21, 10), None),
+    ("alle 20 e 10", None, T(20, 10), None),
+    ("alle 8 e venti", None, T(20, 20), None),
+    ("alle 8 e cinque", None, T(20, 5), None),
+    ("le 8 meno un quarto", None, T(19, 45), None),
+    ("alle 9 meno dieci", None, T(20, 50), None),
+    ("alle 21 meno un quarto", None, T(20, 45), None),
+    ("alle 8 meno un quarto di mattina", None, T(7, 45), MORNING),
+    ("alle 1 meno un quarto", None, T(12, 45), None),
+    # ... but not a price or a count of people
+    ("costa 2,50 euro", None, None, None),
+    ("alle 8 e 10 persone", None, T(20), None),
     ("alle 25", None, None, None),
     ("25:00", None, None, None),
     ("20:75", None, None, None),
@@ -225,3 +245,61 @@ def test_relative_dates_follow_the_tenant_calendar_across_the_dst_change():
     before_dst_end = datetime.datetime(2026, 10, 24, 22, 0, tzinfo=ROME)
     result = understand("domani alle 20", now=before_dst_end)
     assert (result.date, result.time) == (D(2026, 10, 25), T(20))
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "time"),
+    [
+        ("tra un'ora", D(2026, 11, 25), T(20)),
+        ("fra un'oretta", D(2026, 11, 25), T(20)),
+        ("fra mezz'ora", D(2026, 11, 25), T(19, 30)),
+        ("tra mezzora", D(2026, 11, 25), T(19, 30)),
+        ("tra 2 ore", D(2026, 11, 25), T(21)),
+        ("tra due ore e mezza", D(2026, 11, 25), T(21, 30)),
+        ("tra 20 minuti", D(2026, 11, 25), T(19, 20)),
+        ("in an hour", D(2026, 11, 25), T(20)),
+        ("in half an hour", D(2026, 11, 25), T(19, 30)),
+        ("in 45 minutes", D(2026, 11, 25), T(19, 45)),
+        ("in 2h", D(2026, 11, 25), T(21)),
+        ("in an hour and a half", D(2026, 11, 25), T(20, 30)),
+        ("tra 6 ore", D(2026, 11, 26), T(1)),  # past midnight: tomorrow
+    ],
+)
+def test_times_counted_from_now(text, date, time, now):
+    result = understand(text, now=now)
+    assert (result.date, result.time, result.time_relative) == (date, time, True)
+
+
+def test_a_count_of_hours_too_far_to_be_today_is_not_a_time(now):
+    result = understand("tra 20 ore", now=now)
+    assert (result.date, result.time, result.time_relative) == (None, None, False)
+
+
+def test_an_hour_from_now_is_real_time_across_the_dst_change():
+    # 25 October 2026, 02:30 CEST (the first 02:30): an hour later the clocks read 02:30 again (CET).
+    first_half_past_two = datetime.datetime(2026, 10, 25, 0, 30, tzinfo=datetime.UTC).astimezone(ROME)
+    result = understand("tra un'ora", now=first_half_past_two)
+    assert (result.date, result.time) == (D(2026, 10, 25), T(2, 30))
+
+
+@pytest.mark.parametrize(
+    ("text", "choices"),
+    [
+        # Wednesday 25 November 2026: the 22nd (of December) is a Tuesday, the Friday nearest it the 25th.
+        ("venerdì 22", (D(2026, 12, 22), D(2026, 12, 25))),
+        ("friday 22nd", (D(2026, 12, 22), D(2026, 12, 25))),
+        # The 21st of December is a Monday; the Saturday nearest it is the 19th.
+        ("sabato 21", (D(2026, 12, 21), D(2026, 12, 19))),
+        # The 30th of November is a Monday: the Sunday nearest is the 29th, not one already past.
+        ("domenica 30", (D(2026, 11, 30), D(2026, 11, 29))),
+        ("giovedì 25", (D(2026, 11, 25), D(2026, 11, 26))),
+    ],
+)
+def test_a_weekday_and_a_day_that_disagree_give_both_and_no_date(text, choices, now):
+    result = understand(text, now=now)
+    assert (result.date, result.date_choices) == (None, choices)
+
+
+def test_a_weekday_and_its_own_day_give_the_date_and_no_choice(now):
+    result = understand("venerdì 27", now=now)
+    assert (result.date, result.date_choices) == (D(2026, 11, 27), ())
