@@ -60,12 +60,10 @@ def draft_merge(turn: Turn, understanding: Understanding) -> bool:
             draft.pop("time", None)
         changed = True
     if understanding.date:
-        answers_which_day = bool(draft.pop("date_choices", None))
+        # "meglio domenica" changes the day only: the party, the service and the time stay (book_advance
+        # offers other times if that one is not free on the new day).
+        draft.pop("date_choices", None)
         draft["date"] = understanding.date.isoformat()
-        # A new day invalidates a time picked from another day's list, unless the message also says a time
-        # or only says which of two days the customer meant.
-        if not understanding.time and not answers_which_day:
-            draft.pop("time", None)
         changed = True
     if understanding.time and understanding.time_relative and understanding.date:
         # "tra un'ora": the first start on the slot grid from then on (possibly tomorrow's first minutes).
@@ -344,8 +342,9 @@ def book_advance(turn: Turn) -> None:
                 if phone
                 else turn.t("party_too_large_no_phone", max=largest)
             )
+            # The day and time stay: "ok allora siamo in 6" goes on from here.
             draft.pop("party", None)
-            turn.flow_clear()
+            turn.state["step"] = "party"
             return
     if not turn.is_restaurant and not moving:
         if draft.get("service_choices"):
