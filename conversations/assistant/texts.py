@@ -169,7 +169,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "Done! Table for {party} booked {when}. Booking code: {reference}.",
     },
     "booked_service": {
-        "it": "Fatto! {service} prenotato {when}{staff}. Codice prenotazione: {reference}.",
+        "it": "Fatto! Prenotazione confermata: {service} {when}{staff}. Codice prenotazione: {reference}.",
         "en": "Done! {service} booked {when}{staff}. Booking code: {reference}.",
     },
     "how_to_cancel": {

@@ -1,5 +1,7 @@
 """Italian or English, per message, from the words it uses."""
 
+import re
+
 
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -55,6 +57,16 @@ _ITALIAN_ENDINGS = ("a", "i", "o")
 _VOWELS = frozenset("aeiou")
 
 
+_CONSONANT_RUN = re.compile(r"[^aeiouy]{4,}")
+
+
+def _word_like(word: str) -> bool:
+    """Whether an unlisted word could be a word of either language at all: "asdfgh" or "qwrtz" (a hand on
+    the keyboard) has too few vowels to lean anywhere, and must not make an Italian business answer in English."""
+    vowels = sum(1 for c in word if c in _VOWELS)
+    return vowels / len(word) >= 0.3 and not _CONSONANT_RUN.search(word)
+
+
 def language_detect(words: list[str], hint: str | None = None, names: frozenset[str] = frozenset()) -> str | None:
     """"it" or "en" by which language's words the message uses more; ``hint`` breaks a tie.
 
@@ -66,7 +78,7 @@ def language_detect(words: list[str], hint: str | None = None, names: frozenset[
             italian += 1
         elif word in ENGLISH_WORDS:
             english += 1
-        elif len(word) >= _UNLISTED_MIN_LENGTH and word.isalpha() and word not in names:
+        elif len(word) >= _UNLISTED_MIN_LENGTH and word.isalpha() and word not in names and _word_like(word):
             if word.endswith(_ITALIAN_ENDINGS):
                 italian += _UNLISTED_WEIGHT
             elif word[-1] not in _VOWELS:
