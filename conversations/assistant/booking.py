@@ -9,9 +9,10 @@ through ``bookings.services``.
 
 from datetime import date, datetime, time, timedelta
 
-from bookings.availability import Slot, available_slots, slot_alternatives
+from bookings.availability import Slot, Verdict, available_slots, slot_alternatives, start_check
 from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnavailable, TooLateToCancel
-from bookings.models import Appointment, OpeningHours, Resource, Service
+from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
+from bookings.selectors import opening_hours_for_week
 from bookings.services import appointment_book, appointment_reschedule
 from conversations.assistant.formatting import WEEKDAYS, date_long, date_short, day_number, time_short, when_long
 from conversations.assistant.turn import Turn
@@ -374,15 +375,7 @@ def book_advance(turn: Turn) -> None:
         return
     matching = [s for s in _slots(turn, day, day) if (s.start.hour, s.start.minute) == (wanted.hour, wanted.minute)]
     if not matching:
-        start = datetime.combine(day, wanted, tzinfo=turn.tenant.tzinfo)
-        when = when_long(start, turn.language)
-        if start < turn.now + timedelta(minutes=turn.tenant.min_notice_minutes) and start.date() == turn.now.date():
-            intro = turn.t("slot_too_soon", notice=_notice_text(turn))
-        elif _day_closed(turn, day):
-            intro = turn.t("day_closed", date=_day_label(turn, day))
-        else:
-            intro = turn.t("slot_taken", when=when)
-        _offer_alternatives(turn, day, wanted, intro)
+        _offer_alternatives(turn, day, wanted, _refusal_text(turn, day, wanted))
         return
     slot = matching[0]
     draft["slot"] = {"start": slot.start.isoformat(), "resource": slot.resource.pk}
@@ -392,6 +385,51 @@ def book_advance(turn: Turn) -> None:
         _confirm_text(turn, slot.start),
         [("yes", turn.t(yes_key)), ("other", turn.t("button_other_time")), ("no", turn.t("button_cancel_flow"))],
     )
+
+
+def _refusal_text(turn: Turn, day: date, wanted: time) -> str:
+    """Why that start cannot be booked, in the booking rules' own verdict: closed is not taken."""
+    draft = turn.state["draft"]
+    start = datetime.combine(day, wanted, tzinfo=turn.tenant.tzinfo)
+    check = start_check(
+        turn.tenant, start=start, service=_service(turn, draft.get("service")), party_size=draft.get("party", 1),
+        resource=_staff(turn, draft.get("staff")), now=turn.now, exclude_appointment_id=_moving_id(turn),
+    )
+    label = _day_label(turn, day)
+    if check.verdict is Verdict.TOO_SOON:
+        return turn.t("slot_too_soon", notice=_notice_text(turn))
+    if check.verdict is Verdict.CLOSED:
+        reason = _closure_reason(turn, start)
+        if reason:
+            return turn.t("day_closed_reason", date=label, reason=reason)
+        return turn.t("day_closed", date=label)
+    if check.verdict in (Verdict.OUTSIDE_HOURS, Verdict.ENDS_AFTER_CLOSING):
+        spans = _day_opening_text(turn, day)
+        if not spans:
+            return turn.t("day_closed", date=label)
+        # Open at that time, but the service would run past closing: not "closed".
+        key = "time_closed" if check.verdict is Verdict.OUTSIDE_HOURS else "time_ends_after_closing"
+        return turn.t(key, date=label, time=time_short(wanted), hours=spans)
+    return turn.t("slot_taken", when=when_long(start, turn.language))
+
+
+def _closure_reason(turn: Turn, start: datetime) -> str:
+    closure = (
+        Closure.objects.filter(tenant=turn.tenant, starts_at__lte=start, ends_at__gt=start)
+        .exclude(reason="")
+        .values_list("reason", flat=True)
+        .first()
+    )
+    return closure or ""
+
+
+def _day_opening_text(turn: Turn, day: date) -> str:
+    """That day's opening ranges as the customer reads them: "12:00–15:00 e 19:00–23:30"."""
+    ranges = opening_hours_for_week(tenant=turn.tenant).get(day.weekday()) or []
+    spans = [f"{time_short(r.opens)}–{time_short(r.closes)}" for r in ranges]
+    if len(spans) <= 1:
+        return "".join(spans)
+    return f"{', '.join(spans[:-1])} {turn.t('and')} {spans[-1]}"
 
 
 def _notice_text(turn: Turn) -> str:

@@ -1,11 +1,11 @@
 """Answers from the tenant's configuration: opening hours, services and prices, address."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import quote_plus
 
 from bookings.models import Closure, Service
 from bookings.selectors import opening_hours_for_week
-from conversations.assistant.formatting import WEEKDAYS, date_short, price_text, time_short
+from conversations.assistant.formatting import WEEKDAYS, date_long, date_short, price_text, time_short
 from conversations.assistant.turn import Turn
 
 # How far ahead upcoming closures are worth mentioning with the hours.
@@ -13,6 +13,10 @@ CLOSURES_AHEAD = timedelta(days=30)
 
 
 def hours_answer(turn: Turn) -> None:
+    day = turn.understanding.date
+    if day is not None and day >= turn.now.date():
+        _day_hours_answer(turn, day)
+        return
     week = opening_hours_for_week(tenant=turn.tenant)
     lines = [turn.t("hours_title")]
     for weekday in range(7):
@@ -68,3 +72,31 @@ def address_answer(turn: Turn) -> None:
     if tenant.contact_phone:
         lines.append(turn.t("phone", phone=tenant.contact_phone))
     turn.text("\n".join(lines))
+
+
+def _day_hours_answer(turn: Turn, day: date) -> None:
+    """"la domenica a che ora aprite?": that day's hours (or its closure), not the whole week."""
+    tz = turn.tenant.tzinfo
+    day_start = datetime.combine(day, time(0), tzinfo=tz)
+    day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    # The day opens the sentence: "Domenica 29 novembre siamo aperti ...".
+    label = date_long(day, turn.language)
+    label = label[0].upper() + label[1:]
+    closure = (
+        Closure.objects.filter(tenant=turn.tenant, starts_at__lte=day_start, ends_at__gte=day_end)
+        .order_by("starts_at")
+        .first()
+    )
+    if closure is not None:
+        if closure.reason:
+            turn.text(turn.t("day_hours_closed_reason", date=label, reason=closure.reason))
+        else:
+            turn.text(turn.t("day_hours_closed", date=label))
+        return
+    ranges = opening_hours_for_week(tenant=turn.tenant).get(day.weekday()) or []
+    if not ranges:
+        turn.text(turn.t("day_hours_closed", date=label))
+        return
+    spans = [f"{time_short(r.opens)}–{time_short(r.closes)}" for r in ranges]
+    hours = spans[0] if len(spans) == 1 else f"{', '.join(spans[:-1])} {turn.t('and')} {spans[-1]}"
+    turn.text(turn.t("day_hours", date=label, hours=hours))

@@ -71,6 +71,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     # --- information -------------------------------------------------------------
     "hours_title": {"it": "I nostri orari:", "en": "Our opening hours:"},
     "hours_closed": {"it": "chiuso", "en": "closed"},
+    "day_hours": {"it": "{date} siamo aperti {hours}.", "en": "On {date} we're open {hours}."},
+    "day_hours_closed": {"it": "{date} siamo chiusi.", "en": "On {date} we're closed."},
+    "day_hours_closed_reason": {
+        "it": "{date} siamo chiusi ({reason}).",
+        "en": "On {date} we're closed ({reason}).",
+    },
     "hours_closures": {"it": "Chiusure in arrivo:", "en": "Upcoming closures:"},
     "address": {"it": "Ci trovi in {address}.", "en": "You'll find us at {address}."},
     "address_unknown": {
@@ -129,6 +135,19 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "it": "Mi dispiace, {date} siamo chiusi.",
         "en": "Sorry, we're closed {date}.",
     },
+    "day_closed_reason": {
+        "it": "Mi dispiace, {date} siamo chiusi ({reason}).",
+        "en": "Sorry, we're closed {date} ({reason}).",
+    },
+    "time_closed": {
+        "it": "Mi dispiace, alle {time} siamo chiusi: {date} siamo aperti {hours}.",
+        "en": "Sorry, we're closed at {time}: {date} we're open {hours}.",
+    },
+    "time_ends_after_closing": {
+        "it": "Mi dispiace, alle {time} non si finisce prima della chiusura: {date} siamo aperti {hours}.",
+        "en": "Sorry, at {time} it would not finish before we close: {date} we're open {hours}.",
+    },
+    "and": {"it": "e", "en": "and"},
     "day_too_far": {
         "it": "Si può prenotare al massimo {days} giorni in anticipo.",
         "en": "Bookings open at most {days} days ahead.",

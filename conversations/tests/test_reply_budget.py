@@ -202,7 +202,7 @@ def test_a_customer_booking_at_a_human_pace_is_answered_every_time():
         ("Ciao, vorrei prenotare un tavolo per 4 domani alle 20", "Confermo?"),
         ("sì", "Fatto!"),
         ("grazie", "Grazie a te"),
-        ("a che ora aprite domenica?", "I nostri orari"),
+        ("a che ora aprite domenica?", "Domenica 29 novembre siamo aperti"),
         ("dove siete?", "Ci trovi"),
         ("ok grazie", "Come posso aiutarti?"),
         ("le mie prenotazioni", "Le tue prossime prenotazioni"),
