@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from backoffice.day import day_grid
 from backoffice.media import (
@@ -402,6 +402,7 @@ MEDIA_CONTENT_SECURITY_POLICY = (
 )
 
 
+@require_safe
 def conversation_media(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
     """A message's photo, voice note, video, document or sticker, fetched server-side and kept."""
     conversation = _conversation(request, conversation_id)

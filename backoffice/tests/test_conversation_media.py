@@ -12,7 +12,7 @@ from conversations.models import MessageMedia
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from customers.models import Channel
 from customers.tests.factories import CustomerFactory
-from tenants.tests.factories import MembershipFactory
+from tenants.tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +119,7 @@ def test_media_over_the_cap_is_neither_downloaded_nor_kept(staff, conversation, 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert "troppo grande" in response.content.decode()  # too large: open it on the phone
+    assert '<html lang="it">' in response.content.decode()
     assert response["Cache-Control"] == "private, no-store"
     assert len(graph.calls) == 1  # the declared size was enough: the bytes were never fetched
     assert not MessageMedia.objects.exists()
@@ -206,6 +207,21 @@ def test_someone_not_logged_in_is_sent_to_the_login_page(client, conversation, g
     response = client.get(_media_url(message))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+    assert graph.calls == []
+
+
+def test_a_logged_in_user_who_is_not_staff_is_sent_to_the_login_page(client, conversation, graph, restaurant):
+    user = UserFactory(is_staff=False)
+    MembershipFactory(tenant=restaurant, user=user)
+    client.force_login(user)
+    response = client.get(_media_url(_photo(conversation)))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert graph.calls == []
+
+
+def test_the_proxy_only_answers_reads(staff, conversation, graph):
+    assert staff.post(_media_url(_photo(conversation))).status_code == 405
     assert graph.calls == []
 
 
