@@ -149,6 +149,8 @@ class TranscriptLine:
 
     @property
     def text(self) -> str:
+        if self.media is not None and self.media.kind == Message.Type.REACTION:
+            return ""  # the stored text is the emoji, which the reaction shows with what it reacts to
         return self.reply.text if self.reply is not None and self.reply.text else self.message.text
 
     @property

@@ -47,7 +47,7 @@ def whatsapp_message(conversation, raw: dict, **fields) -> Message:
     parsed = webhook_values_parse(body)[0].messages[0]
     return MessageFactory(
         conversation=conversation, channel_message_id=parsed.id, type=parsed.message_type,
-        text=parsed.inbound.text, processing_status="processed",
+        text=parsed.inbound.text or parsed.inbound.choice_title or parsed.inbound.emoji, processing_status="processed",
         payload={"message": parsed.raw, "inbound": inbound_message_as_dict(parsed.inbound)}, **fields,
     )
 
