@@ -14,7 +14,7 @@ from backoffice.media import MessageMediaView, message_media_view, reacted_messa
 from bookings.models import Appointment, Resource, Service
 from bookings.selectors import appointments_for_tenant
 from chatwoot.models import ChatwootConnection
-from conversations.models import Conversation, ConversationBooking, Message
+from conversations.models import Conversation, Message
 from conversations.replies import Option, Reply
 from customers.models import Channel, Customer
 from tenants.models import Tenant
@@ -196,15 +196,6 @@ def conversation_bookings(*, conversation: Conversation) -> list[Appointment]:
             tenant_id=conversation.tenant_id, conversation_link__conversation=conversation,
         ).select_related("service", "resource").order_by("starts_at", "pk")
     )
-
-
-def appointment_conversation(*, appointment: Appointment) -> Conversation | None:
-    """The conversation ``appointment`` was made in; None for one booked by staff, the API or a deleted chat."""
-    link = (
-        ConversationBooking.objects.filter(tenant_id=appointment.tenant_id, appointment=appointment)
-        .select_related("conversation").first()
-    )
-    return link.conversation if link is not None else None
 
 
 @dataclass(frozen=True)
