@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 
 from backoffice.day import local_instant
+from backoffice.media import MessageMediaView, message_media_view, reacted_message_id
 from bookings.models import Appointment, Resource, Service
 from bookings.selectors import appointments_for_tenant
 from chatwoot.models import ChatwootConnection
@@ -140,6 +141,7 @@ def conversation_for_tenants(*, tenants: QuerySet[Tenant], conversation_id: int)
 class TranscriptLine:
     message: Message
     reply: Reply | None  # outbound: what was sent, with its buttons or list rows
+    media: MessageMediaView | None = None  # inbound: a photo, voice note, location, reaction...
 
     @property
     def is_inbound(self) -> bool:
@@ -147,6 +149,8 @@ class TranscriptLine:
 
     @property
     def text(self) -> str:
+        if self.media is not None and self.media.kind == Message.Type.REACTION:
+            return ""  # the stored text is the emoji, which the reaction shows with what it reacts to
         return self.reply.text if self.reply is not None and self.reply.text else self.message.text
 
     @property
@@ -156,17 +160,42 @@ class TranscriptLine:
 
 def transcript(*, conversation: Conversation) -> list[TranscriptLine]:
     """The latest messages of a conversation, oldest first."""
-    latest = conversation.messages.order_by("-created_at", "-pk")[:TRANSCRIPT_MESSAGES_MAX]
+    latest = list(conversation.messages.order_by("-created_at", "-pk")[:TRANSCRIPT_MESSAGES_MAX])
+    # What each reaction is about, in one query: the text of the message it points at.
+    reacted_ids = {reacted for message in latest if (reacted := reacted_message_id(message))}
+    reacted_texts = dict(
+        Message.objects.filter(
+            tenant_id=conversation.tenant_id, conversation=conversation, channel_message_id__in=reacted_ids
+        ).values_list("channel_message_id", "text")
+    ) if reacted_ids else {}
     lines = []
-    for message in reversed(list(latest)):
+    for message in reversed(latest):
         reply = None
         if message.direction == Message.Direction.OUTBOUND and message.payload.get("type"):
             try:
                 reply = Reply.from_dict(message.payload)
             except (KeyError, ValueError, TypeError):
                 reply = None  # another channel's payload shape: show the stored text
-        lines.append(TranscriptLine(message, reply))
+        media = message_media_view(message, reacted_texts.get(reacted_message_id(message), ""))
+        lines.append(TranscriptLine(message, reply, media))
     return lines
+
+
+def media_message_for_conversation(*, conversation: Conversation, message_id: int) -> Message | None:
+    """An inbound message of ``conversation`` (so of its tenant) by id; None for any other."""
+    return Message.objects.filter(
+        tenant_id=conversation.tenant_id, conversation=conversation, pk=message_id,
+        direction=Message.Direction.INBOUND,
+    ).select_related("tenant").first()
+
+
+def conversation_bookings(*, conversation: Conversation) -> list[Appointment]:
+    """The bookings made in ``conversation``, soonest first."""
+    return list(
+        Appointment.objects.filter(
+            tenant_id=conversation.tenant_id, conversation_link__conversation=conversation,
+        ).select_related("service", "resource").order_by("starts_at", "pk")
+    )
 
 
 @dataclass(frozen=True)

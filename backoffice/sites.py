@@ -38,6 +38,9 @@ class LyoAdminSite(admin.AdminSite):
             path("try/clear/", self.admin_view(views.assistant_try_clear), name="backoffice_try_clear"),
             path("chat/<int:conversation_id>/", self.admin_view(views.conversation_chat),
                  name="backoffice_conversation"),
+            # cacheable: the view sets its own Cache-Control (private: the staff member's browser only).
+            path("chat/<int:conversation_id>/media/<int:message_id>/",
+                 self.admin_view(views.conversation_media, cacheable=True), name="backoffice_conversation_media"),
             path("chat/<int:conversation_id>/handoff/", self.admin_view(views.conversation_handoff),
                  name="backoffice_conversation_handoff"),
             # Two-factor: set up an authenticator app, enter its code after the password.

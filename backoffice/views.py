@@ -16,18 +16,30 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from backoffice.day import day_grid
+from backoffice.media import (
+    MediaTooLargeToKeep,
+    MediaUnavailable,
+    conversation_media_load,
+    media_inline,
+    message_media_reference,
+    safe_filename,
+)
 from backoffice.selectors import (
     assistant_draft,
+    conversation_bookings,
     conversation_for_tenants,
+    media_message_for_conversation,
     staff_home,
     transcript,
     trial_conversation,
@@ -362,6 +374,7 @@ def conversation_chat(request: HttpRequest, conversation_id: int) -> HttpRespons
         "subtitle": _("Conversation"),
         "conversation": conversation,
         "lines": transcript(conversation=conversation),
+        "bookings": conversation_bookings(conversation=conversation),
         "draft": assistant_draft(conversation=conversation),
         "is_nav_sidebar_enabled": False,
     }, conversation.tenant)
@@ -380,3 +393,48 @@ def conversation_handoff(request: HttpRequest, conversation_id: int) -> HttpResp
     else:
         return HttpResponse(status=400)
     return HttpResponseRedirect(reverse("admin:backoffice_conversation", args=[conversation.pk]))
+
+
+# A media response is a file, never a page: nothing in it may run, load or be framed.
+MEDIA_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'; sandbox"
+)
+
+
+@require_safe
+def conversation_media(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    """A message's photo, voice note, video, document or sticker, fetched server-side and kept."""
+    conversation = _conversation(request, conversation_id)
+    message = media_message_for_conversation(conversation=conversation, message_id=message_id)
+    if message is None or message_media_reference(message) is None:
+        raise Http404("No such media.")
+    try:
+        media = conversation_media_load(tenant=conversation.tenant, message=message, now=timezone.now())
+    except MediaUnavailable as exc:
+        return _media_notice(request, exc.reason, status=exc.status)
+    except MediaTooLargeToKeep:
+        return _media_notice(request, _("This file is too large to show here: open it on the phone."), status=200)
+    inline = media_inline(message, media.mime_type)
+    # Anything not shown as what it says it is goes out as opaque bytes, to be saved, never rendered.
+    content_type = media.mime_type if inline else "application/octet-stream"
+    response = HttpResponse(bytes(media.content), content_type=content_type)
+    reference = message_media_reference(message)
+    filename = safe_filename(reference.filename if reference else "") or f"{message.type}-{message.pk}"
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or "inline"
+    return _media_headers(response)
+
+
+def _media_notice(request: HttpRequest, text: str, *, status: int) -> HttpResponse:
+    """Why the media cannot be shown, as a small page of its own (what a click on the link opens)."""
+    html = render_to_string("backoffice/_media_notice.html", {"text": text}, request=request)
+    response = HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
+    return _media_headers(response, cache="private, no-store")  # the next try may succeed
+
+
+def _media_headers(response: HttpResponse, *, cache: str = "private, max-age=3600") -> HttpResponse:
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = MEDIA_CONTENT_SECURITY_POLICY
+    # Staff's own browser may keep it; no shared cache ever may (it is a customer's photo).
+    response["Cache-Control"] = cache
+    return response

@@ -170,3 +170,57 @@ class Message(TenantOwnedModel):
         arrow = "←" if self.direction == self.Direction.INBOUND else "→"
         return f"{arrow} {self.text[:60] or self.get_type_display()}"
 
+
+
+class MessageMedia(TenantOwnedModel):
+    """The bytes of an inbound photo, voice note, video, document or sticker, fetched once from the channel.
+
+    Meta's media URLs expire (WhatsApp's within minutes of asking for one), so what staff
+    open later is served from here; deleted with the message's payload by the retention
+    job (``conversations.services.retention``). Only media up to ``LYO_MEDIA_MAX_BYTES``
+    are kept: the database is not a file store for hour-long videos.
+    """
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="media", verbose_name=_("message")
+    )
+    mime_type = models.CharField(_("MIME type"), max_length=128)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content = models.BinaryField(_("content"))
+    fetched_at = models.DateTimeField(_("fetched at"))
+
+    class Meta:
+        db_table = "lyo_message_media"
+        verbose_name = _("message media")
+        verbose_name_plural = _("message media")
+
+    def __str__(self) -> str:
+        return f"{self.mime_type} ({self.size} bytes)"
+
+
+class ConversationBooking(TenantOwnedModel):
+    """A booking the assistant made in a conversation: staff go from one to the other.
+
+    Kept here rather than on ``Appointment``: bookings sit below conversations in the
+    stack and know nothing of them. One conversation per booking (a booking moved later
+    in another conversation still belongs to the one it was made in).
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("conversation")
+    )
+    appointment = models.OneToOneField(
+        "bookings.Appointment", on_delete=models.CASCADE, related_name="conversation_link",
+        verbose_name=_("booking"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        db_table = "lyo_conversation_bookings"
+        ordering = ["created_at", "id"]
+        verbose_name = _("booking made in a conversation")
+        verbose_name_plural = _("bookings made in conversations")
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} → {self.appointment_id}"

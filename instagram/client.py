@@ -10,7 +10,7 @@ import logging
 
 from django.conf import settings
 
-from meta.graph import GraphClient, GraphPermanentError, GraphTransientError
+from meta.graph import GraphClient, GraphPermanentError, GraphTransientError, MediaDownload
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +47,7 @@ class InstagramClient(GraphClient):
         # Accepted without an id: it was sent; trying again would send it twice.
         logger.warning("Instagram accepted a message without returning its id")
         return None
+
+    def attachment_download(self, *, url: str, max_bytes: int) -> MediaDownload:
+        """An attachment's bytes from the CDN URL its webhook carried (no token: the CDN needs none)."""
+        return self._download(url, token=None, max_bytes=max_bytes)

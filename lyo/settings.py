@@ -234,6 +234,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Days a message's text and channel payload are kept (bookings are kept regardless); 0: for ever.
 LYO_MESSAGE_RETENTION_DAYS = env.int("LYO_MESSAGE_RETENTION_DAYS", default=365)
+# Largest photo, voice note, video or document the conversation page keeps a copy of
+# (WhatsApp's own limits: 5 MB images, 16 MB audio and video, 100 MB documents); a
+# larger one is not downloaded and staff open it on the phone.
+LYO_MEDIA_MAX_BYTES = env.int("LYO_MEDIA_MAX_BYTES", default=16 * 1024 * 1024)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

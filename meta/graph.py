@@ -9,6 +9,7 @@ Error codes: Meta's "Graph API error codes" and the Cloud API's "Error codes" pa
 
 import logging
 import os
+from dataclasses import dataclass
 
 import requests
 from django.conf import settings
@@ -40,6 +41,24 @@ class GraphPermanentError(GraphError, ChannelPermanentError):
 
 class GraphTokenInvalid(GraphPermanentError, ChannelTokenInvalid):
     """Code 190: the tenant's access token no longer works; someone must set a new one."""
+
+
+class MediaTooLarge(Exception):
+    """The media is bigger than the caller will hold in memory; nothing of it is kept."""
+
+    def __init__(self, size: int | None = None):
+        super().__init__(f"media larger than allowed ({size if size is not None else '?'} bytes)")
+        self.size = size
+
+
+@dataclass(frozen=True)
+class MediaDownload:
+    content: bytes
+    mime_type: str  # what the server said (Content-Type), without parameters; may be empty
+
+
+# Read a download in pieces this big, so the size cap is checked as the bytes arrive.
+DOWNLOAD_CHUNK_BYTES = 64 * 1024
 
 
 class GraphClient:
@@ -80,6 +99,43 @@ class GraphClient:
         if response.ok:
             return data
         raise graph_error_for(response.status_code, data)
+
+
+    def _download(self, url: str, *, token: str | None, max_bytes: int) -> MediaDownload:
+        """GET an absolute media URL (WhatsApp's short-lived media URL, an Instagram CDN URL).
+
+        ``token``: sent as the bearer, as WhatsApp requires for its media URLs; None for a
+        CDN that needs none (the token then never leaves for a host it is not meant for).
+        Raises ``MediaTooLarge`` past ``max_bytes``, without reading the rest.
+        """
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = self.session.get(url, headers=headers, timeout=self.timeout, stream=True)
+        except requests.Timeout as exc:
+            raise GraphTransientError(f"Media download timed out ({type(exc).__name__})") from exc
+        except requests.RequestException as exc:
+            raise GraphTransientError(f"Media host unreachable ({type(exc).__name__})") from exc
+        with response:
+            if not response.ok:
+                try:
+                    data = response.json()
+                except ValueError:
+                    data = None
+                raise graph_error_for(response.status_code, data)
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise MediaTooLarge(int(declared))
+            chunks, received = [], 0
+            try:
+                for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES):
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise MediaTooLarge(None)
+                    chunks.append(chunk)
+            except requests.RequestException as exc:
+                raise GraphTransientError(f"Media download interrupted ({type(exc).__name__})") from exc
+            mime_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        return MediaDownload(content=b"".join(chunks), mime_type=mime_type)
 
 
 def graph_error_for(status: int, data: object) -> GraphError:

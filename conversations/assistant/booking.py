@@ -17,6 +17,7 @@ from bookings.services import appointment_book, appointment_reschedule
 from conversations.assistant.formatting import WEEKDAYS, date_long, date_short, day_number, time_short, when_long
 from conversations.assistant.turn import Turn
 from conversations.assistant.understanding import DayPeriod, Understanding
+from conversations.services.conversations import conversation_booking_link
 
 # How many days ahead the "which day?" list looks for free days.
 DAYS_LOOKAHEAD = 21
@@ -461,6 +462,8 @@ def book_confirm(turn: Turn) -> None:
                 channel=turn.conversation.channel,
                 now=turn.now,
             )
+            # Staff go from the chat to the booking and back (the conversation page, the booking's page).
+            conversation_booking_link(conversation=turn.conversation, appointment=appointment)
     except SlotUnavailable:
         draft.pop("slot", None)
         wanted = start.time()

@@ -2,7 +2,8 @@
 
 from django.db import IntegrityError, transaction
 
-from conversations.models import Conversation
+from bookings.models import Appointment
+from conversations.models import Conversation, ConversationBooking
 from conversations.selectors import conversation_open_for_customer
 from customers.models import Customer
 from tenants.models import Tenant
@@ -22,3 +23,11 @@ def conversation_get_or_open(*, tenant: Tenant, customer: Customer) -> Conversat
         if conversation is None:
             raise
         return conversation
+
+
+def conversation_booking_link(*, conversation: Conversation, appointment: Appointment) -> ConversationBooking:
+    """Record that ``appointment`` was made in ``conversation``; the first conversation stays (idempotent)."""
+    link, _ = ConversationBooking.objects.get_or_create(
+        appointment=appointment, defaults={"tenant_id": conversation.tenant_id, "conversation": conversation},
+    )
+    return link

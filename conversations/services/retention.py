@@ -3,7 +3,9 @@ the channel's payload (which carries the phone number and profile name) are blan
 
 The rows themselves stay: replies point at the message they answer (``reply_to``),
 delivery statuses and the dedup of redelivered webhooks (``channel_message_id``) rely
-on them, and the counts in the statistics stay right. Bookings are not touched.
+on them, and the counts in the statistics stay right. Bookings are not touched. The
+copies of photos, voice notes and documents kept for the conversation page
+(``MessageMedia``) go with the payload they came from.
 """
 
 import logging
@@ -13,7 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from conversations.models import Message
+from conversations.models import Message, MessageMedia
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ RETENTION_BATCH_SIZE = 1000
 class RetentionApplied:
     batches: int = 0
     messages: int = 0
+    media: int = 0
 
 
 def messages_retention_apply(
@@ -53,7 +56,19 @@ def messages_retention_apply(
             blanked += Message.objects.filter(pk__in=ids).update(text="", payload={})
         batches += 1
         last_id = ids[-1]
+    # The media copies of every message past the cutoff, blanked now or earlier (a copy
+    # fetched just before its payload was blanked must not outlive the period either).
+    media = 0
+    while True:
+        with transaction.atomic():
+            media_ids = list(
+                MessageMedia.objects.filter(message__created_at__lt=cutoff)
+                .order_by("pk").values_list("pk", flat=True)[:batch_size]
+            )
+            if not media_ids:
+                break
+            media += MessageMedia.objects.filter(pk__in=media_ids).delete()[0]
     if blanked:
         logger.info("Message retention: %s message(s) older than %s days blanked in %s batch(es)",
                     blanked, days, batches)
-    return RetentionApplied(batches=batches, messages=blanked)
+    return RetentionApplied(batches=batches, messages=blanked, media=media)
