@@ -14,7 +14,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--json", dest="as_json", action="store_true", help="One JSON document for scripts: an array with one object per tenant."
+            "--json", dest="as_json", action="store_true",
+            help="One JSON document for scripts: an array with one object per tenant.",
         )
 
     def handle(self, *args, as_json: bool = False, **options):
