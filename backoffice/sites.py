@@ -8,7 +8,7 @@ admin's own login, staff check and CSRF protection.
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +21,9 @@ class LyoAdminSite(admin.AdminSite):
     site_title = "Lyo"
     index_title = gettext_lazy("Bookings and conversations")
     index_template = "backoffice/index.html"
+    # "View site" leads to the staff home: `/` is the service's JSON description for
+    # machines, nothing a member of staff wants to read.
+    site_url = reverse_lazy("admin:index")
 
     def get_urls(self):
         # These import the admin's models: load them after the registry.
