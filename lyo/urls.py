@@ -17,6 +17,7 @@ def optional_slash(route: str, view, name: str):
 
 urlpatterns = [
     re_path(r"^$", views.root, name="root"),
+    path("favicon.ico", views.favicon, name="favicon"),
     optional_slash("health", views.health, name="health"),
     optional_slash("health/live", views.health_live, name="health_live"),
     path("admin/", admin.site.urls),

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
@@ -42,6 +43,13 @@ def _root_description(request: HttpRequest) -> JsonResponse:
             },
         }
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask ``/favicon.ico`` by themselves (on the JSON pages too): the icon in the
+    static files, under its content-hashed name. Temporary, since that name changes with it."""
+    return HttpResponseRedirect(static("backoffice/favicon.ico"))
 
 
 @require_GET
