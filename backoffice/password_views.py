@@ -43,7 +43,9 @@ class StaffPasswordSetView(auth_views.PasswordResetConfirmView):
         if not context["validlink"]:
             context["title"] = _("This link no longer works")
         tenant = tenants_for_user(self.user).order_by("name").first() if self.user is not None else None
-        return {**admin.site.each_context(self.request), "lyo_page_tenant": tenant, **context}
+        # No admin sidebar: before the password is set there is nothing in it to open.
+        return {**admin.site.each_context(self.request), "is_nav_sidebar_enabled": False,
+                "lyo_page_tenant": tenant, **context}
 
 
 class StaffPasswordSetDoneView(auth_views.PasswordResetCompleteView):
@@ -51,4 +53,5 @@ class StaffPasswordSetDoneView(auth_views.PasswordResetCompleteView):
     title = _("Your password is set")
 
     def get_context_data(self, **kwargs) -> dict:
-        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
+        return {**admin.site.each_context(self.request), "is_nav_sidebar_enabled": False,
+                **super().get_context_data(**kwargs)}

@@ -34,6 +34,7 @@ def test_the_page_is_lyos_in_the_businesss_italian_whatever_the_browser_says(cli
     assert "<title>Scegli la tua password | Lyo</title>" in html
     assert '<a href="/admin/">Lyo</a>' in html
     assert "Django" not in html
+    assert 'id="nav-sidebar"' not in html  # nothing to open before the password is set
     assert "Trattoria Uno" in html
     assert "Osteria Altrui" not in html
     assert "Benvenuto in Lyo, l'assistente di prenotazione di Trattoria Uno." in html
