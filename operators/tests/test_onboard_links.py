@@ -20,10 +20,22 @@ def salon_file(tmp_path):
     return path
 
 
-def _printed_urls(salon_file, **options) -> list[str]:
+def _printed(salon_file, **options) -> str:
     out = io.StringIO()
     call_command("onboard_tenant", file=salon_file, staff_email="giulia@example.com", stdout=out, **options)
-    return URL.findall(out.getvalue())
+    return out.getvalue()
+
+
+def _printed_urls(salon_file, **options) -> list[str]:
+    return URL.findall(_printed(salon_file, **options))
+
+
+def test_a_plain_http_callback_url_says_meta_needs_https(salon_file, settings):
+    settings.DEBUG = True
+    settings.LYO_PUBLIC_URL = ""
+    assert "Meta delivers only to a public https address" in _printed(salon_file)
+    settings.LYO_PUBLIC_URL = "https://lyo.example.com"
+    assert "Meta delivers only" not in _printed(salon_file)
 
 
 def test_in_development_links_use_the_dev_servers_scheme_and_port(salon_file, settings, client):

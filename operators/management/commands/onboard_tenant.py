@@ -154,3 +154,9 @@ class Command(BaseCommand):
             f"  Verify token:  {verify_token}\n"
             "  Webhook fields: subscribe to `messages`."
         )
+        if not base_url.startswith("https://"):
+            # The development server: the links above open here, but Meta calls only public https URLs.
+            self.stdout.write(
+                "  (Meta delivers only to a public https address: use the deployed Lyo's, "
+                "or set LYO_PUBLIC_URL to a tunnel's.)"
+            )
