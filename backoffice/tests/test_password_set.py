@@ -88,3 +88,20 @@ def test_a_link_with_a_bad_user_id_is_a_clear_page_not_an_error(client):
     response = client.get("/accounts/reset/bm9ib2R5/set-password/", HTTP_ACCEPT_LANGUAGE="it")
     assert response.status_code == 200
     assert response.context["validlink"] is False
+
+
+def test_the_language_switch_still_wins_over_the_businesss_language(client):
+    user = _new_staff("it")
+    client.cookies["django_language"] = "en"
+    response = _open(client, user, "it")
+    assert response["Content-Language"] == "en"
+    assert "<title>Choose your password | Lyo</title>" in response.content.decode()
+
+
+def test_the_done_page_is_lyos_too(client):
+    response = client.get("/accounts/reset/done/", HTTP_ACCEPT_LANGUAGE="it")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>La tua password è impostata | Lyo</title>" in html
+    assert "La tua password è stata impostata. Ora puoi accedere." in html
+    assert "Django" not in html
