@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Port of the development server: `make run PORT=8001` when 8000 is taken.
+PORT ?= 8000
+DEV_URL := http://127.0.0.1:$(PORT)
 
-.PHONY: run test install lint migrate demo clean browser
+.PHONY: run onboard test install lint migrate demo clean browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,16 +19,29 @@ install: $(STAMP)
 
 # Development server on the embedded defaults: SQLite, in-process Celery tasks,
 # replies printed to the console instead of sent.
+# PORT is exported so that what the server prints or builds links from uses it too.
 run: export DEBUG = 1
 run: export LYO_SEND_BACKEND = console
+run: export PORT := $(PORT)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo ""
-	@echo "  Admin: http://127.0.0.1:8000/admin/  (login admin / admin)"
-	@echo "  Health: http://127.0.0.1:8000/health"
+	@echo "  Admin: $(DEV_URL)/admin/  (login admin / admin)"
+	@echo "  Try the assistant: $(DEV_URL)/admin/try/"
+	@echo "  Health: $(DEV_URL)/health"
 	@echo ""
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Onboard a business into the development database from a YAML file, e.g.
+# `make onboard FILE=docs/examples/salon.yaml EMAIL=owner@example.com [PORT=8001]`:
+# the links it prints open on the server `make run` started on that port.
+onboard: export DEBUG = 1
+onboard: export PORT := $(PORT)
+onboard: $(STAMP)
+	@test -n "$(FILE)" || { echo "Usage: make onboard FILE=docs/examples/restaurant.yaml [EMAIL=owner@example.com] [PORT=$(PORT)]"; exit 2; }
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py onboard_tenant --file "$(FILE)" $(if $(EMAIL),--staff-email "$(EMAIL)") --base-url $(DEV_URL)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -5,10 +5,12 @@ It is installed as ``admin.site`` (``backoffice.apps.LyoAdminConfig``), so every
 admin's own login, staff check and CSRF protection.
 """
 
+from typing import cast
+
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +23,10 @@ class LyoAdminSite(admin.AdminSite):
     site_title = "Lyo"
     index_title = gettext_lazy("Bookings and conversations")
     index_template = "backoffice/index.html"
+    # "View site" leads to the staff home: `/` is the service's JSON description for
+    # machines, nothing a member of staff wants to read.
+    # (Lazy: the URLconf is not loaded yet; it renders as the string it stands for.)
+    site_url = cast(str, reverse_lazy("admin:index"))
 
     def get_urls(self):
         # These import the admin's models: load them after the registry.

@@ -1,4 +1,4 @@
-"""Customers found or created by the identity rules (README, "WhatsApp channel"), and the phone numbers staff type."""
+"""Customers found or created by the identity rules (docs/channels.md), and the phone numbers staff type."""
 
 import logging
 

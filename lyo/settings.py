@@ -255,6 +255,11 @@ GRAPH_API_VERSION = env.str("GRAPH_API_VERSION", default="v25.0")
 INSTAGRAM_WEBHOOK_VERIFY_TOKEN = env.str("INSTAGRAM_WEBHOOK_VERIFY_TOKEN", default="") or WHATSAPP_WEBHOOK_VERIFY_TOKEN
 INSTAGRAM_GRAPH_API_BASE = env.str("INSTAGRAM_GRAPH_API_BASE", default="").rstrip("/") or GRAPH_API_BASE
 LYO_SEND_BACKEND = env.str("LYO_SEND_BACKEND", default="graph")
+# The address people open Lyo at, for the links operator commands print (onboarding's
+# password link, admin and Meta callback URL). Unset: with DEBUG the development server
+# (`make run`, port PORT), otherwise https:// and the first ALLOWED_HOSTS name.
+LYO_PUBLIC_URL = env.str("LYO_PUBLIC_URL", default="").rstrip("/")
+DEV_SERVER_PORT = env.int("PORT", default=8000)
 if LYO_SEND_BACKEND not in ("graph", "console"):
     raise ImproperlyConfigured(f"LYO_SEND_BACKEND must be 'graph' or 'console', not {LYO_SEND_BACKEND!r}.")
 

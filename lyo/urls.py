@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from backoffice.password_views import StaffPasswordSetDoneView, StaffPasswordSetView
 from chatwoot.views import ChatwootWebhookView
 from conversations.apis import TestMessageApi
 from instagram.views import InstagramWebhookView
@@ -17,18 +17,15 @@ def optional_slash(route: str, view, name: str):
 
 urlpatterns = [
     re_path(r"^$", views.root, name="root"),
+    path("favicon.ico", views.favicon, name="favicon"),
     optional_slash("health", views.health, name="health"),
     optional_slash("health/live", views.health_live, name="health_live"),
     path("admin/", admin.site.urls),
     # The admin's language switch (POST, CSRF-protected).
     path("i18n/", include("django.conf.urls.i18n")),
     # One-time "choose your password" links printed by `onboard_tenant --staff-email`.
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
-    ),
-    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/reset/<uidb64>/<token>/", StaffPasswordSetView.as_view(), name="password_reset_confirm"),
+    path("accounts/reset/done/", StaffPasswordSetDoneView.as_view(), name="password_reset_complete"),
     optional_slash("metrics", views.metrics, name="metrics"),
     optional_slash("webhooks/whatsapp", WhatsAppWebhookView.as_view(), name="whatsapp_webhook"),
     optional_slash("webhooks/instagram", InstagramWebhookView.as_view(), name="instagram_webhook"),

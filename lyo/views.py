@@ -1,7 +1,10 @@
 """Service-level endpoints: what this is, and whether it is healthy."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 
@@ -11,7 +14,22 @@ from lyo.health import health_checks
 
 
 @require_GET
-def root(request: HttpRequest) -> JsonResponse:
+def root(request: HttpRequest) -> HttpResponse:
+    """What this service is (SPEC: JSON of name, version, links), except for a logged-in
+    staff member's browser, which goes to the staff home: the address they type, or the
+    admin's "View site", must not land them on a JSON blob. A client that asks for JSON
+    (``Accept: application/json``) gets it whoever is logged in."""
+    user = getattr(request, "user", None)
+    wants_page = request.get_preferred_type(["text/html", "application/json"]) == "text/html"
+    if wants_page and user is not None and user.is_authenticated and user.is_staff:
+        response: HttpResponse = HttpResponseRedirect(reverse("admin:index"))
+    else:
+        response = _root_description(request)
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def _root_description(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
             "name": "Lyo",
@@ -25,6 +43,13 @@ def root(request: HttpRequest) -> JsonResponse:
             },
         }
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask ``/favicon.ico`` by themselves (on the JSON pages too): the icon in the
+    static files, under its content-hashed name. Temporary, since that name changes with it."""
+    return HttpResponseRedirect(static("backoffice/favicon.ico"))
 
 
 @require_GET

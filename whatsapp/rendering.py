@@ -40,7 +40,7 @@ _LIST_BUTTON_LABEL = {"it": "Scegli", "en": "Choose"}
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who a message goes to: the phone number when known, else the business-scoped id (README, "WhatsApp channel")."""
+    """Who a message goes to: the phone number when known, else the business-scoped id (docs/channels.md)."""
 
     phone: str = ""
     user_id: str = ""

@@ -1,4 +1,4 @@
-"""The channel-neutral booking assistant (README, "The assistant").
+"""The channel-neutral booking assistant (docs/internals.md, "The assistant").
 
 It never imports a channel: input is an ``InboundMessage``, output is ``Reply``s.
 """

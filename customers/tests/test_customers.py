@@ -1,4 +1,4 @@
-"""WhatsApp customer identity (README, "WhatsApp channel"): business-scoped id first, phone number second."""
+"""WhatsApp customer identity (docs/channels.md): business-scoped id first, phone number second."""
 
 import pytest
 

@@ -93,7 +93,7 @@ def test_list_tenants_shows_what_the_operator_scans_for(django_assert_num_querie
     out = io.StringIO()
     with django_assert_num_queries(1):
         call_command("list_tenants", json=True, stdout=out)
-    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    rows = json.loads(out.getvalue())
     assert rows == [
         {"name": "Busy", "slug": "busy", "phone_number_id": "1001", "active": "yes", "token": "set",
          "last_inbound": "2026-11-21 09:05", "bookings_7d": 3},
@@ -109,6 +109,40 @@ def test_list_tenants_shows_what_the_operator_scans_for(django_assert_num_querie
     assert header.split() == ["NAME", "SLUG", "PHONE", "NUMBER", "ID", "ACTIVE", "TOKEN", "LAST", "INBOUND", "(UTC)",
                               "BOOKINGS", "7D"]
     assert first.split() == ["Busy", "busy", "1001", "yes", "set", "2026-11-21", "09:05", "3"]
+
+
+def test_list_tenants_json_is_one_document_also_without_tenants():
+    out = io.StringIO()
+    call_command("list_tenants", json=True, stdout=out)
+    assert json.loads(out.getvalue()) == []
+
+    TenantFactory(name="One", slug="one")
+    TenantFactory(name="Two", slug="two")
+    out = io.StringIO()
+    call_command("list_tenants", json=True, stdout=out)
+    assert [row["slug"] for row in json.loads(out.getvalue())] == ["one", "two"]
+
+
+def test_list_tenants_activity_leaves_out_the_test_channel():
+    """Staff trying their assistant is not customer traffic: a tenant with only that looks idle."""
+    tried = TenantFactory(name="Tried only", slug="tried")
+    ConversationFactory(customer__tenant=tried, customer__channel="test", channel="test",
+                        last_inbound_at=datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
+    AppointmentFactory(tenant=tried, channel="test")
+    live = TenantFactory(name="Live", slug="live")
+    ConversationFactory(customer__tenant=live, channel="whatsapp",
+                        last_inbound_at=datetime(2026, 11, 20, 18, 30, tzinfo=UTC))
+    # A later test chat of the live tenant does not move its last inbound either.
+    ConversationFactory(customer__tenant=live, customer__channel="test", channel="test",
+                        last_inbound_at=datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    AppointmentFactory(tenant=live, channel="whatsapp")
+    AppointmentFactory(tenant=live, channel="test")
+
+    out = io.StringIO()
+    call_command("list_tenants", json=True, stdout=out)
+    rows = {row["slug"]: row for row in json.loads(out.getvalue())}
+    assert (rows["tried"]["last_inbound"], rows["tried"]["bookings_7d"]) == ("-", 0)
+    assert (rows["live"]["last_inbound"], rows["live"]["bookings_7d"]) == ("2026-11-20 18:30", 1)
 
 
 def test_list_tenants_never_decrypts_tokens(settings):

@@ -107,7 +107,7 @@ def _value_handle(*, tenant: Tenant, value: WebhookValue, summary: WebhookSummar
 def whatsapp_message_receive(
     *, tenant: Tenant, message: WebhookMessage, contacts: tuple[WebhookContact, ...] = ()
 ) -> ReceiveOutcome:
-    """Store one inbound message with its customer (the identity rules in README, "WhatsApp channel") and conversation.
+    """Store one inbound message with its customer (the identity rules in docs/channels.md) and conversation.
 
     A redelivery (Meta retries for days) is answered by the unique constraint on the
     message id, not by a query before it: most messages are new.

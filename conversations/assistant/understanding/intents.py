@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from conversations.assistant.understanding.answers import Answer
 from conversations.assistant.understanding.types import Intent
 
-# Alone in a message these reset the conversation (README, "The assistant": "menu", "annulla", "stop",
+# Alone in a message these reset the conversation (docs/internals.md, "The assistant": "menu", "annulla", "stop",
 # "cancel" always work).
 _ESCAPE_WORDS = frozenset({
     "menu", "aiuto", "help", "reset", "stop", "annulla", "cancel", "ricomincia", "ricominciamo", "restart",

@@ -42,9 +42,16 @@ def token_from_env(name: str) -> str:
 
 
 def public_base_url(given: str) -> str:
-    """``--base-url``, else https:// and the first concrete host of ALLOWED_HOSTS."""
+    """Where printed links open: ``--base-url``, else ``LYO_PUBLIC_URL``, else (with DEBUG)
+    the development server ``make run`` starts, else https:// and the first concrete host
+    of ALLOWED_HOSTS. A link that does not open as printed is the first thing a new
+    operator trips on."""
     if given:
         return given.rstrip("/")
+    if settings.LYO_PUBLIC_URL:
+        return settings.LYO_PUBLIC_URL
+    if settings.DEBUG:
+        return f"http://127.0.0.1:{settings.DEV_SERVER_PORT}"
     hosts = [h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", "")]
     return f"https://{hosts[0]}" if hosts else "https://<your Lyo host>"
 

@@ -9,19 +9,20 @@ from operators.selectors import tenant_overview_list
 class Command(BaseCommand):
     help = (
         "List tenants: name, slug, phone number id, active, token status, last inbound message (UTC), "
-        "bookings made in the last 7 days."
+        "bookings made in the last 7 days (the test channel of \"Try your assistant\" left out)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--json", dest="as_json", action="store_true", help="One JSON object per tenant, for scripts."
+            "--json", dest="as_json", action="store_true",
+            help="One JSON document for scripts: an array with one object per tenant.",
         )
 
     def handle(self, *args, as_json: bool = False, **options):
         rows = [_row(tenant) for tenant in tenant_overview_list(now=timezone.now())]
         if as_json:
-            for row in rows:
-                self.stdout.write(json.dumps(row, ensure_ascii=False))
+            # One document (an array, [] without tenants), so `json.load` or `jq` reads all of stdout.
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
         if not rows:
             self.stdout.write("No tenants yet: add one with `manage.py onboard_tenant`.")

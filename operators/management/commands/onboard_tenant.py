@@ -74,7 +74,11 @@ class Command(BaseCommand):
             "--staff-password", action="store_true",
             help="Print a generated password for a new staff login instead of a one-time link.",
         )
-        parser.add_argument("--base-url", default="", help="Public URL of Lyo (default: https://<ALLOWED_HOSTS[0]>).")
+        parser.add_argument(
+            "--base-url", default="",
+            help="Public URL of Lyo for the printed links (default: LYO_PUBLIC_URL; with DEBUG "
+            "http://127.0.0.1:<PORT>; otherwise https://<ALLOWED_HOSTS[0]>).",
+        )
 
     def handle(self, *args, **options):
         if options["token_on_argv"] is not None:
@@ -150,3 +154,9 @@ class Command(BaseCommand):
             f"  Verify token:  {verify_token}\n"
             "  Webhook fields: subscribe to `messages`."
         )
+        if not base_url.startswith("https://"):
+            # The development server: the links above open here, but Meta calls only public https URLs.
+            self.stdout.write(
+                "  (Meta delivers only to a public https address: use the deployed Lyo's, "
+                "or set LYO_PUBLIC_URL to a tunnel's.)"
+            )
