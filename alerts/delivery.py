@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from alerts.models import Alert, AlertDelivery, AlertKind, Medium
 from alerts.quiet_hours import quiet_hours_end_at
 from alerts.selectors import alert_preference_get, staff_alert_template
-from alerts.texts import alert_summary, alert_title
+from alerts.texts import alert_path, alert_summary, alert_title
 from meta.graph import GraphPermanentError, GraphTokenInvalid, GraphTransientError
 from tenants.models import Language, Tenant
 from whatsapp.client import WhatsAppClient
@@ -152,13 +152,9 @@ def alert_whatsapp_parameters(alert: Alert, tenant: Tenant) -> list[str]:
 
 
 def alert_link(alert: Alert) -> str:
-    """Where staff act on it: the conversation, else the booking's day (absolute with LYO_ADMIN_BASE_URL)."""
-    if alert.conversation_id:
-        return _absolute(reverse("admin:backoffice_conversation", args=[alert.conversation_id]))
-    if alert.appointment is not None:
-        day = alert.appointment.starts_at.astimezone(alert.tenant.tzinfo).date().isoformat()
-        return _absolute(f"{reverse('admin:backoffice_day')}?date={day}#booking-{alert.appointment_id}")
-    return ""
+    """Where staff act on it, absolute when ``LYO_ADMIN_BASE_URL`` is set."""
+    path = alert_path(alert)
+    return _absolute(path) if path else ""
 
 
 # --- Internals --------------------------------------------------------------------

@@ -5,8 +5,10 @@ from the linked conversation or booking when the alert is shown, so erasing a cu
 (conversations.personal_data) leaves nothing of them here.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert, AlertKind
@@ -67,6 +69,30 @@ def alert_summary(alert: Alert) -> str:
             return _("A message to %(customer)s could not be sent: %(error)s") % {"customer": customer, "error": error}
         return _("A message to %(customer)s could not be sent.") % {"customer": customer}
     return alert_title(alert)
+
+
+def alert_path(alert: Alert) -> str:
+    """Where staff act on it: the conversation, else the booking on its day view ("" when neither is left)."""
+    if alert.conversation_id:
+        return reverse("admin:backoffice_conversation", args=[alert.conversation_id])
+    if alert.appointment is not None:
+        day = alert.appointment.starts_at.astimezone(alert.tenant.tzinfo).date().isoformat()
+        return f"{reverse('admin:backoffice_day')}?date={day}#booking-{alert.appointment_id}"
+    return ""
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    """An alert as the home page lists it."""
+
+    alert: Alert
+    title: str
+    summary: str
+    path: str
+
+
+def alert_lines(alerts: list[Alert]) -> list[AlertLine]:
+    return [AlertLine(a, alert_title(a), alert_summary(a), alert_path(a)) for a in alerts]
 
 
 def _local(tenant, value: object) -> str:

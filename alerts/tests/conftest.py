@@ -13,7 +13,7 @@ from conversations.models import Conversation, Message
 from conversations.services.inbound import inbound_message_process, inbound_message_record
 from tenants.models import TenantMembership
 from tenants.tests.factories import MembershipFactory, TenantFactory, UserFactory
-from whatsapp.tests.conftest import FakeGraph, graph  # noqa: F401 - the fake Graph API fixture
+from whatsapp.tests.conftest import FakeGraph, celery_retries_inline, graph  # noqa: F401 - fixtures
 
 ROME = ZoneInfo("Europe/Rome")
 # A Tuesday morning in Rome.
