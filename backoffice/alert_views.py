@@ -192,7 +192,6 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         }) if owner else None
     response = _render(request, "backoffice/alert_settings.html", {
         "title": _("Alert settings"),
-        "subtitle": tenant.name,
         "form": form,
         "thresholds_form": thresholds_form,
         "thresholds": thresholds,
