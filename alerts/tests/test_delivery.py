@@ -256,3 +256,11 @@ def test_a_delivery_whose_task_was_lost_is_sent_by_the_sweep(english, owner, con
         alert_deliver_held_task.apply()
     assert AlertDelivery.objects.get(alert=alert).status == "sent"
     assert len(mail.outbox) == 1
+
+
+def test_the_email_is_in_the_businesss_language(restaurant, owner):
+    conversation = ConversationFactory(customer=CustomerFactory(tenant=restaurant, display_name="Giada"))
+    alert = _raise(restaurant, conversation)
+    alert_deliver_task.apply(args=[alert.pk])
+    assert mail.outbox[0].subject == "Trattoria Uno: Una conversazione aspetta una persona"
+    assert mail.outbox[0].body.startswith("Giada aspetta una persona (il cliente ha chiesto una persona).\n\nApri: ")

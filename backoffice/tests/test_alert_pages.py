@@ -52,10 +52,11 @@ def test_the_home_lists_unseen_alerts_newest_first_with_links_and_seen_removes_o
 
     section = _section(client.get(HOME_URL).content.decode())
     assert section.index("Paolo") < section.index("Giada")
-    assert "Paolo aspetta una persona" in section or "Paolo is waiting for a person" in section
+    assert "Paolo aspetta una persona (il cliente ha chiesto una persona)." in section
+    assert "Una conversazione aspetta una persona" in section
     assert reverse("admin:backoffice_conversation", args=[second.conversation_id]) in section
     # The business's wall clock: 09:00 in Rome.
-    assert " 1 09:00" in section
+    assert "Mar 1 09:00" in section
 
     response = client.post(reverse("admin:alerts_seen", args=[second.pk]))
     assert response.status_code == 302 and response["Location"].endswith("#lyo-alerts")
