@@ -6,7 +6,7 @@ from django.utils import timezone
 from alerts.delivery import DeliveryOutcome, alert_deliver, alert_deliveries_due, alert_delivery_send
 from alerts.models import Alert, AlertDelivery
 from common.log_context import log_context
-from tenants.scoping import cross_tenant, tenant_scope_enter
+from tenants.scoping import cross_tenant, tenant_edge, tenant_scope_enter
 
 # Backoff for transient trouble (Graph throttling, the mail server down): 30 s doubling, at most 30 minutes.
 RETRY_BASE_SECONDS = 30
@@ -34,6 +34,8 @@ def alert_deliver_held_task() -> None:
     now = timezone.now()
     with cross_tenant("the deliveries due now, whichever tenant they belong to"):
         due = list(AlertDelivery.objects.filter(pk__in=alert_deliveries_due(now=now)).values_list("pk", "tenant_id"))
-        for delivery_id, tenant_id in due:
-            with log_context(tenant_id=tenant_id):
-                alert_delivery_send(delivery_id=delivery_id, now=now)
+    for delivery_id, tenant_id in due:
+        # Each delivery is its own edge, serving only its tenant.
+        with tenant_edge(), log_context(tenant_id=tenant_id):
+            tenant_scope_enter(tenant_id)
+            alert_delivery_send(delivery_id=delivery_id, now=now)

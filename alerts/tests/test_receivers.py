@@ -227,3 +227,17 @@ def test_only_the_staff_of_the_business_who_want_the_kind_are_told(
     their_alert = Alert.objects.get(tenant=other_restaurant)
     assert _deliveries(their_alert) == [("bruno", "email", "pending")]
     assert not AlertDelivery.objects.filter(user=other_staff, alert__tenant=restaurant).exists()
+
+
+def test_a_change_rolled_back_leaves_no_alert(restaurant, owner):
+    from django.db import transaction
+
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused), transaction.atomic():
+        _book(restaurant, 12, 30)
+        assert Alert.objects.filter(tenant=restaurant).count() == 1  # written with the booking...
+        raise Refused
+    assert _alerts(restaurant) == []  # ...and gone with it
+    assert AlertDelivery.objects.count() == 0
