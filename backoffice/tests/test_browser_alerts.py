@@ -49,6 +49,12 @@ def test_staff_see_their_alerts_mark_one_seen_and_set_their_alerts(
     assert "Giada Conti" in items.text and "Paolo Neri" in items.text
     _assert_no_sideways_scrolling(browser)
     _assert_stays_local(browser, live_server)
+    if width == 390:
+        sizes = browser.execute_script(
+            "return Array.prototype.map.call(document.querySelectorAll('.lyo-alert-seen, #lyo-alerts-all-seen'),"
+            " function (b) { var r = b.getBoundingClientRect(); return [r.width, r.height]; });"
+        )
+        assert len(sizes) == 3 and all(w >= 44 and h >= 44 for w, h in sizes), sizes
     _screenshot(browser, f"alerts-home-{width}")
 
     _click(browser, f"#lyo-alert-{paolo.pk} .lyo-alert-seen")
