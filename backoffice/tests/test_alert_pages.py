@@ -163,3 +163,21 @@ def test_another_business_cannot_be_chosen_on_the_settings_page(client, restaura
     assert client.get(SETTINGS_URL, {"tenant": other_restaurant.slug}).status_code == 404
     assert client.post(SETTINGS_URL, {**_form(), "tenant": other_restaurant.slug}).status_code == 404
     assert not AlertPreference.objects.exists()
+
+
+def test_a_member_of_two_businesses_marks_each_ones_alerts_only_with_that_business_chosen(
+    client, restaurant, other_restaurant
+):
+    both = MembershipFactory(tenant=restaurant).user
+    MembershipFactory(tenant=other_restaurant, user=both)
+    theirs = _alert(other_restaurant, "Estranea", "x")
+    client.force_login(both)
+    seen_url = reverse("admin:alerts_seen", args=[theirs.pk])
+    assert client.post(seen_url, {"tenant": restaurant.slug}).status_code == 404
+    assert AlertDelivery.objects.get(alert=theirs).seen_at is None
+    assert "Estranea" not in _section(client.get(HOME_URL, {"tenant": restaurant.slug}).content.decode())
+    assert "Estranea" in _section(client.get(HOME_URL, {"tenant": other_restaurant.slug}).content.decode())
+    response = client.post(seen_url, {"tenant": other_restaurant.slug})
+    assert response.status_code == 302
+    assert response["Location"] == f"{HOME_URL}?tenant={other_restaurant.slug}#lyo-alerts"
+    assert AlertDelivery.objects.get(alert=theirs).seen_at == NOW
