@@ -30,7 +30,7 @@ class LyoAdminSite(admin.AdminSite):
 
     def get_urls(self):
         # These import the admin's models: load them after the registry.
-        from backoffice import service_views, two_factor_views, views, week_views
+        from backoffice import alert_views, service_views, two_factor_views, views, week_views
 
         staff_pages = [
             path("day/", self.admin_view(views.day_view), name="backoffice_day"),
@@ -49,6 +49,9 @@ class LyoAdminSite(admin.AdminSite):
                  self.admin_view(views.conversation_media, cacheable=True), name="backoffice_conversation_media"),
             path("chat/<int:conversation_id>/handoff/", self.admin_view(views.conversation_handoff),
                  name="backoffice_conversation_handoff"),
+            path("alerts/<int:alert_id>/seen/", self.admin_view(alert_views.alert_seen), name="alerts_seen"),
+            path("alerts/seen/", self.admin_view(alert_views.alerts_all_seen), name="alerts_all_seen"),
+            path("alerts/settings/", self.admin_view(alert_views.alert_settings), name="alerts_settings"),
             # Two-factor: set up an authenticator app, enter its code after the password.
             path("2fa/setup/", self.admin_view(two_factor_views.two_factor_setup), name="two_factor_setup"),
             path("2fa/verify/", self.admin_view(two_factor_views.two_factor_verify), name="two_factor_verify"),

@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from alerts.selectors import alerts_unseen
+from alerts.texts import alert_lines
 from backoffice.day import day_grid
 from backoffice.media import (
     MediaTooLargeToKeep,
@@ -119,10 +121,14 @@ def staff_home_context(request: HttpRequest) -> dict:
     tenant = _tenant(request)
     if tenant is None:
         return {"lyo_tenant_choices": tenants_for_user(request.user).order_by("name")}
+    user = request.user
+    assert isinstance(user, User)  # the admin index is behind the admin's login
     with timezone.override(tenant.tzinfo):
         return {
             "lyo_home": staff_home(tenant=tenant, now=timezone.now()),
+            "lyo_alerts": alert_lines(alerts_unseen(tenant=tenant, user=user)),
             "lyo_tenant_query": _tenant_query(request, tenant),
+            "lyo_tenant_slug": _tenant_slug(request, tenant),
             "lyo_today": timezone.localdate(),
         }
 

@@ -45,7 +45,7 @@ from bookings.errors import (
 )
 from bookings.models import Appointment, Resource, Service
 from bookings.references import reference_new
-from bookings.signals import StaffChange, appointment_staff_changed
+from bookings.signals import CustomerChange, StaffChange, appointment_customer_changed, appointment_staff_changed
 from common import metrics
 from customers.models import Customer
 from tenants.models import Tenant
@@ -374,6 +374,8 @@ def appointment_book(
             except _Overlap:
                 continue  # taken a moment ago outside the lock: try the next suitable resource
             _count_on_commit("created")
+            if not by_staff:
+                _customer_change_announce(tenant, appointment, CustomerChange.BOOKED, None, now)
             return appointment
         raise SlotUnavailable(
             slot_alternatives(tenant, near=check.start, now=now, by_staff=by_staff, **_without_tenant(common)),
@@ -399,6 +401,8 @@ def appointment_cancel(
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at", "updated_at"])
         _count_on_commit("cancelled")
+        if not by_staff:
+            _customer_change_announce(tenant, locked, CustomerChange.CANCELLED, None, now)
     _mirror(locked, appointment)
     return locked
 
@@ -443,6 +447,7 @@ def appointment_reschedule(
         current = next((r for r in check.resources if r.pk == locked.resource_id), None)
         choices = ([current] if current else []) + [r for r in check.resources if r is not current]
         moved = check.start != locked.starts_at
+        previous_start = locked.starts_at
         for chosen in choices:
             locked.resource = chosen
             locked.service = common["service"]
@@ -461,6 +466,8 @@ def appointment_reschedule(
                     raise
                 continue
             _count_on_commit("rescheduled")
+            if not by_staff:
+                _customer_change_announce(tenant, locked, CustomerChange.MOVED, previous_start, now)
             _mirror(locked, appointment)
             return locked
         raise SlotUnavailable(
@@ -891,6 +898,16 @@ def _staff_change_announce(tenant: Tenant, appointment: Appointment, change: Sta
     # ``send``, not ``send_robust``: a receiver that fails (the customer's message could
     # not be stored) rolls the change back, so staff see the error and nobody is misinformed.
     appointment_staff_changed.send(sender=Appointment, tenant=tenant, appointment=appointment, change=change, now=now)
+
+
+def _customer_change_announce(
+    tenant: Tenant, appointment: Appointment, change: CustomerChange, previous_start: datetime | None, now: datetime
+) -> None:
+    # A fact for the apps above (staff alerts); inside the change's transaction, like the staff one.
+    appointment_customer_changed.send(
+        sender=Appointment, tenant=tenant, appointment=appointment, change=change,
+        previous_starts_at=previous_start, now=now,
+    )
 
 
 def _mirror(source: Appointment, target: Appointment) -> None:

@@ -7,6 +7,14 @@ receiver's writes (the message to the customer, in ``reminders``) commit or roll
 with it. Arguments: ``tenant``, ``appointment`` (the row as written), ``change`` (a
 ``StaffChange``) and ``now``.
 
+``appointment_customer_changed``: the customer booked, moved or cancelled a booking
+themselves (the assistant, the API; ``appointment_book``, ``appointment_reschedule`` and
+``appointment_cancel`` without ``by_staff``). A fact: the apps above decide whether it
+is news for staff (``alerts``: one starting soon). Sent inside the transaction that
+made the change. Arguments: ``tenant``, ``appointment`` (the row as written), ``change``
+(a ``CustomerChange``), ``previous_starts_at`` (a move's old start, else ``None``) and
+``now``.
+
 Configuration: a saved or deleted service, resource, opening range or closure bumps
 its tenant's ``config_version``. Caches of what the assistant reads about a tenant (its
 vocabulary) key on that number. Bulk writes (``bulk_create``, ``QuerySet.update()``)
@@ -33,7 +41,16 @@ class StaffChange(StrEnum):
     CANCELLED = "cancelled"
 
 
+class CustomerChange(StrEnum):
+    """What a customer did to their own booking."""
+
+    BOOKED = "booked"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+
 appointment_staff_changed = Signal()
+appointment_customer_changed = Signal()
 
 
 def _row_changed(sender, instance, **kwargs) -> None:

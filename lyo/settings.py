@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "instagram",
     "chatwoot",
     "reminders",
+    "alerts",
     "operators",
     "backoffice",
 ]
@@ -231,7 +232,25 @@ CELERY_BEAT_SCHEDULE = {
     "appointments-complete": {"task": "bookings.appointments_complete", "schedule": 300.0},
     # Once a day: texts and payloads of messages past LYO_MESSAGE_RETENTION_DAYS are blanked.
     "messages-retention": {"task": "conversations.messages_retention_apply", "schedule": 24 * 3600.0},
+    # Staff alerts held for someone's quiet hours go out when they end (and any whose task was lost).
+    "alerts-deliver-held": {"task": "alerts.deliver_held", "schedule": 120.0},
 }
+# Email (staff alerts). Development prints emails on the console; production sets an SMTP
+# server: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default=f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Lyo <noreply@localhost>")
+# Where staff open Lyo (https://lyo.example.com): makes the links in alert emails absolute; empty: paths only.
+LYO_ADMIN_BASE_URL = env.str("LYO_ADMIN_BASE_URL", default="").rstrip("/")
+
 # Days a message's text and channel payload are kept (bookings are kept regardless); 0: for ever.
 LYO_MESSAGE_RETENTION_DAYS = env.int("LYO_MESSAGE_RETENTION_DAYS", default=365)
 # Largest photo, voice note, video or document the conversation page keeps a copy of

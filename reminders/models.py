@@ -26,6 +26,9 @@ class Purpose(models.TextChoices):
     STAFF_BOOKED = "staff_booked", _("Booking confirmed by staff")
     STAFF_MOVED = "staff_moved", _("Booking changed by staff")
     STAFF_CANCELLED = "staff_cancelled", _("Booking cancelled by staff")
+    # To the business's own staff (alerts), not to customers: its body has two parameters,
+    # {{1}} what happened (the kind of alert) and {{2}} the details; ``parameters`` is not read.
+    STAFF_ALERT = "staff_alert", _("Staff alert")
 
 
 class TemplateParameter(models.TextChoices):

@@ -18,6 +18,8 @@ from conversations.assistant.formatting import WEEKDAYS, date_long, date_short, 
 from conversations.assistant.turn import Turn
 from conversations.assistant.understanding import DayPeriod, Understanding
 from conversations.services.conversations import conversation_booking_link
+from conversations.models import Conversation
+from conversations.signals import party_size_asked
 
 # How many days ahead the "which day?" list looks for free days.
 DAYS_LOOKAHEAD = 21
@@ -184,6 +186,21 @@ def _slot_option(slot: Slot, turn: Turn, *, with_day: bool) -> tuple[str, str]:
 # --- asking ------------------------------------------------------------------------
 
 
+def _party_size_announce(turn: Turn, draft: dict, *, refused: bool) -> None:
+    """Tell the apps above the party size the customer asked for (``conversations.signals``), once per size.
+
+    The draft remembers the size told, so the following questions (day, time) of the
+    same booking do not tell it again; the customer's message names the event.
+    """
+    if draft.get("party_told") == draft["party"]:
+        return
+    draft["party_told"] = draft["party"]
+    party_size_asked.send(
+        sender=Conversation, tenant=turn.tenant, conversation=turn.conversation, party_size=draft["party"],
+        refused=refused, event_id=turn.inbound.channel_message_id or turn.now.isoformat(), now=turn.now,
+    )
+
+
 def _ask_party(turn: Turn) -> None:
     largest = min(_largest_table(turn), 10)
     options = [
@@ -337,6 +354,7 @@ def book_advance(turn: Turn) -> None:
         if not draft.get("party"):
             _ask_party(turn)
             return
+        _party_size_announce(turn, draft, refused=draft["party"] > largest)
         if draft["party"] > largest:
             phone = turn.tenant.contact_phone
             turn.text(

@@ -9,12 +9,15 @@ status, whoever makes it (the assistant, staff in the admin, agents in the chann
 goes through ``handoff_mirror`` once.
 """
 
+from datetime import datetime
 from functools import partial
 
 from django.db import transaction
 
 from conversations.channels import channel_adapters
 from conversations.models import Conversation
+from conversations.signals import conversation_needs_person
+from tenants.models import Tenant
 
 
 def handoff_mirror(*, conversation: Conversation) -> None:
@@ -22,6 +25,20 @@ def handoff_mirror(*, conversation: Conversation) -> None:
     adapter = channel_adapters().get(conversation.channel)
     if adapter is not None:
         transaction.on_commit(partial(adapter.handoff_mirror, conversation.pk))
+
+
+def conversation_needs_person_announce(
+    *, tenant: Tenant, conversation: Conversation, reason: str, message_id: int | None, now: datetime
+) -> None:
+    """Tell the apps above (``conversations.signals``) that a person must answer; nothing when staff took it.
+
+    Call inside the transaction that set the status ``human``, after it is written.
+    """
+    if reason == Conversation.HandoffReason.STAFF:
+        return  # staff chose to answer: nobody needs telling
+    conversation_needs_person.send(
+        sender=Conversation, tenant=tenant, conversation=conversation, reason=reason, message_id=message_id, now=now
+    )
 
 
 def conversation_hand_to_staff(*, conversation: Conversation, mirror: bool = True) -> bool:

@@ -27,7 +27,7 @@ from conversations.selectors import (
     inbound_messages_pending,
 )
 from conversations.services.broker import broker_holds_at_least, broker_publish
-from conversations.services.handoff import handoff_mirror
+from conversations.services.handoff import conversation_needs_person_announce, handoff_mirror
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
 from conversations.services.reply_budget import ReplySuppressed, reply_budget_check
 from customers.models import Customer
@@ -267,6 +267,12 @@ def _inbound_handle(*, tenant: Tenant, customer: Customer, conversation: Convers
         else:
             replies = _assistant_answer(tenant, customer, conversation, inbound, now, fields)
     conversation.save(update_fields=fields)
+    if "status" in fields and conversation.status == Conversation.Status.HUMAN:
+        # The assistant or the reply limits handed it over (``_handoff``): staff should hear of it.
+        conversation_needs_person_announce(
+            tenant=tenant, conversation=conversation, reason=conversation.handoff_reason, message_id=message.pk,
+            now=now,
+        )
     outbound_message_queue(inbound=message, replies=replies)
     Message.objects.filter(pk=message.pk).update(
         processing_status=Message.Processing.PROCESSED, processed_at=now, attempts=F("attempts") + 1

@@ -24,6 +24,7 @@ from conversations.models import Message
 from conversations.replies import Reply, ReplyType
 from conversations.selectors import outbound_messages_queued
 from conversations.services.broker import broker_holds_at_least, broker_publish
+from conversations.signals import outbound_message_failed
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -231,6 +232,9 @@ def outbound_message_record_failure(
         fields += ["delivery_status", "failed_at"]
         metrics.outbound_messages.labels(channel=message.channel, status=status).inc()
     message.save(update_fields=fields)
+    if final and status == Message.Delivery.FAILED:
+        # Refused for good or out of retries: a fact for the apps above (staff alerts).
+        outbound_message_failed.send(sender=Message, tenant=message.tenant, message=message, now=now)
 
 
 def outbound_status_apply(
@@ -263,7 +267,19 @@ def outbound_status_apply(
     ).update(**updates)
     if changed:
         metrics.outbound_messages.labels(channel=channel, status=status).inc()
+        if status == Message.Delivery.FAILED:
+            _failed_announce(tenant=tenant, channel=channel, channel_message_id=channel_message_id, at=at)
     return bool(changed)
+
+
+def _failed_announce(*, tenant: Tenant, channel: str, channel_message_id: str, at: datetime) -> None:
+    """The channel reported a message failed after it took it: a fact for the apps above (staff alerts)."""
+    message = (
+        Message.objects.filter(tenant=tenant, channel=channel, channel_message_id=channel_message_id)
+        .select_related("tenant").first()
+    )
+    if message is not None:
+        outbound_message_failed.send(sender=Message, tenant=tenant, message=message, now=at)
 
 
 def outbound_send_settle(
