@@ -38,6 +38,10 @@ class LyoAdminSite(admin.AdminSite):
             path("try/clear/", self.admin_view(views.assistant_try_clear), name="backoffice_try_clear"),
             path("chat/<int:conversation_id>/", self.admin_view(views.conversation_chat),
                  name="backoffice_conversation"),
+            path("chat/<int:conversation_id>/reply/", self.admin_view(views.conversation_reply),
+                 name="backoffice_conversation_reply"),
+            path("chat/<int:conversation_id>/live/", self.admin_view(views.conversation_live),
+                 name="backoffice_conversation_live"),
             path("chat/<int:conversation_id>/handoff/", self.admin_view(views.conversation_handoff),
                  name="backoffice_conversation_handoff"),
             # Two-factor: set up an authenticator app, enter its code after the password.

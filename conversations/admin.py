@@ -11,7 +11,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Appointment
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Message, QuickReply
 from conversations.personal_data import customers_data_export, customers_erase
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
 from customers.models import Customer
@@ -150,3 +150,18 @@ class MessageAdmin(TenantScopedAdmin):
     @admin.display(description=_("text"))
     def short_text(self, message: Message) -> str:
         return message.text[:80]
+
+
+@admin.register(QuickReply)
+class QuickReplyAdmin(TenantScopedAdmin):
+    """Saved answers staff pick on the conversation page; each business keeps its own."""
+
+    list_display = ("title", "text_start", "tenant", "updated_at")
+    list_filter = (("tenant", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("title", "text")
+    list_select_related = ("tenant",)
+    fields = ("tenant", "title", "text")
+
+    @admin.display(description=_("text"))
+    def text_start(self, quick_reply: QuickReply) -> str:
+        return quick_reply.text[:80]

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     # API tokens stored as hashes, with an expiry (replaces rest_framework.authtoken).
     "knox",
     "csp",
+    # request.htmx, and htmx itself served from the app's static files (no CDN).
+    "django_htmx",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
@@ -111,6 +113,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "backoffice.two_factor_views.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: the staff pages answer htmx requests with the fragment they swap.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.StaffTenantTimezoneMiddleware",
     # Turns a locked-out login into the lockout page (axes wants to be innermost).
@@ -231,6 +235,8 @@ CELERY_BEAT_SCHEDULE = {
     "appointments-complete": {"task": "bookings.appointments_complete", "schedule": 300.0},
     # Once a day: texts and payloads of messages past LYO_MESSAGE_RETENTION_DAYS are blanked.
     "messages-retention": {"task": "conversations.messages_retention_apply", "schedule": 24 * 3600.0},
+    # Conversations staff took over and left idle for Tenant.staff_hand_back_hours go back to the assistant.
+    "staff-idle-hand-back": {"task": "conversations.staff_idle_hand_back", "schedule": 300.0},
 }
 # Days a message's text and channel payload are kept (bookings are kept regardless); 0: for ever.
 LYO_MESSAGE_RETENTION_DAYS = env.int("LYO_MESSAGE_RETENTION_DAYS", default=365)

@@ -19,6 +19,14 @@
         window.scrollBy(0, -3 * firstOpen.offsetHeight - 40);
       }
     }
+    // Conversation page: a quick reply fills the reply box (staff may still edit it before sending).
+    document.addEventListener("click", function (event) {
+      var quick = event.target.closest && event.target.closest("[data-lyo-fill]");
+      var box = document.getElementById("lyo-reply-text");
+      if (!quick || !box) { return; }
+      box.value = quick.getAttribute("data-lyo-fill");
+      box.focus();
+    });
     // Day view: a visit step or a walk-in is posted in the background and the day is
     // swapped in place (the page keeps its scroll); without fetch the form posts as usual.
     document.addEventListener("submit", function (event) {
