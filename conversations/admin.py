@@ -144,7 +144,11 @@ class MessageAdmin(TenantScopedAdmin):
     )
     search_fields = ("text", "channel_message_id", "conversation__customer__phone")
     list_select_related = ("tenant",)
-    readonly_fields = ("created_at", "processed_at", "sent_at", "delivered_at", "read_at", "failed_at")
+    # ``sent_by``: who wrote a staff reply, recorded by the reply box; never picked from a list
+    # (a list of users would name other businesses' staff).
+    readonly_fields = (
+        "created_at", "processed_at", "sent_at", "delivered_at", "read_at", "failed_at", "sent_by",
+    )
     raw_id_fields = ("conversation", "reply_to")
 
     @admin.display(description=_("text"))
