@@ -43,6 +43,13 @@ def _delivered(phone_number_id: str, wamid: str) -> None:
     assert response.status_code == 200
 
 
+def _transcript_at_newest(driver) -> bool:
+    return driver.execute_script(
+        "var c = document.getElementById('lyo-chat');"
+        "return c.scrollHeight > c.clientHeight && c.scrollHeight - c.scrollTop - c.clientHeight < 40;"
+    )
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_staff_take_over_reply_see_it_delivered_and_hand_back(
     browser, live_server, trattoria, graph, width  # noqa: F811
@@ -52,6 +59,8 @@ def test_staff_take_over_reply_see_it_delivered_and_hand_back(
     QuickReply.objects.create(tenant=trattoria, title="Tavolo pronto", text="Il vostro tavolo è pronto.")
     customer = CustomerFactory(tenant=trattoria, display_name="Lucia", phone="393471112233")
     conversation = ConversationFactory(customer=customer, last_inbound_at=timezone.now())
+    for number in range(25):  # a long conversation: the transcript scrolls
+        MessageFactory(conversation=conversation, text=f"Messaggio {number}", processing_status="processed")
     MessageFactory(conversation=conversation, text="Siamo in ritardo di 10 minuti", channel_timestamp=timezone.now(),
                    processing_status="processed")
     browser.set_window_size(width, 900)
@@ -60,6 +69,7 @@ def test_staff_take_over_reply_see_it_delivered_and_hand_back(
     _css(browser, "#lyo-reply-text")
     _assert_no_sideways_scrolling(browser)
     _assert_stays_local(browser, live_server)
+    assert _transcript_at_newest(browser)
 
     _click(browser, "#lyo-take")
     _wait(browser).until(lambda d: Conversation.objects.get(pk=conversation.pk).status == "human")
@@ -86,6 +96,7 @@ def test_staff_take_over_reply_see_it_delivered_and_hand_back(
     # Meta reports it delivered: the ticks change by themselves (the transcript polls).
     _delivered(trattoria.whatsapp_phone_number_id, message.channel_message_id)
     _wait(browser).until(lambda d: d.find_elements("css selector", "#lyo-chat .lyo-ticks-delivered"))
+    assert _transcript_at_newest(browser)  # refreshed in place, still showing the newest message
     _assert_no_sideways_scrolling(browser)
     _assert_stays_local(browser, live_server)
     _screenshot(browser, f"reply-delivered-{width}")

@@ -19,6 +19,22 @@
         window.scrollBy(0, -3 * firstOpen.offsetHeight - 40);
       }
     }
+    // Conversation page: the transcript opens at its newest message, and stays there when htmx
+    // refreshes it (every few seconds), unless staff scrolled up to read something older.
+    var chatBottom = function (chat) { return chat.scrollHeight - chat.scrollTop - chat.clientHeight < 40; };
+    var chatAt = { bottom: true, top: 0 };
+    var firstChat = document.querySelector("#lyo-live #lyo-chat");
+    if (firstChat) { firstChat.scrollTop = firstChat.scrollHeight; }
+    document.addEventListener("htmx:beforeSwap", function () {
+      var chat = document.querySelector("#lyo-live #lyo-chat");
+      if (chat) { chatAt = { bottom: chatBottom(chat), top: chat.scrollTop }; }
+    });
+    document.addEventListener("htmx:load", function (event) {
+      var chat = event.target.querySelector && event.target.querySelector("#lyo-chat");
+      if (chat && event.target.id === "lyo-live") {
+        chat.scrollTop = chatAt.bottom ? chat.scrollHeight : chatAt.top;
+      }
+    });
     // Conversation page: a quick reply fills the reply box (staff may still edit it before sending).
     document.addEventListener("click", function (event) {
       var quick = event.target.closest && event.target.closest("[data-lyo-fill]");
