@@ -75,6 +75,16 @@ def test_staff_take_over_reply_see_it_delivered_and_hand_back(
     _wait(browser).until(lambda d: Conversation.objects.get(pk=conversation.pk).status == "human")
     _css(browser, "#lyo-hand-back")
 
+    # Too long for WhatsApp: refused in place with the reason, the text kept for editing.
+    browser.execute_script(
+        "window.lyoSamePage = true; document.getElementById('lyo-reply-text').value = 'x'.repeat(4097);"
+    )
+    _click(browser, "#lyo-reply-send")
+    assert "4097" in _css(browser, "#lyo-reply-error").text
+    assert len(_css(browser, "#lyo-reply-text").get_attribute("value")) == 4097
+    assert graph.sends == []
+    assert browser.execute_script("return window.lyoSamePage === true")  # swapped by htmx, no reload
+
     _click(browser, "button.lyo-quick-reply")
     box = _css(browser, "#lyo-reply-text")
     assert box.get_attribute("value") == "Il vostro tavolo è pronto."
@@ -92,6 +102,7 @@ def test_staff_take_over_reply_see_it_delivered_and_hand_back(
     # The transcript was swapped in place and the box emptied, without a reload.
     _wait(browser).until(lambda d: "A dopo!" in d.find_element("id", "lyo-chat").text)
     assert _css(browser, "#lyo-reply-text").get_attribute("value") == ""
+    assert browser.execute_script("return window.lyoSamePage === true")
 
     # Meta reports it delivered: the ticks change by themselves (the transcript polls).
     _delivered(trattoria.whatsapp_phone_number_id, message.channel_message_id)
