@@ -6,6 +6,7 @@ Headless Chromium; the Graph API is the fake one of the WhatsApp tests.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -116,3 +117,7 @@ def test_staff_take_over_reply_see_it_delivered_and_hand_back(
     _wait(browser).until(lambda d: Conversation.objects.get(pk=conversation.pk).status == "bot")
     _css(browser, "#lyo-take")
     _assert_stays_local(browser, live_server)
+
+    # Signed out (the session ended): the next refresh shows the login page, not a login form inside the chat.
+    browser.delete_all_cookies()
+    _wait(browser).until(lambda d: urlsplit(d.current_url).path == "/admin/login/")

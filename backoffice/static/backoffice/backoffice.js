@@ -25,7 +25,14 @@
     var chatAt = { bottom: true, top: 0 };
     var firstChat = document.querySelector("#lyo-live #lyo-chat");
     if (firstChat) { firstChat.scrollTop = firstChat.scrollHeight; }
-    document.addEventListener("htmx:beforeSwap", function () {
+    document.addEventListener("htmx:beforeSwap", function (event) {
+      // Signed out meanwhile: the refresh was sent to the login page; show it as a page, not in the chat.
+      var xhr = event.detail && event.detail.xhr;
+      if (xhr && xhr.responseURL && xhr.responseURL.indexOf("/admin/login/") !== -1) {
+        event.detail.shouldSwap = false;
+        window.location.reload();
+        return;
+      }
       var chat = document.querySelector("#lyo-live #lyo-chat");
       if (chat) { chatAt = { bottom: chatBottom(chat), top: chat.scrollTop }; }
     });
