@@ -111,7 +111,7 @@ class ConversationAdmin(TenantScopedAdmin):
     list_filter = ("status", "handoff_reason", "channel", ("tenant", admin.RelatedOnlyFieldListFilter))
     search_fields = ("customer__display_name", "customer__phone")
     list_select_related = ("tenant", "customer")
-    readonly_fields = ("state", "handoff_reason", "last_inbound_at", "created_at", "updated_at")
+    readonly_fields = ("state", "handoff_reason", "last_inbound_at", "staff_active_at", "created_at", "updated_at")
     autocomplete_fields = ("customer",)
     inlines = [MessageInline]
     actions = ["hand_back_to_assistant", "hand_to_staff"]
