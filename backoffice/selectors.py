@@ -14,9 +14,11 @@ from backoffice.media import MessageMediaView, message_media_view, reacted_messa
 from bookings.models import Appointment, Resource, Service
 from bookings.selectors import appointments_for_tenant
 from chatwoot.models import ChatwootConnection
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Message, QuickReply
 from conversations.replies import Option, Reply
+from conversations.services.staff_reply import StaffReplyOptions, staff_reply_options
 from customers.models import Channel, Customer
+from reminders.services import TemplateChoice, message_templates_fillable
 from tenants.models import Tenant
 
 HOME_CONVERSATIONS_MAX = 20
@@ -276,3 +278,26 @@ def trial_conversation(*, tenant: Tenant, sender_id: str) -> Conversation | None
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class ReplyBox:
+    """What the conversation page's reply box offers now."""
+
+    options: StaffReplyOptions
+    templates: list[TemplateChoice]
+    quick_replies: list[QuickReply]
+
+    @property
+    def can_send(self) -> bool:
+        return self.options.free_form or bool(self.templates)
+
+
+def reply_box(*, conversation: Conversation, now: datetime) -> ReplyBox:
+    options = staff_reply_options(conversation=conversation, now=now)
+    templates = (
+        message_templates_fillable(tenant=conversation.tenant, customer=conversation.customer, now=now)
+        if options.template_only else []
+    )
+    quick_replies = list(QuickReply.objects.filter(tenant=conversation.tenant).order_by("title", "pk"))
+    return ReplyBox(options=options, templates=templates, quick_replies=quick_replies if options.free_form else [])

@@ -3,13 +3,16 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from bookings.models import Appointment, Resource, Service
 from bookings.services import appointment_staff_book, appointments_trial_delete
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
+from conversations.services.staff_reply import StaffReplyRefused, conversation_staff_reply
 from customers.models import Channel, Customer
 from customers.services import customer_get_or_create_for_staff_booking
+from reminders.services import TemplateNotFillable, message_template_fill
 from tenants.models import Tenant
 
 
@@ -62,3 +65,22 @@ def staff_booking_make(
             customer=customer, channel=Appointment.Channel.ADMIN, notes=notes.strip(),
         )
     return appointment
+
+
+def conversation_reply_send(
+    *, conversation: Conversation, user: AbstractBaseUser, text: str, template_id: int | None, now: datetime
+) -> Message:
+    """What staff wrote on the conversation page, queued: the typed text, or (outside WhatsApp's
+    window) the approved template they picked, filled in for the customer.
+
+    Raises ``StaffReplyRefused`` with the reason the page shows.
+    """
+    template = None
+    if template_id is not None:
+        try:
+            template = message_template_fill(
+                tenant=conversation.tenant, customer=conversation.customer, template_id=template_id, now=now
+            )
+        except TemplateNotFillable as problem:
+            raise StaffReplyRefused(str(problem)) from problem
+    return conversation_staff_reply(conversation=conversation, user=user, text=text, now=now, template=template)

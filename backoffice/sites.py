@@ -47,6 +47,10 @@ class LyoAdminSite(admin.AdminSite):
             # cacheable: the view sets its own Cache-Control (private: the staff member's browser only).
             path("chat/<int:conversation_id>/media/<int:message_id>/",
                  self.admin_view(views.conversation_media, cacheable=True), name="backoffice_conversation_media"),
+            path("chat/<int:conversation_id>/reply/", self.admin_view(views.conversation_reply),
+                 name="backoffice_conversation_reply"),
+            path("chat/<int:conversation_id>/live/", self.admin_view(views.conversation_live),
+                 name="backoffice_conversation_live"),
             path("chat/<int:conversation_id>/handoff/", self.admin_view(views.conversation_handoff),
                  name="backoffice_conversation_handoff"),
             path("alerts/<int:alert_id>/seen/", self.admin_view(alert_views.alert_seen), name="alerts_seen"),

@@ -42,16 +42,18 @@ from backoffice.selectors import (
     conversation_bookings,
     conversation_for_tenants,
     media_message_for_conversation,
+    reply_box,
     staff_home,
     transcript,
     trial_conversation,
 )
-from backoffice.services import staff_booking_make, trial_data_clear
+from backoffice.services import conversation_reply_send, staff_booking_make, trial_data_clear
 from bookings.errors import BookingError, booking_refusal_text
 from bookings.models import Appointment, Resource, Service
 from conversations.assistant_trial import assistant_trial_turn
 from conversations.models import Conversation
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
+from conversations.services.staff_reply import StaffReplyRefused
 from customers.services import PhoneNumberInvalid, phone_normalise, tenant_phone_region
 from tenants.models import Tenant
 from tenants.selectors import tenant_ids_for_user, tenants_for_user
@@ -373,17 +375,75 @@ def _conversation(request: HttpRequest, conversation_id: int) -> Conversation:
         raise Http404("No such conversation.") from None
 
 
-def conversation_chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = _conversation(request, conversation_id)
-    return _render(request, "backoffice/conversation.html", {
-        "title": str(conversation.customer),
-        "subtitle": _("Conversation"),
+def _conversation_context(
+    request: HttpRequest, conversation: Conversation, *, reply_error: str = "", reply_text: str = ""
+) -> dict:
+    return {
         "conversation": conversation,
         "lines": transcript(conversation=conversation),
         "bookings": conversation_bookings(conversation=conversation),
+        "box": reply_box(conversation=conversation, now=timezone.now()),
+        "reply_error": reply_error,
+        "reply_text": reply_text,
+    }
+
+
+def conversation_chat(
+    request: HttpRequest, conversation_id: int, *, reply_error: str = "", reply_text: str = "", status: int = 200
+) -> HttpResponse:
+    conversation = _conversation(request, conversation_id)
+    response = _render(request, "backoffice/conversation.html", {
+        "title": str(conversation.customer),
+        "subtitle": _("Conversation"),
+        **_conversation_context(request, conversation, reply_error=reply_error, reply_text=reply_text),
         "draft": assistant_draft(conversation=conversation),
         "is_nav_sidebar_enabled": False,
     }, conversation.tenant)
+    response.status_code = status
+    return response
+
+
+def conversation_live(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The part of the conversation page that htmx refreshes: status, hand-off and transcript."""
+    conversation = _conversation(request, conversation_id)
+    return _render(request, "backoffice/_conversation_live.html", _conversation_context(request, conversation),
+                   conversation.tenant)
+
+
+# Template ids are primary keys: anything longer than a bigint is no template (and no 500).
+_TEMPLATE_ID_MAX_DIGITS = 18
+
+
+@require_POST
+def conversation_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Staff write to the customer. htmx gets the refreshed transcript and a fresh reply box;
+    a plain form post is redirected back to the page (or shown the refusal, with a 400)."""
+    conversation = _conversation(request, conversation_id)
+    text = request.POST.get("text", "")
+    raw_template = request.POST.get("template", "").strip()
+    error = ""
+    if raw_template and not (raw_template.isascii() and raw_template.isdigit()
+                             and len(raw_template) <= _TEMPLATE_ID_MAX_DIGITS):
+        error = _("Pick one of the message templates.")
+    else:
+        try:
+            conversation_reply_send(
+                conversation=conversation, user=cast(User, request.user), text=text,
+                template_id=int(raw_template) if raw_template else None, now=timezone.now(),
+            )
+        except StaffReplyRefused as refusal:
+            error = str(refusal)
+    kept = text if error else ""
+    if getattr(request, "htmx", False):
+        response = _render(request, "backoffice/_conversation_reply.html", _conversation_context(
+            request, conversation, reply_error=error, reply_text=kept,
+        ), conversation.tenant)
+        response.status_code = 400 if error else 200
+        return response
+    if error:
+        return conversation_chat(request, conversation.pk, reply_error=error, reply_text=kept, status=400)
+    messages.success(request, _("Message queued: the ticks show when it is delivered."))
+    return HttpResponseRedirect(reverse("admin:backoffice_conversation", args=[conversation.pk]) + "#latest")
 
 
 @require_POST

@@ -11,7 +11,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Appointment
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Message, QuickReply
 from conversations.personal_data import customers_data_export, customers_erase
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
 from customers.models import Customer
@@ -111,7 +111,7 @@ class ConversationAdmin(TenantScopedAdmin):
     list_filter = ("status", "handoff_reason", "channel", ("tenant", admin.RelatedOnlyFieldListFilter))
     search_fields = ("customer__display_name", "customer__phone")
     list_select_related = ("tenant", "customer")
-    readonly_fields = ("state", "handoff_reason", "last_inbound_at", "created_at", "updated_at")
+    readonly_fields = ("state", "handoff_reason", "last_inbound_at", "staff_active_at", "created_at", "updated_at")
     autocomplete_fields = ("customer",)
     inlines = [MessageInline]
     actions = ["hand_back_to_assistant", "hand_to_staff"]
@@ -144,9 +144,28 @@ class MessageAdmin(TenantScopedAdmin):
     )
     search_fields = ("text", "channel_message_id", "conversation__customer__phone")
     list_select_related = ("tenant",)
-    readonly_fields = ("created_at", "processed_at", "sent_at", "delivered_at", "read_at", "failed_at")
+    # ``sent_by``: who wrote a staff reply, recorded by the reply box; never picked from a list
+    # (a list of users would name other businesses' staff).
+    readonly_fields = (
+        "created_at", "processed_at", "sent_at", "delivered_at", "read_at", "failed_at", "sent_by",
+    )
     raw_id_fields = ("conversation", "reply_to")
 
     @admin.display(description=_("text"))
     def short_text(self, message: Message) -> str:
         return message.text[:80]
+
+
+@admin.register(QuickReply)
+class QuickReplyAdmin(TenantScopedAdmin):
+    """Saved answers staff pick on the conversation page; each business keeps its own."""
+
+    list_display = ("title", "text_start", "tenant", "updated_at")
+    list_filter = (("tenant", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("title", "text")
+    list_select_related = ("tenant",)
+    fields = ("tenant", "title", "text")
+
+    @admin.display(description=_("text"))
+    def text_start(self, quick_reply: QuickReply) -> str:
+        return quick_reply.text[:80]

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,9 @@ class Conversation(TenantOwnedModel):
         help_text=_("Why staff were asked to answer; cleared when the assistant answers again."),
     )
     last_inbound_at = models.DateTimeField(_("last message from the customer"), null=True, blank=True)
+    # When staff last took the conversation over or wrote in it: the idle hand-back
+    # (``Tenant.staff_hand_back_hours``) counts from here.
+    staff_active_at = models.DateTimeField(_("staff last active"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -125,6 +129,11 @@ class Message(TenantOwnedModel):
         verbose_name=_("reply to"),
     )
     sequence = models.PositiveSmallIntegerField(_("sequence"), default=0)
+    # Outbound only: the staff user who wrote it (empty for the assistant's replies and reminders).
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("written by"),
+    )
 
     channel_timestamp = models.DateTimeField(
         _("channel timestamp"), null=True, blank=True,
@@ -224,3 +233,25 @@ class ConversationBooking(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.conversation_id} → {self.appointment_id}"
+
+
+class QuickReply(TenantOwnedModel):
+    """A saved answer staff pick on the conversation page instead of typing it again."""
+
+    title = models.CharField(_("title"), max_length=80)
+    # The strictest channel's limit (Instagram's 1000): a saved answer fits every channel.
+    text = models.TextField(_("text"), max_length=1000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        db_table = "lyo_quick_replies"
+        ordering = ["title", "pk"]
+        verbose_name = _("quick reply")
+        verbose_name_plural = _("quick replies")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "title"], name="uniq_quick_reply_title_per_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

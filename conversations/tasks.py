@@ -11,6 +11,7 @@ from common.log_context import log_context
 from conversations.services.inbound import INBOUND_PROCESS_TASK, inbound_message_process, inbound_pending_enqueue
 from conversations.services.outbound import outbound_queued_enqueue
 from conversations.services.retention import messages_retention_apply
+from conversations.services.staff_reply import conversations_staff_idle_hand_back
 from tenants.scoping import cross_tenant
 
 logger = logging.getLogger(__name__)
@@ -45,3 +46,12 @@ def messages_retention_apply_task() -> None:
     """Once a day (Celery beat): blank messages past the retention period, in batches."""
     with log_context(), cross_tenant("retention blanks every tenant's old messages"):
         messages_retention_apply(now=timezone.now())
+
+
+@shared_task(name="conversations.staff_idle_hand_back", ignore_result=True)
+def staff_idle_hand_back_task() -> None:
+    """Every 5 minutes (Celery beat): conversations staff left idle go back to the assistant."""
+    with log_context(), cross_tenant("each tenant's idle staff conversations are handed back by its own setting"):
+        handed = conversations_staff_idle_hand_back(now=timezone.now())
+        if handed:
+            logger.info("Handed %s idle conversation(s) back to the assistant", handed)

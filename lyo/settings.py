@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     # API tokens stored as hashes, with an expiry (replaces rest_framework.authtoken).
     "knox",
     "csp",
+    # request.htmx, and htmx itself served from the app's static files (no CDN).
+    "django_htmx",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
@@ -112,6 +114,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "backoffice.two_factor_views.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: the staff pages answer htmx requests with the fragment they swap.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.StaffTenantTimezoneMiddleware",
     # Turns a locked-out login into the lockout page (axes wants to be innermost).
@@ -234,6 +238,8 @@ CELERY_BEAT_SCHEDULE = {
     "messages-retention": {"task": "conversations.messages_retention_apply", "schedule": 24 * 3600.0},
     # Staff alerts held for someone's quiet hours go out when they end (and any whose task was lost).
     "alerts-deliver-held": {"task": "alerts.deliver_held", "schedule": 120.0},
+    # Conversations staff took over and left idle for Tenant.staff_hand_back_hours go back to the assistant.
+    "staff-idle-hand-back": {"task": "conversations.staff_idle_hand_back", "schedule": 300.0},
 }
 # Email (staff alerts). Development prints emails on the console; production sets an SMTP
 # server: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.

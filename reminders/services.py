@@ -15,8 +15,10 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bookings.models import Appointment
+from bookings.selectors import appointments_upcoming_for_customer
 from bookings.services import appointment_reminded_mark
 from common import metrics
 from common.log_context import log_context
@@ -27,6 +29,8 @@ from conversations.models import Message
 from conversations.replies import BUTTON_BODY_MAX, TEXT_MAX, Option, Reply, ReplyType
 from conversations.services.conversations import conversation_get_or_open
 from conversations.services.outbound import outbound_message_enqueue
+from conversations.services.staff_reply import StaffTemplate
+from customers.models import Customer
 from reminders.models import MessageTemplate, Purpose, TemplateParameter
 from reminders.selectors import DueReminder, message_template_for, reminder_settings_get, reminders_due
 from tenants.models import Language, Tenant
@@ -139,6 +143,77 @@ def notification_content(
         reply = Reply(ReplyType.TEXT, _shorten(say(_STAFF_TEXT[purpose], language, **values), TEXT_MAX))
     template = message_template_for(tenant=tenant, purpose=purpose, language=language)
     return reply, (_template_spec(template, tenant, appointment) if template else None)
+
+
+# --- Templates staff send outside the window ---------------------------------------
+
+
+class TemplateNotFillable(Exception):
+    """The template is not the tenant's, or cannot be filled in for this customer; ``str()`` says why."""
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    template: MessageTemplate
+    filled: StaffTemplate
+
+
+def message_templates_fillable(*, tenant: Tenant, customer: Customer, now: datetime) -> list[TemplateChoice]:
+    """The tenant's approved templates staff can send this customer now, filled in.
+
+    A template that names a booking (date, time, code...) is filled from the customer's
+    next booking; without one, only templates that need no more than the customer's
+    name are offered.
+    """
+    appointment = _next_booking(tenant, customer, now)
+    choices = []
+    for template in MessageTemplate.objects.filter(tenant=tenant).order_by("purpose", "language", "pk"):
+        filled = _staff_template(template, tenant, customer, appointment)
+        if filled is not None:
+            choices.append(TemplateChoice(template=template, filled=filled))
+    return choices
+
+
+def message_template_fill(*, tenant: Tenant, customer: Customer, template_id: int, now: datetime) -> StaffTemplate:
+    """Template ``template_id`` of ``tenant`` filled in for ``customer``; ``TemplateNotFillable`` when it
+    is someone else's, missing, or needs a booking the customer does not have."""
+    template = MessageTemplate.objects.filter(tenant=tenant, pk=template_id).first()
+    if template is None:
+        raise TemplateNotFillable(gettext("That message template does not exist (any more)."))
+    filled = _staff_template(template, tenant, customer, _next_booking(tenant, customer, now))
+    if filled is None:
+        raise TemplateNotFillable(gettext(
+            "This template is about a booking, and the customer has no upcoming booking to fill it with."
+        ))
+    return filled
+
+
+def _next_booking(tenant: Tenant, customer: Customer, now: datetime) -> Appointment | None:
+    upcoming = appointments_upcoming_for_customer(tenant=tenant, customer=customer, now=now)
+    return upcoming[0] if upcoming else None
+
+
+def _staff_template(
+    template: MessageTemplate, tenant: Tenant, customer: Customer, appointment: Appointment | None
+) -> StaffTemplate | None:
+    if appointment is not None:
+        spec = _template_spec(template, tenant, appointment)
+    else:
+        booking_free = set(template.parameter_names) <= {TemplateParameter.CUSTOMER_NAME.value}
+        if not booking_free or (template.purpose == Purpose.REMINDER and template.confirm_cancel_buttons):
+            return None
+        language = _language(template.base_language, tenant)
+        name = (customer.display_name or "").split(" ")[0].strip() or say("customer_name_unknown", language)
+        spec = {
+            "name": template.name, "language": template.language,
+            "parameters": [name for _parameter in template.parameter_names], "buttons": [],
+        }
+    parameters = tuple(spec["parameters"])
+    summary = f"{template.name} ({template.language})" + (": " + " · ".join(parameters) if parameters else "")
+    return StaffTemplate(
+        name=spec["name"], language=spec["language"], parameters=parameters, buttons=tuple(spec["buttons"]),
+        summary=summary,
+    )
 
 
 # --- Internals --------------------------------------------------------------------

@@ -111,6 +111,11 @@ class Tenant(models.Model):
         _("replies per hour, per conversation"), default=60, validators=[MinValueValidator(1)],
         help_text=_("The assistant stops answering a conversation that asks for more; staff are told."),
     )
+    staff_hand_back_hours = models.PositiveSmallIntegerField(
+        _("hand back to the assistant after (hours)"), default=12,
+        help_text=_("A conversation staff took over goes back to the assistant after this many hours without "
+                    "a staff reply (0: never)."),
+    )
     max_active_bookings_per_customer = models.PositiveSmallIntegerField(
         _("future bookings per customer"), default=3, validators=[MinValueValidator(1)],
         help_text=_("The assistant books no more future bookings than this for one customer."),

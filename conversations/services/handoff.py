@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
 
 from conversations.channels import channel_adapters
 from conversations.models import Conversation
@@ -46,13 +47,17 @@ def conversation_hand_to_staff(*, conversation: Conversation, mirror: bool = Tru
 
     ``mirror=False`` when the channel itself reported the change (it already shows it).
     """
+    now = timezone.now()
     with transaction.atomic():
+        # ``staff_active_at``: the idle hand-back (Tenant.staff_hand_back_hours) counts from the takeover.
         changed = Conversation.objects.filter(pk=conversation.pk, status=Conversation.Status.BOT).update(
-            status=Conversation.Status.HUMAN, handoff_reason=Conversation.HandoffReason.STAFF
+            status=Conversation.Status.HUMAN, handoff_reason=Conversation.HandoffReason.STAFF,
+            staff_active_at=now, updated_at=now,
         )
         if changed:
             conversation.status = Conversation.Status.HUMAN
             conversation.handoff_reason = Conversation.HandoffReason.STAFF
+            conversation.staff_active_at = now
             if mirror:
                 handoff_mirror(conversation=conversation)
     return bool(changed)

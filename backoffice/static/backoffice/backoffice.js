@@ -19,6 +19,37 @@
         window.scrollBy(0, -3 * firstOpen.offsetHeight - 40);
       }
     }
+    // Conversation page: the transcript opens at its newest message, and stays there when htmx
+    // refreshes it (every few seconds), unless staff scrolled up to read something older.
+    var chatBottom = function (chat) { return chat.scrollHeight - chat.scrollTop - chat.clientHeight < 40; };
+    var chatAt = { bottom: true, top: 0 };
+    var firstChat = document.querySelector("#lyo-live #lyo-chat");
+    if (firstChat) { firstChat.scrollTop = firstChat.scrollHeight; }
+    document.addEventListener("htmx:beforeSwap", function (event) {
+      // Signed out meanwhile: the refresh was sent to the login page; show it as a page, not in the chat.
+      var xhr = event.detail && event.detail.xhr;
+      if (xhr && xhr.responseURL && xhr.responseURL.indexOf("/admin/login/") !== -1) {
+        event.detail.shouldSwap = false;
+        window.location.reload();
+        return;
+      }
+      var chat = document.querySelector("#lyo-live #lyo-chat");
+      if (chat) { chatAt = { bottom: chatBottom(chat), top: chat.scrollTop }; }
+    });
+    document.addEventListener("htmx:load", function (event) {
+      var chat = event.target.querySelector && event.target.querySelector("#lyo-chat");
+      if (chat && event.target.id === "lyo-live") {
+        chat.scrollTop = chatAt.bottom ? chat.scrollHeight : chatAt.top;
+      }
+    });
+    // Conversation page: a quick reply fills the reply box (staff may still edit it before sending).
+    document.addEventListener("click", function (event) {
+      var quick = event.target.closest && event.target.closest("[data-lyo-fill]");
+      var box = document.getElementById("lyo-reply-text");
+      if (!quick || !box) { return; }
+      box.value = quick.getAttribute("data-lyo-fill");
+      box.focus();
+    });
     // Day view: a visit step or a walk-in is posted in the background and the day is
     // swapped in place (the page keeps its scroll); without fetch the form posts as usual.
     document.addEventListener("submit", function (event) {
