@@ -17,8 +17,8 @@ from bookings.services import appointment_book, appointment_reschedule
 from conversations.assistant.formatting import WEEKDAYS, date_long, date_short, day_number, time_short, when_long
 from conversations.assistant.turn import Turn
 from conversations.assistant.understanding import DayPeriod, Understanding
-from conversations.services.conversations import conversation_booking_link
 from conversations.models import Conversation
+from conversations.services.conversations import conversation_booking_link
 from conversations.signals import party_size_asked
 
 # How many days ahead the "which day?" list looks for free days.

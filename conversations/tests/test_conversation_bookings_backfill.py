@@ -6,8 +6,13 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("conversations", "0007_message_media_and_conversation_bookings")]
-AFTER = [("conversations", "0008_conversation_bookings_backfill")]
+# The tenants app is pinned too: a later tenants migration (a new NOT NULL column) would
+# otherwise stay applied while the old models here create tenants without it.
+BEFORE = [
+    ("conversations", "0007_message_media_and_conversation_bookings"),
+    ("tenants", "0007_drop_plaintext_api_tokens"),
+]
+AFTER = [("conversations", "0008_conversation_bookings_backfill"), ("tenants", "0007_drop_plaintext_api_tokens")]
 
 
 def _migrate(targets):
