@@ -152,7 +152,7 @@ def alert_whatsapp_parameters(alert: Alert, tenant: Tenant) -> list[str]:
 
 
 def alert_link(alert: Alert) -> str:
-    """Where staff act on it, absolute when ``LYO_ADMIN_BASE_URL`` is set."""
+    """Where staff act on it, absolute when ``LYO_PUBLIC_URL`` is set."""
     path = alert_path(alert)
     return _absolute(path) if path else ""
 
@@ -225,7 +225,7 @@ def _language(tenant: Tenant) -> str:
 
 
 def _absolute(path: str) -> str:
-    base = settings.LYO_ADMIN_BASE_URL
+    base = settings.LYO_PUBLIC_URL
     return f"{base}{path}" if base else path
 
 

@@ -254,8 +254,6 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Lyo <noreply@localhost>")
-# Where staff open Lyo (https://lyo.example.com): makes the links in alert emails absolute; empty: paths only.
-LYO_ADMIN_BASE_URL = env.str("LYO_ADMIN_BASE_URL", default="").rstrip("/")
 
 # Days a message's text and channel payload are kept (bookings are kept regardless); 0: for ever.
 LYO_MESSAGE_RETENTION_DAYS = env.int("LYO_MESSAGE_RETENTION_DAYS", default=365)

@@ -50,7 +50,7 @@ def _whatsapp_only(tenant, user, **fields):
 # --- Email --------------------------------------------------------------------------------------
 
 
-@override_settings(LYO_ADMIN_BASE_URL="https://lyo.example.com", DEFAULT_FROM_EMAIL="Lyo <alerts@lyo.example.com>")
+@override_settings(LYO_PUBLIC_URL="https://lyo.example.com", DEFAULT_FROM_EMAIL="Lyo <alerts@lyo.example.com>")
 def test_the_alert_is_emailed_once_it_commits_with_the_exact_subject_and_body(
     english, owner, conversation, django_capture_on_commit_callbacks
 ):
