@@ -373,6 +373,7 @@ def book_advance(turn: Turn) -> None:
         if not _service(turn, draft.get("service")):
             _ask_service(turn)
             return
+        _staff_who_does_the_service(turn)
     day = _draft_date(draft)
     if day is None and draft.get("date_choices"):
         _ask_which_date(turn, [date.fromisoformat(d) for d in draft["date_choices"]])
@@ -404,6 +405,31 @@ def book_advance(turn: Turn) -> None:
         _confirm_text(turn, slot.start),
         [("yes", turn.t(yes_key)), ("other", turn.t("button_other_time")), ("no", turn.t("button_cancel_flow"))],
     )
+
+
+def _staff_who_does_the_service(turn: Turn) -> None:
+    """"la barba con Giulia" when only Marco does beards: say who does it and go on with them.
+
+    The service and the day stay in the draft; with one such person the booking goes on with
+    them (the customer confirms or says "chiunque"), with several with whoever is free.
+    """
+    draft = turn.state["draft"]
+    staff, service = _staff(turn, draft.get("staff")), _service(turn, draft.get("service"))
+    if staff is None or service is None or staff.services.filter(pk=service.pk).exists():
+        return
+    doers = list(
+        Resource.objects.filter(tenant=turn.tenant, kind=Resource.Kind.STAFF, is_active=True, services=service)
+    )
+    draft.pop("staff", None)
+    if not doers:
+        return
+    name = service.name(turn.language)
+    names = [r.name for r in doers]
+    others = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {turn.t('and')} {names[-1]}"
+    key = "staff_not_doing_one" if len(doers) == 1 else "staff_not_doing_many"
+    turn.text(turn.t(key, staff=staff.name, service=name[:1].lower() + name[1:], others=others))
+    if len(doers) == 1:
+        draft["staff"] = doers[0].pk
 
 
 def _refusal_text(turn: Turn, day: date, wanted: time) -> str:

@@ -148,6 +148,14 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "Sorry, at {time} it would not finish before we close: {date} we're open {hours}.",
     },
     "and": {"it": "e", "en": "and"},
+    "staff_not_doing_one": {
+        "it": "{staff} non si occupa di {service}: per questo c'è {others}.",
+        "en": "{staff} doesn't do {service}; {others} does.",
+    },
+    "staff_not_doing_many": {
+        "it": "{staff} non si occupa di {service}: per questo ci sono {others}.",
+        "en": "{staff} doesn't do {service}; {others} do.",
+    },
     "day_too_far": {
         "it": "Si può prenotare al massimo {days} giorni in anticipo.",
         "en": "Bookings open at most {days} days ahead.",
