@@ -8,12 +8,23 @@ admin's own login, staff check and CSRF protection.
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from tenants.admin_scoping import TenantScopedAutocompleteJsonView
 from tenants.selectors import tenants_for_user
+
+# Lists an owner rarely opens: technical ones, and the rows the settings pages edit
+# (services, hours, closures, tables, reminders, the business itself). Owners and staff
+# find them under "Advanced", after what they use every day; the operator (a superuser)
+# keeps Django's list as it is.
+ADVANCED_MODELS = frozenset({
+    "reminders.messagetemplate", "reminders.remindersettings", "chatwoot.chatwootconnection",
+    "conversations.message", "tenants.auditevent", "tenants.tenantmembership", "tenants.tenant",
+    "bookings.service", "bookings.openinghours", "bookings.closure", "bookings.resource",
+})
+ADVANCED_APP_LABEL = "lyo_advanced"
 
 
 class LyoAdminSite(admin.AdminSite):
@@ -24,7 +35,7 @@ class LyoAdminSite(admin.AdminSite):
 
     def get_urls(self):
         # These import the admin's models: load them after the registry.
-        from backoffice import service_views, two_factor_views, views, week_views
+        from backoffice import service_views, settings_views, two_factor_views, views, week_views
 
         staff_pages = [
             path("day/", self.admin_view(views.day_view), name="backoffice_day"),
@@ -40,11 +51,35 @@ class LyoAdminSite(admin.AdminSite):
                  name="backoffice_conversation"),
             path("chat/<int:conversation_id>/handoff/", self.admin_view(views.conversation_handoff),
                  name="backoffice_conversation_handoff"),
+            # The owner's settings, a short page per section.
+            path("settings/", self.admin_view(settings_views.settings_index), name="backoffice_settings"),
+            path("settings/closures/<int:closure_id>/delete/", self.admin_view(settings_views.closure_remove),
+                 name="backoffice_settings_closure_delete"),
+            path("settings/<slug:section>/", self.admin_view(settings_views.settings_section),
+                 name="backoffice_settings_section"),
             # Two-factor: set up an authenticator app, enter its code after the password.
             path("2fa/setup/", self.admin_view(two_factor_views.two_factor_setup), name="two_factor_setup"),
             path("2fa/verify/", self.admin_view(two_factor_views.two_factor_verify), name="two_factor_verify"),
         ]
         return staff_pages + super().get_urls()
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
+        app_list = super().get_app_list(request, app_label)
+        if app_label is not None or request.user.is_superuser:
+            return app_list
+        kept: list[dict] = []
+        advanced: list[dict] = []
+        for app in app_list:
+            models = [m for m in app["models"] if m["model"]._meta.label_lower not in ADVANCED_MODELS]
+            advanced.extend(m for m in app["models"] if m["model"]._meta.label_lower in ADVANCED_MODELS)
+            if models:
+                kept.append({**app, "models": models})
+        if advanced:
+            kept.append({
+                "name": gettext("Advanced"), "app_label": ADVANCED_APP_LABEL, "has_module_perms": True,
+                "app_url": f"{reverse('admin:backoffice_settings')}#lyo-settings-advanced", "models": advanced,
+            })
+        return kept
 
     def autocomplete_view(self, request: HttpRequest):
         # Staff search only their tenant's rows, whichever admin the field points at.
