@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from backoffice.tests.conftest import ROME, restaurant_create
+from backoffice.tests.conftest import ROME
 from bookings.models import Closure, OpeningHours, Resource, Service
 from bookings.tests.factories import ClosureFactory, ResourceFactory, ServiceFactory
 from reminders.models import ReminderSettings
@@ -408,5 +407,12 @@ def test_the_operator_keeps_djangos_list(client, restaurant):
     assert "app-lyo_advanced" not in page
 
 
-def _unused():  # keep imports used while the file grows
-    return re, restaurant_create
+
+
+def test_the_full_tenant_form_points_owners_to_the_settings(owner, restaurant):
+    page = owner.get(reverse("admin:tenants_tenant_change", args=[restaurant.pk])).content.decode()
+    assert f'<a href="{_url()}">Go to the settings</a>' in page
+
+
+def test_the_home_links_to_the_settings(owner):
+    assert f'href="{_url()}" id="lyo-settings-link"' in owner.get(reverse("admin:index")).content.decode()
