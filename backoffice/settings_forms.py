@@ -133,7 +133,7 @@ class OpeningHoursForm(forms.Form):
         kwargs.setdefault("initial", self.initial_from_week(week))
         super().__init__(*args, **kwargs)
         for day in range(7):
-            self.fields[f"d{day}_closed"] = forms.BooleanField(label=gettext_lazy("Closed"), required=False)
+            self.fields[f"d{day}_closed"] = forms.BooleanField(label=gettext_lazy("Closed all day"), required=False)
             for index in range(self.ranges_per_day):
                 prefix = f"d{day}_{index}"
                 self.fields[f"{prefix}_opens"] = forms.TimeField(
@@ -225,7 +225,7 @@ class HoursCopyForm(forms.Form):
         label=gettext_lazy("Copy the hours of"), choices=Weekday.choices, coerce=int,
     )
     copy_to = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("to"), choices=Weekday.choices, coerce=int, widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("onto these days"), choices=Weekday.choices, coerce=int, widget=forms.CheckboxSelectMultiple,
         required=False,
     )
 

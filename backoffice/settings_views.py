@@ -65,7 +65,7 @@ def sections(tenant: Tenant) -> list[Section]:
     restaurant = tenant.kind == Tenant.Kind.RESTAURANT
     return [
         Section("business", _("Business"), _("Name, address, phone number, language and time zone.")),
-        Section("hours", _("Opening hours"), _("When you are open, day by day: lunch and dinner.")),
+        Section("hours", _("Opening hours"), _("Your hours for each day of the week.")),
         Section("closures", _("Closures"), _("Holidays and days off, when nobody can book.")),
         Section("resources", _("Tables") if restaurant else _("Staff"),
                 _("Your tables and how many guests each one seats.") if restaurant
