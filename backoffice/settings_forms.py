@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -283,10 +283,17 @@ class TableForm(TenantRowForm):
 
 
 class StaffMemberForm(TenantRowForm):
+    # Declared, not generated: a generated field would query every tenant's services when
+    # the class is built (refused inside a request's tenant scope); __init__ narrows it.
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label=capfirst(Resource._meta.get_field("services").verbose_name),
+        help_text=Resource._meta.get_field("services").help_text,
+    )
+
     class Meta:
         model = Resource
         fields = ("name", "services", "is_active", "position")
-        widgets = {"services": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
         super().__init__(*args, tenant=tenant, **kwargs)

@@ -91,7 +91,6 @@ def _page(request: HttpRequest, tenant: Tenant, slug: str, template: str, contex
           status: int = 200) -> HttpResponse:
     response = _render(request, template, {
         "title": _section(tenant, slug).title,
-        "subtitle": tenant.name,
         "section": _section(tenant, slug),
         "tenant": tenant,
         "tenant_slug": _tenant_slug(request, tenant),
@@ -125,7 +124,6 @@ def settings_index(request: HttpRequest) -> HttpResponse:
         return _tenant_choice(request, _("Settings"))
     return _render(request, "backoffice/settings_index.html", {
         "title": _("Settings"),
-        "subtitle": tenant.name,
         "sections": sections(tenant),
         "advanced_models": next((app["models"] for app in admin.site.get_app_list(request)
                                  if app["app_label"] == ADVANCED_APP_LABEL), []),

@@ -21,6 +21,12 @@
       }
     }
 
+    // Typing hours into a day marked closed means it opens: untick "closed" for the owner.
+    form.addEventListener("input", function (event) {
+      var match = /^d(\d)_\d+_(opens|closes)$/.exec(event.target.name || "");
+      if (match && event.target.value) { field(match[1], "closed").checked = false; }
+    });
+
     function say(text) { if (note) { note.textContent = text; } }
 
     var applyAll = document.getElementById("lyo-hours-apply-all");
