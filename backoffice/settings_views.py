@@ -8,6 +8,7 @@ form in the admin stays the operator's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time, timedelta
 from typing import Any
 
 from django.contrib import admin, messages
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -295,8 +297,20 @@ def closures_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     now = timezone.now()
     closures = Closure.objects.filter(tenant=tenant, ends_at__gt=now).select_related("tenant").order_by("starts_at")
     return _page(request, tenant, "closures", "backoffice/settings_closures.html", {
-        "form": form, "closures": closures,
+        "form": form, "closures": [(closure, _closure_text(closure, tenant)) for closure in closures],
     }, status=status)
+
+
+def _closure_text(closure: Closure, tenant: Tenant) -> str:
+    """Whole days as dates ("24 Dec 2026 – 26 Dec 2026 Christmas"); any other closure with its times."""
+    starts, ends = closure.starts_at.astimezone(tenant.tzinfo), closure.ends_at.astimezone(tenant.tzinfo)
+    if starts.time() != time(0) or ends.time() != time(0):
+        return str(closure)
+    first, last = starts.date(), ends.date() - timedelta(days=1)
+    days = date_format(first, "j M Y")
+    if last != first:
+        days = f"{days} – {date_format(last, 'j M Y')}"
+    return f"{days} {closure.reason}".strip()
 
 
 @require_POST

@@ -84,3 +84,15 @@ def _time(text: str):
 
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_settings_section_fits_the_screen(browser, live_server, trattoria, width):  # noqa: F811
+    browser.set_window_size(width, 900)
+    _log_in(browser, live_server, "trattoria")
+    for section in ("business", "hours", "closures", "resources", "services", "booking", "reminders", "channels"):
+        browser.get(f"{live_server.url}/admin/settings/{section}/")
+        _css(browser, "#lyo-settings-save")
+        _assert_no_sideways_scrolling(browser)
+        _assert_stays_local(browser, live_server)
+        _screenshot(browser, f"settings-{section}-{width}")

@@ -195,7 +195,7 @@ def test_a_closure_is_added_for_whole_days_in_the_business_zone(owner, restauran
         datetime(2026, 12, 24, tzinfo=ROME), datetime(2026, 12, 27, tzinfo=ROME), "Natale"
     )
     page = owner.get(_url("closures")).content.decode()
-    assert "24 Dec 2026 00:00 → 27 Dec 2026 00:00 Natale" in page
+    assert "<span>24 Dec 2026 – 26 Dec 2026 Natale</span>" in page
     assert 'type="date"' in page
 
 
@@ -212,6 +212,12 @@ def test_a_closure_ending_before_it_starts_is_refused(owner, restaurant):
     assert response.status_code == 400
     assert "The last day of the closure cannot be before its first day." in response.content.decode()
     assert not Closure.objects.filter(tenant=restaurant).exists()
+
+
+def test_a_closure_with_times_is_listed_with_them_in_the_business_zone(owner, restaurant):
+    ClosureFactory(tenant=restaurant, starts_at=datetime(2026, 12, 31, 18, tzinfo=ROME),
+                   ends_at=datetime(2027, 1, 1, 12, tzinfo=ROME), reason="Capodanno")
+    assert "<span>31 Dec 2026 18:00 → 1 Jan 2027 12:00 Capodanno</span>" in owner.get(_url("closures")).content.decode()
 
 
 def test_a_closure_is_deleted(owner, restaurant):
