@@ -213,7 +213,7 @@ class TenantAdmin(TenantLocalTimeMixin, TenantScopedPermissionsMixin, admin.Mode
             # Owners and staff are pointed at the short settings pages (backoffice/settings_views.py).
             tenant = self.get_object(request, admin.utils.unquote(object_id))
             several = tenant is not None and len(tenant_ids_for_user(request.user)) > 1
-            query = f"?tenant={tenant.slug}" if several else ""
+            query = f"?tenant={tenant.slug}" if tenant is not None and several else ""
             settings_url = f"{reverse('admin:backoffice_settings')}{query}"
             extra_context = {**(extra_context or {}), "lyo_settings_url": settings_url}
         return super().change_view(request, object_id, form_url, extra_context)
