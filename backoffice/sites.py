@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from tenants.admin_scoping import TenantScopedAutocompleteJsonView
 from tenants.selectors import tenants_for_user
@@ -25,6 +25,13 @@ ADVANCED_MODELS = frozenset({
     "bookings.service", "bookings.openinghours", "bookings.closure", "bookings.resource",
 })
 ADVANCED_APP_LABEL = "lyo_advanced"
+
+# Django's Italian for an inline's "Add another <model>" is "Aggiungi un altro ...", wrong
+# before every feminine name ("un altro Chiusura"). Lyo's catalogue words it so that it
+# fits either gender; named here so that makemessages keeps the entry.
+INLINE_ADD_ANOTHER = gettext_noop("Add another %(verbose_name)s")
+# The same words on the "+" beside a choice of related rows (admin/widgets/related_widget_wrapper.html).
+RELATED_ADD_ANOTHER = gettext_noop("Add another %(model)s")
 
 
 class LyoAdminSite(admin.AdminSite):

@@ -18,7 +18,7 @@ from django.urls import reverse
 from backoffice.settings_views import SECTION_VIEWS
 from bookings.tests.factories import ClosureFactory, ServiceFactory
 from tenants.models import TenantMembership
-from tenants.tests.factories import MembershipFactory, TenantFactory
+from tenants.tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -127,3 +127,13 @@ def test_every_settings_label_is_translated_into_correct_italian(client, kind):
     assert "Orari di apertura" in _labels(italian["index"])
     assert "Stessi orari tutti i giorni (come il lunedì)" in _labels(italian["hours"])
     assert "Aggiungi una chiusura" in _labels(italian["closures"])
+
+
+def test_the_admins_add_another_reads_correctly_before_a_feminine_name(client):
+    tenant = TenantFactory(language="it")
+    client.force_login(UserFactory(is_superuser=True))
+    client.cookies.load({settings.LANGUAGE_COOKIE_NAME: "it"})
+    page = client.get(reverse("admin:tenants_tenant_change", args=[tenant.pk])).content.decode()
+    assert "Aggiungi: Chiusura" in page and "Aggiungi: Orari di apertura" in page
+    for pattern in UNGRAMMATICAL:
+        assert pattern.findall(page) == []
