@@ -385,12 +385,19 @@ def test_staff_of_one_tenant_edit_only_their_own(client, restaurant, other_resta
     assert _week(restaurant) == before
 
 
-def test_a_superuser_picks_the_business_first(client, restaurant, other_restaurant):
+def test_a_superuser_picks_the_business_first_and_saves_that_one(client, restaurant, other_restaurant):
     client.force_login(UserFactory(is_superuser=True))
     page = client.get(_url("hours")).content.decode()
-    assert f"?tenant={restaurant.slug}" in page or restaurant.name in page
-    response = client.get(f"{_url('hours')}?tenant={other_restaurant.slug}")
-    assert response.status_code == 200
+    assert f'href="{_url("hours")}?tenant={other_restaurant.slug}"' in page
+    page = client.get(f"{_url('hours')}?tenant={other_restaurant.slug}").content.decode()
+    assert f'<input type="hidden" name="tenant" value="{other_restaurant.slug}">' in page
+    before = _week(restaurant)
+    response = client.post(_url("hours"), {"tenant": other_restaurant.slug,
+                                           **_hours_post({0: [("10:00", "12:00")]}, save="1")})
+    assert response.status_code == 302
+    assert response["Location"] == f"{_url('hours')}?tenant={other_restaurant.slug}"
+    assert _week(other_restaurant) == [(0, "10:00", "12:00", None)]
+    assert _week(restaurant) == before
 
 
 # --- Advanced on the home page ---------------------------------------------------------------------------
