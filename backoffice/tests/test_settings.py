@@ -83,6 +83,18 @@ def test_the_business_section_saves_name_address_and_language(owner, restaurant)
     assert restaurant.config_version == version + 1
 
 
+def test_the_business_section_ignores_what_wires_the_tenant_to_meta(owner, restaurant):
+    stored = Tenant.objects.get(pk=restaurant.pk)
+    owner.post(_url("business"), {
+        "name": "Trattoria Uno", "language": "it", "timezone": "Europe/Rome", "slug": "mine",
+        "whatsapp_phone_number_id": "999", "kind": "salon", "is_active": "",
+    })
+    after = Tenant.objects.get(pk=restaurant.pk)
+    assert (after.slug, after.whatsapp_phone_number_id, after.kind, after.is_active) == (
+        stored.slug, stored.whatsapp_phone_number_id, "restaurant", True
+    )
+
+
 def test_a_wrong_time_zone_is_refused_and_nothing_changes(owner, restaurant):
     response = owner.post(_url("business"), {"name": "X", "language": "it", "timezone": "Mars/Olympus"})
     assert response.status_code == 400
