@@ -34,6 +34,13 @@ def _value(driver, name: str) -> str:
 def test_owner_sets_the_same_hours_every_day_from_the_settings(browser, live_server, trattoria, width):  # noqa: F811
     browser.set_window_size(width, 900)
     _log_in(browser, live_server, "trattoria")
+    # The technical lists wait under "Advanced", after the ones used every day.
+    apps = browser.execute_script(
+        "return Array.prototype.map.call(document.querySelectorAll('#content-main .module'),"
+        " function (m) { return m.className; });"
+    )
+    assert apps[-1].startswith("app-lyo_advanced"), apps
+    _screenshot(browser, f"settings-home-{width}")
     _click(browser, "#lyo-settings-link")
     _css(browser, "#lyo-settings-sections")
     _assert_no_sideways_scrolling(browser)
