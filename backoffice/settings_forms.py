@@ -209,9 +209,10 @@ def hours_copied(data: QueryDict, *, source: int, targets: list[int], ranges_per
     for day in targets:
         if day == source:
             continue
-        copied[f"d{day}_closed"] = data.get(f"d{source}_closed", "")
-        if not data.get(f"d{source}_closed"):
-            copied.pop(f"d{day}_closed", None)
+        if data.get(f"d{source}_closed"):
+            copied[f"d{day}_closed"] = "on"
+        else:
+            copied.pop(f"d{day}_closed", None)  # an unticked box is not posted at all
         for index in range(ranges_per_day):
             for name in ("opens", "closes", "last"):
                 copied[f"d{day}_{index}_{name}"] = data.get(f"d{source}_{index}_{name}", "")

@@ -169,6 +169,21 @@ def test_copy_a_day_to_chosen_days(owner, restaurant):
     assert 'name="d3_0_opens" value="12:00"' in page
 
 
+def test_copying_a_closed_day_closes_the_chosen_days(owner, restaurant):
+    week = {day: [("12:00", "15:00")] for day in range(6)}
+    data = _hours_post(week, closed={6}, copy="1", **{"copy-copy_from": "6"})
+    page = owner.post(_url("hours"), {**data, "copy-copy_to": ["0"]}).content.decode()
+    assert 'name="d0_closed" id="id_d0_closed" checked' in page
+    assert 'name="d1_closed" id="id_d1_closed" checked' not in page
+
+
+def test_copying_from_a_day_that_does_not_exist_is_a_400(owner, restaurant):
+    before = _week(restaurant)
+    response = owner.post(_url("hours"), {**_hours_post({}, copy="1"), "copy-copy_from": "9", "copy-copy_to": "1"})
+    assert response.status_code == 400
+    assert _week(restaurant) == before
+
+
 @pytest.mark.parametrize(("ranges", "message"), [
     ([("15:00", "12:00")], "the closing time must be after the opening time"),
     ([("12:00", "12:00")], "the closing time must differ from the opening time"),
