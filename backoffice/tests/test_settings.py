@@ -312,6 +312,18 @@ def test_a_salon_lists_its_staff_with_the_services_they_do(client):
     assert (giulia.name, giulia.kind, list(giulia.services.all())) == ("Giulia", "staff", [cut])
 
 
+def test_a_staff_member_cannot_be_given_another_salons_service(client):
+    salon = TenantFactory(kind="salon", language="en")
+    theirs = ServiceFactory(name_it="Altrove")
+    client.force_login(MembershipFactory(tenant=salon, role=TenantMembership.Role.OWNER).user)
+    response = client.post(_url("resources"), _rows_post(
+        [{"name": "Giulia", "services": str(theirs.pk), "is_active": "on", "position": "0"}], initial=0,
+    ))
+    assert response.status_code == 400
+    assert not Resource.objects.filter(tenant=salon).exists()
+    assert list(theirs.resources.all()) == []
+
+
 def test_services_are_added_and_changed(owner, restaurant):
     service = ServiceFactory(tenant=restaurant, name_it="Degustazione", name_en="Tasting", duration_minutes=120)
     rows = [
