@@ -10,12 +10,30 @@ from typing import cast
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import path, reverse_lazy
+from django.urls import path, reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from tenants.admin_scoping import TenantScopedAutocompleteJsonView
 from tenants.selectors import tenants_for_user
+
+# Lists an owner rarely opens: technical ones, and the rows the settings pages edit
+# (services, hours, closures, tables, reminders, the business itself). Owners and staff
+# find them under "Advanced", after what they use every day; the operator (a superuser)
+# keeps Django's list as it is.
+ADVANCED_MODELS = frozenset({
+    "reminders.messagetemplate", "reminders.remindersettings", "chatwoot.chatwootconnection",
+    "conversations.message", "tenants.auditevent", "tenants.tenantmembership", "tenants.tenant",
+    "bookings.service", "bookings.openinghours", "bookings.closure", "bookings.resource",
+})
+ADVANCED_APP_LABEL = "lyo_advanced"
+
+# Django's Italian for an inline's "Add another <model>" is "Aggiungi un altro ...", wrong
+# before every feminine name ("un altro Chiusura"). Lyo's catalogue words it so that it
+# fits either gender; named here so that makemessages keeps the entry.
+INLINE_ADD_ANOTHER = gettext_noop("Add another %(verbose_name)s")
+# The same words on the "+" beside a choice of related rows (admin/widgets/related_widget_wrapper.html).
+RELATED_ADD_ANOTHER = gettext_noop("Add another %(model)s")
 
 
 class LyoAdminSite(admin.AdminSite):
@@ -30,7 +48,7 @@ class LyoAdminSite(admin.AdminSite):
 
     def get_urls(self):
         # These import the admin's models: load them after the registry.
-        from backoffice import alert_views, service_views, two_factor_views, views, week_views
+        from backoffice import alert_views, service_views, settings_views, two_factor_views, views, week_views
 
         staff_pages = [
             path("day/", self.admin_view(views.day_view), name="backoffice_day"),
@@ -56,11 +74,35 @@ class LyoAdminSite(admin.AdminSite):
             path("alerts/<int:alert_id>/seen/", self.admin_view(alert_views.alert_seen), name="alerts_seen"),
             path("alerts/seen/", self.admin_view(alert_views.alerts_all_seen), name="alerts_all_seen"),
             path("alerts/settings/", self.admin_view(alert_views.alert_settings), name="alerts_settings"),
+            # The owner's settings, a short page per section.
+            path("settings/", self.admin_view(settings_views.settings_index), name="backoffice_settings"),
+            path("settings/closures/<int:closure_id>/delete/", self.admin_view(settings_views.closure_remove),
+                 name="backoffice_settings_closure_delete"),
+            path("settings/<slug:section>/", self.admin_view(settings_views.settings_section),
+                 name="backoffice_settings_section"),
             # Two-factor: set up an authenticator app, enter its code after the password.
             path("2fa/setup/", self.admin_view(two_factor_views.two_factor_setup), name="two_factor_setup"),
             path("2fa/verify/", self.admin_view(two_factor_views.two_factor_verify), name="two_factor_verify"),
         ]
         return staff_pages + super().get_urls()
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
+        app_list = super().get_app_list(request, app_label)
+        if app_label is not None or request.user.is_superuser:
+            return app_list
+        kept: list[dict] = []
+        advanced: list[dict] = []
+        for app in app_list:
+            models = [m for m in app["models"] if m["model"]._meta.label_lower not in ADVANCED_MODELS]
+            advanced.extend(m for m in app["models"] if m["model"]._meta.label_lower in ADVANCED_MODELS)
+            if models:
+                kept.append({**app, "models": models})
+        if advanced:
+            kept.append({
+                "name": gettext("Advanced"), "app_label": ADVANCED_APP_LABEL, "has_module_perms": True,
+                "app_url": f"{reverse('admin:backoffice_settings')}#lyo-settings-advanced", "models": advanced,
+            })
+        return kept
 
     def autocomplete_view(self, request: HttpRequest):
         # Staff search only their tenant's rows, whichever admin the field points at.

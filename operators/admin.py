@@ -6,6 +6,7 @@ Inline on the same page: services, opening hours, closures and tables (from book
 from django import forms
 from django.contrib import admin
 from django.http import Http404
+from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -208,6 +209,13 @@ class TenantAdmin(TenantLocalTimeMixin, TenantScopedPermissionsMixin, admin.Mode
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self._tenant_or_404(request, object_id)
+        if not request.user.is_superuser:
+            # Owners and staff are pointed at the short settings pages (backoffice/settings_views.py).
+            tenant = self.get_object(request, admin.utils.unquote(object_id))
+            several = tenant is not None and len(tenant_ids_for_user(request.user)) > 1
+            query = f"?tenant={tenant.slug}" if tenant is not None and several else ""
+            settings_url = f"{reverse('admin:backoffice_settings')}{query}"
+            extra_context = {**(extra_context or {}), "lyo_settings_url": settings_url}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):

@@ -31,7 +31,7 @@ from conversations.services.conversations import conversation_get_or_open
 from conversations.services.outbound import outbound_message_enqueue
 from conversations.services.staff_reply import StaffTemplate
 from customers.models import Customer
-from reminders.models import MessageTemplate, Purpose, TemplateParameter
+from reminders.models import MessageTemplate, Purpose, ReminderSettings, TemplateParameter
 from reminders.selectors import DueReminder, message_template_for, reminder_settings_get, reminders_due
 from tenants.models import Language, Tenant
 
@@ -289,3 +289,12 @@ def _language(language: str, tenant: Tenant) -> str:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def reminder_settings_update(*, tenant: Tenant, changes: dict) -> ReminderSettings:
+    """Write the tenant's reminder settings (its row is made on the first save; until then defaults apply).
+
+    ``changes`` holds model field names and values already validated by the caller's form.
+    """
+    row, _created = ReminderSettings.objects.update_or_create(tenant=tenant, defaults=changes)
+    return row

@@ -9,12 +9,14 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from common.log_context import log_context
+from tenants.audit import token_change_audit
 from tenants.encryption import SecretUndecryptable
 from tenants.fields import EncryptedTextField
 from tenants.models import Tenant, TenantMembership
@@ -140,3 +142,49 @@ def secrets_reencrypt() -> ReencryptionResult:
                 model._default_manager.filter(pk=pk).update(**{name: value})
                 reencrypted += 1
     return ReencryptionResult(reencrypted, tuple(undecryptable))
+
+
+# Channels whose access token an owner may set or remove, with the name the audit trail gives it.
+ACCESS_TOKEN_CHANNELS = {"whatsapp": "WhatsApp access token", "instagram": "Instagram access token"}
+# What wires the tenant to Meta: the operator sets these (the admin's tenant form), never an owner's page.
+OPERATOR_ONLY_FIELDS = (
+    "whatsapp_phone_number_id", "whatsapp_business_account_id", "whatsapp_display_phone_number",
+    "instagram_account_id", "whatsapp_access_token", "instagram_access_token",
+    "whatsapp_token_invalid_at", "instagram_token_invalid_at",
+)
+
+
+def tenant_settings_update(*, tenant: Tenant, changes: dict) -> list[str]:
+    """Write the tenant's own settings (name, address, booking rules...) that differ; returns their names.
+
+    ``changes`` holds model field names and values already validated by the caller's
+    form. Tokens and the fields that wire the tenant to Meta are not written here.
+    """
+    refused = set(changes) & {"slug", "kind", "is_active", "config_version", *OPERATOR_ONLY_FIELDS}
+    if refused:
+        raise ValueError(f"not an owner's setting: {sorted(refused)}")
+    stored = Tenant.objects.get(pk=tenant.pk)
+    changed = [name for name, value in changes.items() if getattr(stored, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(tenant, name, changes[name])
+    tenant.__dict__.pop("tzinfo", None)  # the cached zone follows a new time zone
+    tenant.save(update_fields=[*changed, "updated_at"])
+    # What the assistant says (the business's name, its rules) may have changed.
+    tenant_config_changed(tenant.pk)
+    tenant_lookup_forget()
+    return changed
+
+
+def tenant_access_token_set(*, tenant: Tenant, channel: str, token: str, actor) -> None:
+    """Set (or, with ``token=""``, remove) a channel's access token, and record who did it (never the value)."""
+    if channel not in ACCESS_TOKEN_CHANNELS:
+        raise ValueError(f"no access token for channel {channel!r}")
+    setattr(tenant, f"{channel}_access_token", token)
+    # A new token has not been rejected yet.
+    setattr(tenant, f"{channel}_token_invalid_at", None)
+    with transaction.atomic():
+        tenant.save(update_fields=[f"{channel}_access_token", f"{channel}_token_invalid_at", "updated_at"])
+        token_change_audit(tenant=tenant, actor=actor, which=ACCESS_TOKEN_CHANNELS[channel], cleared=not token)
+    tenant_lookup_forget()

@@ -75,7 +75,7 @@ def _chatwoot_connection(tenant, **fields) -> ChatwootConnection:
 
 def test_home_warns_when_meta_rejected_the_whatsapp_token(staff, restaurant):
     Tenant.objects.filter(pk=restaurant.pk).update(whatsapp_token_invalid_at=NOW)
-    tenant_page = reverse("admin:tenants_tenant_change", args=[restaurant.pk])
+    tenant_page = reverse("admin:backoffice_settings_section", args=["channels"])
     assert _token_warnings(staff.get(HOME_URL).content.decode()) == {
         "whatsapp": "Meta ha rifiutato il token di accesso WhatsApp il 1 Dicembre 2026 10:00: i clienti su WhatsApp "
                     "non ricevono risposte finché non imposti un nuovo token. "
@@ -85,7 +85,7 @@ def test_home_warns_when_meta_rejected_the_whatsapp_token(staff, restaurant):
 
 def test_home_warns_when_meta_rejected_the_instagram_token(staff, restaurant):
     Tenant.objects.filter(pk=restaurant.pk).update(instagram_token_invalid_at=NOW)
-    tenant_page = reverse("admin:tenants_tenant_change", args=[restaurant.pk])
+    tenant_page = reverse("admin:backoffice_settings_section", args=["channels"])
     assert _token_warnings(staff.get(HOME_URL).content.decode()) == {
         "instagram": "Meta ha rifiutato il token di accesso Instagram il 1 Dicembre 2026 10:00: i clienti su "
                      "Instagram non ricevono risposte finché non imposti un nuovo token. "
@@ -120,7 +120,7 @@ def test_home_names_each_channel_whose_token_was_rejected_in_english(client):
 
 def test_home_warns_a_newly_onboarded_business_that_no_whatsapp_token_is_set(staff, restaurant):
     Tenant.objects.filter(pk=restaurant.pk).update(whatsapp_access_token="")
-    tenant_page = reverse("admin:tenants_tenant_change", args=[restaurant.pk])
+    tenant_page = reverse("admin:backoffice_settings_section", args=["channels"])
     assert _token_warnings(staff.get(HOME_URL).content.decode()) == {
         "whatsapp": "Il token di accesso WhatsApp non è ancora impostato: i clienti su WhatsApp non ricevono "
                     f'risposte finché non lo imposti. <a href="{tenant_page}">Imposta il token</a>',
