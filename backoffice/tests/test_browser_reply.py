@@ -70,7 +70,8 @@ def test_staff_take_over_reply_see_it_delivered_and_hand_back(
     _css(browser, "#lyo-reply-text")
     _assert_no_sideways_scrolling(browser)
     _assert_stays_local(browser, live_server)
-    assert _transcript_at_newest(browser)
+    # The page scrolls the transcript to the newest message once laid out (a wait, not a race).
+    _wait(browser).until(_transcript_at_newest)
 
     _click(browser, "#lyo-take")
     _wait(browser).until(lambda d: Conversation.objects.get(pk=conversation.pk).status == "human")
@@ -108,7 +109,7 @@ def test_staff_take_over_reply_see_it_delivered_and_hand_back(
     # Meta reports it delivered: the ticks change by themselves (the transcript polls).
     _delivered(trattoria.whatsapp_phone_number_id, message.channel_message_id)
     _wait(browser).until(lambda d: d.find_elements("css selector", "#lyo-chat .lyo-ticks-delivered"))
-    assert _transcript_at_newest(browser)  # refreshed in place, still showing the newest message
+    _wait(browser).until(_transcript_at_newest)  # refreshed in place, still showing the newest message
     _assert_no_sideways_scrolling(browser)
     _assert_stays_local(browser, live_server)
     _screenshot(browser, f"reply-delivered-{width}")

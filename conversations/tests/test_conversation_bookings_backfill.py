@@ -36,10 +36,15 @@ def test_each_channel_booking_is_linked_to_the_conversation_it_was_made_in():
         first = Conversation.objects.create(tenant=tenant, customer=giulia, channel="whatsapp", status="closed")
         start = datetime(2027, 1, 15, 19, tzinfo=UTC)
 
+        booked = []
+
         def book(reference, channel, customer=giulia):
+            # Each an hour after the last: one table cannot hold two bookings at once (PostgreSQL's exclusion).
+            at = start + timedelta(hours=len(booked))
+            booked.append(reference)
             return Appointment.objects.create(
-                tenant=tenant, customer=customer, resource=table, starts_at=start, ends_at=start + timedelta(hours=1),
-                blocks_until=start + timedelta(hours=1), party_size=2, reference=reference, channel=channel,
+                tenant=tenant, customer=customer, resource=table, starts_at=at, ends_at=at + timedelta(hours=1),
+                blocks_until=at + timedelta(hours=1), party_size=2, reference=reference, channel=channel,
             )
 
         in_first = book("AAAAAA", "whatsapp")
