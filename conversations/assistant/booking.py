@@ -15,7 +15,7 @@ from bookings.models import Appointment, Closure, OpeningHours, Resource, Servic
 from bookings.selectors import opening_hours_for_week
 from bookings.services import appointment_book, appointment_reschedule
 from conversations.assistant.formatting import WEEKDAYS, date_long, date_short, day_number, time_short, when_long
-from conversations.assistant.turn import Turn
+from conversations.assistant.turn import JUST_BOOKED_KEY, Turn
 from conversations.assistant.understanding import DayPeriod, Understanding
 from conversations.models import Conversation
 from conversations.services.conversations import conversation_booking_link
@@ -508,6 +508,9 @@ def book_confirm(turn: Turn) -> None:
             )
             # Staff go from the chat to the booking and back (the conversation page, the booking's page).
             conversation_booking_link(conversation=turn.conversation, appointment=appointment)
+            # "si può fare alle 22 invece?" next means this booking, not a new one (kept past the flow's end,
+            # forgotten with the rest of the state after the conversation's timeout).
+            turn.state[JUST_BOOKED_KEY] = appointment.reference
     except SlotUnavailable:
         draft.pop("slot", None)
         wanted = start.time()
@@ -588,6 +591,12 @@ def move_start(turn: Turn, appointment: Appointment, understanding: Understandin
     turn.state["draft"] = draft
     if understanding is not None:
         draft_merge(turn, understanding)
+        # "alle 22 invece" keeps the day, "a venerdì" keeps the time: only what the customer said changes.
+        local_start = appointment.starts_at.astimezone(turn.tenant.tzinfo)
+        if draft.get("time") and not draft.get("date") and not draft.get("date_choices"):
+            draft["date"] = local_start.date().isoformat()
+        elif draft.get("date") and not draft.get("time") and not draft.get("period"):
+            draft["time"] = local_start.strftime("%H:%M")
     if not draft.get("date"):
         _ask_date(turn, intro=turn.t("move_intro", summary=turn.state["move_summary"]))
         return

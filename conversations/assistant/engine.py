@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from conversations.assistant import booking, info, my_bookings, reminder_replies
-from conversations.assistant.turn import Turn
+from conversations.assistant.turn import JUST_BOOKED_KEY, Turn
 from conversations.assistant.understanding import Intent, Understanding, understand, vocabulary_for_tenant
 from conversations.inbound import InboundKind, InboundMessage
 from conversations.models import Conversation
@@ -291,7 +291,11 @@ def _intent_answer(turn: Turn, u: Understanding) -> None:
     acknowledgement = intent == Intent.THANKS or (intent == Intent.YES and not _has_booking_details(u))
     if intent != Intent.UNKNOWN and not acknowledgement:
         _understood(turn)
-    if intent == Intent.BOOK:
+    if intent == Intent.BOOK and u.change_cue and turn.state.get(JUST_BOOKED_KEY):
+        # "si può fare alle 22 invece?", "anzi domani" right after booking: move that booking.
+        turn.flow_clear()
+        my_bookings.manage_start(turn, "move", u)
+    elif intent == Intent.BOOK:
         turn.flow_clear()
         _book_fresh(turn, u)
     elif intent == Intent.MY_BOOKINGS:

@@ -6,7 +6,7 @@ from bookings.selectors import appointments_upcoming_for_customer
 from bookings.services import appointment_cancel
 from conversations.assistant.booking import appointment_summary, move_start, too_late_answer
 from conversations.assistant.formatting import date_short, time_short
-from conversations.assistant.turn import Turn
+from conversations.assistant.turn import JUST_BOOKED_KEY, Turn
 from conversations.assistant.understanding import Understanding
 
 
@@ -64,6 +64,9 @@ def manage_start(turn: Turn, action: str, understanding: Understanding | None = 
             turn.text(turn.t("booking_not_found", reference=understanding.reference.upper()))
     if chosen is None and len(upcoming) == 1:
         chosen = upcoming[0]
+    if chosen is None and action == "move":
+        # "anzi spostala a domani" right after booking: the booking just made, among several.
+        chosen = next((a for a in upcoming if a.reference == turn.state.get(JUST_BOOKED_KEY)), None)
     if chosen is None:
         turn.state["flow"] = action
         turn.state["step"] = "choose"

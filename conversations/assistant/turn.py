@@ -32,6 +32,9 @@ def shorten(text: str, limit: int) -> str:
 
 
 # What a flow in progress keeps in the conversation state.
+# The reference of the booking this conversation made last: "si può fare alle 22 invece?" right after
+# means that one. Not a flow key: it outlives the booking flow, and goes with the state's timeout.
+JUST_BOOKED_KEY = "just_booked"
 FLOW_KEYS = ("flow", "step", "draft", "move_reference", "move_id", "move_summary", "cancel_reference", "options")
 
 

@@ -1,6 +1,7 @@
 """One customer message in, an ``Understanding`` out: pure Python, no network, no model."""
 
 import datetime
+import re
 from functools import lru_cache
 
 from conversations.assistant.understanding import answers, intents, language, party, temporal
@@ -22,6 +23,10 @@ KNOWN_WORDS: frozenset[str] = (
     | language.ENGLISH_WORDS | frozenset(NUMBER_WORDS)
 )
 _CORRECTOR = Corrector(KNOWN_WORDS)
+_CHANGE_CUE = re.compile(
+    r"\b(?:invece|anzi|piuttosto|spostala|spostarla|spostiamo|cambiala|cambiarla|cambiamo|anticipiamo|anticipala|"
+    r"posticipiamo|posticipala|instead|rather|make\s+it|move\s+it|change\s+it|can\s+we\s+do)\b"
+)
 
 
 def understand(
@@ -65,6 +70,7 @@ def understand(
         service_ids=service_ids,
         staff_id=staff_id,
         reference=reference,
+        change_cue=bool(_CHANGE_CUE.search(plain)),
         yes_no=answer.value if answer is not None else None,
     )
 

@@ -87,6 +87,8 @@ class Understanding:
     staff_id: int | None = None
     # A booking reference code the customer typed, upper case ("K7M3QD").
     reference: str | None = None
+    # "invece", "anzi", "instead", "make it": the message changes something already said or booked.
+    change_cue: bool = False
     # Independent of ``intent``: "sì, per 4" is BOOK with yes_no True. When the engine
     # waits for a confirmation it reads this, not the intent.
     yes_no: bool | None = None
