@@ -157,7 +157,7 @@ def _restaurant_day(tenant: Tenant, today: datetime) -> Appointment:
                   channel=Appointment.Channel.WHATSAPP)
     _book(tenant, tables["Tavolo 3"], _at(today, 13, 0), 90, name="Famiglia Esposito", phone="393331234567",
           party_size=4, notes="Seggiolone per il bambino; una persona celiaca (senza glutine)")
-    _book(tenant, tables["Tavolo 5"], _at(today, 20, 0), 120, name="Compleanno Marchetti", phone="447700900123",
+    _book(tenant, tables["Tavolo 5"], _at(today, 20, 0), 120, name="Compleanno Marchetti", phone="447911123456",
           party_size=6, notes="Torta portata dal cliente, candeline alle 22", channel=Appointment.Channel.INSTAGRAM)
     _book(tenant, tables["Tavolo 2"], _at(today, 20, 30), 90, name="", party_size=2, walk_in=True,
           notes="Rossi · vegetariani", channel=Appointment.Channel.ADMIN)

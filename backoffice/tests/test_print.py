@@ -168,6 +168,8 @@ def test_a_salon_lists_the_service_and_the_staff_member(client):
     assert _headers(html) == ["Orario", "Servizio", "Membro dello staff", "Nome", "Telefono", "Note"]
     assert _rows(html) == [{"time": "10:00", "party": "Colore", "resource": "Anna", "who": "Giulia Verdi",
                             "phone": "347 123 4567", "notes": "Allergica al nichel"}]
+    # A salon counts bookings, not covers.
+    assert 'id="lyo-sheet-total">1 prenotazione · ' in html and "coperti" not in html
     # A salon's day is one range, named by its times.
     assert "09:00–19:00" in html
 
