@@ -117,7 +117,7 @@ function inRunningText(element) {
 var small = [];
 if (minimum) {
   var targets = document.querySelectorAll(
-    "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]");
+    "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [role=combobox]");
   Array.prototype.forEach.call(targets, function (element) {
     if (!shown(element) || inRunningText(element)) return;
     var box = element.getBoundingClientRect();
