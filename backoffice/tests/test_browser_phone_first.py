@@ -17,6 +17,7 @@ and "today" has lunch bookings ahead whatever day the tests run.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -146,8 +147,8 @@ def _book(tenant: Tenant, resource: Resource, start: datetime, minutes: int, *, 
           **fields) -> Appointment:
     customer = CustomerFactory(tenant=tenant, display_name=name, phone=phone) if name else None
     end = start + timedelta(minutes=minutes)
-    return AppointmentFactory(tenant=tenant, resource=resource, customer=customer, starts_at=start, ends_at=end,
-                              blocks_until=end, **fields)
+    return cast(Appointment, AppointmentFactory(tenant=tenant, resource=resource, customer=customer,
+                                                starts_at=start, ends_at=end, blocks_until=end, **fields))
 
 
 def _restaurant_day(tenant: Tenant, today: datetime) -> Appointment:
@@ -199,7 +200,7 @@ def _conversations(tenant: Tenant, today: datetime) -> Conversation:
     MessageFactory(conversation=lucia, direction=Message.Direction.OUTBOUND, processing_status="",
                    delivery_status=Message.Delivery.FAILED, error_code=131047,
                    error_title="Re-engagement message", text="Ti passo subito un collega.")
-    return lucia
+    return cast(Conversation, lucia)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ business's own bookings."""
 import re
 from datetime import UTC, datetime, time, timedelta
 from html import unescape
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,8 +25,8 @@ DAY_URL = reverse("admin:backoffice_day")
 WEDNESDAY = "2026-12-09"
 
 
-def rome(*args: int) -> datetime:
-    return datetime(*args, tzinfo=ROME)
+def rome(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ROME)
 
 
 def _table(tenant, suffix: str) -> Resource:
@@ -37,8 +38,8 @@ def _booking(tenant, resource, start: datetime, *, name: str = "", phone: str = 
     if "customer" not in fields:
         fields["customer"] = CustomerFactory(tenant=tenant, display_name=name, phone=phone)
     ends = start.astimezone(UTC) + timedelta(minutes=minutes)
-    return AppointmentFactory(tenant=tenant, resource=resource, starts_at=start, ends_at=ends, blocks_until=ends,
-                              **fields)
+    return cast(Appointment, AppointmentFactory(tenant=tenant, resource=resource, starts_at=start, ends_at=ends,
+                                                blocks_until=ends, **fields))
 
 
 def _text(html: str) -> str:
