@@ -259,3 +259,39 @@ def test_every_staff_page_fits_a_phone_and_a_desk(browser, live_server, business
     assert found == {"broken": [], "small": []}, "\n".join(
         ["words broken across lines:", *found["broken"], f"tap targets under {TAP_TARGET_PX} px:", *found["small"]]
     )
+
+
+# Each case of the check, laid out by the browser: what it must report and what it must let be.
+CHECK_CASES_HTML = """
+<div id="lyo-case-broken" style="width: 60px; overflow-wrap: anywhere">Parafenilendiammina</div>
+<div id="lyo-case-ellipsis" style="width: 60px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis">
+  Bellavista-Castiglioni</div>
+<div id="lyo-case-hyphen" style="width: 90px">Bellavista-Castiglioni</div>
+<p id="lyo-case-sentence" style="width: 300px">Una frase con <a href="#x" id="lyo-case-inline">un link</a> dentro.</p>
+<a href="#y" id="lyo-case-short" style="display: inline-block; height: 20px">Piccolo</a>
+<button type="button" id="lyo-case-icon" style="width: 30px; height: 44px">✕</button>
+<button type="button" id="lyo-case-big" style="width: 120px; height: 44px">Grande</button>
+"""
+
+
+def test_the_layout_check_sees_broken_words_and_small_targets(browser, live_server):  # noqa: F811
+    browser.set_window_size(PHONE, 900)
+    browser.get(f"{live_server.url}/admin/login/")
+    _loaded(browser)
+    browser.execute_script(
+        "var box = document.createElement('div'); box.innerHTML = arguments[0]; document.body.prepend(box);",
+        CHECK_CASES_HTML,
+    )
+    found = browser.execute_script(LAYOUT_CHECK_JS, TAP_TARGET_PX)
+    cases = {"broken": [line for line in found["broken"] if "lyo-case" in line],
+             "small": [line.split(" ")[0] for line in found["small"] if "lyo-case" in line]}
+    # Broken inside: only the word squeezed into 60 px; cut short with an ellipsis or wrapped
+    # after its hyphen is not.
+    assert cases["broken"] == ["Parafenilendiammina in div#lyo-case-broken 'Parafenilendiammina'"]
+    hyphen, ellipsis = browser.execute_script(
+        "return ['lyo-case-hyphen', 'lyo-case-ellipsis'].map(function (id) {"
+        " return document.getElementById(id).getBoundingClientRect().height; });"
+    )
+    assert hyphen > 1.5 * ellipsis  # the name did wrap, on two lines
+    # Too small: the 20 px link and the 30 px wide icon; the link in a sentence is the line's size.
+    assert cases["small"] == ["a#lyo-case-short", "button#lyo-case-icon"]
