@@ -1,8 +1,8 @@
 """Phone-first staff pages, in headless Chromium at a desk (1280 px) and on a phone (390 px),
 for a restaurant and a salon with a realistic day of bookings and conversations.
 
-Every staff page (home, day, week, printable list, conversation, try, the bookings list and
-a booking's page) must, at both widths:
+Every staff page (home, day, week, printable list, conversation, try, the bookings list,
+a booking's page and a new booking's) must, at both widths:
 
 - never scroll sideways (the document is no wider than the window);
 - never break a word inside itself to wrap it onto the next line;
@@ -51,7 +51,7 @@ PHONE = 390
 # The smallest target a finger hits reliably (Apple HIG 44 pt, WCAG 2.5.5 44 CSS px).
 TAP_TARGET_PX = 44
 LOGINS = {"restaurant": ("trattoria", "trattoria-demo"), "salon": ("salone", "salone-demo")}
-PAGES = ("home", "day", "week", "print", "conversation", "try", "bookings", "booking")
+PAGES = ("home", "day", "week", "print", "conversation", "try", "bookings", "booking", "new_booking")
 
 # What the page shows is measured in the page itself, with the layout the browser computed.
 #
@@ -229,6 +229,7 @@ def _path(page: str, business: dict) -> str:
         "try": "/admin/try/",
         "bookings": "/admin/bookings/appointment/",
         "booking": f"/admin/bookings/appointment/{business['booking'].pk}/change/",
+        "new_booking": "/admin/bookings/appointment/add/",
     }[page]
 
 
