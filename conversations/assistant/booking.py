@@ -585,7 +585,7 @@ def move_start(turn: Turn, appointment: Appointment, understanding: Understandin
     turn.state["move_reference"] = appointment.reference
     turn.state["move_id"] = appointment.pk
     turn.state["move_summary"] = appointment_summary(turn, appointment)
-    draft = {"party": appointment.party_size}
+    draft: dict[str, object] = {"party": appointment.party_size}
     if appointment.service_id:
         draft["service"] = appointment.service_id
     turn.state["draft"] = draft
