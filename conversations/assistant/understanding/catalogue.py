@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from conversations.assistant.understanding.text import normalise, similar, words
 from conversations.assistant.understanding.types import ServiceTerm, StaffTerm, Vocabulary
@@ -18,6 +19,30 @@ _NAME_SLACK = 3
 _TAIL_MIN_LENGTH = 3
 _TAIL_MIN_PREFIX = 3
 
+
+# Words customers use for a kind of service whatever the tenant named it: a service
+# whose names hold one of a family's words is also named by the others ("fare le
+# mèches" is the salon's "Colore", "sistemare la barba" its "Barba").
+_SERVICE_FAMILIES = (
+    frozenset({"colore", "color", "colour", "tinta", "tingere", "tinte", "meches", "balayage", "shatush",
+               "highlights", "dye", "decolorazione"}),
+    frozenset({"barba", "beard", "rasatura", "shave", "baffi"}),
+    frozenset({"piega", "blowdry", "styling", "asciugatura"}),
+)
+# Words for the hair itself: "tingere i capelli" names the colour, not every service
+# that lists "capelli" among its aliases. A service matched only by these words is
+# dropped when another is matched by a word of its own.
+_GENERIC_WORDS = frozenset({"capelli", "capello", "hair", "chioma"})
+# Who the visit is for: "per mio figlio" picks the men's cut out of "taglio", "for my
+# wife" the women's. Read only to choose between services named by the same words.
+_MALE_CUES = frozenset({"marito", "figlio", "figliolo", "padre", "papa", "fratello", "nonno", "fidanzato", "ragazzo",
+                        "compagno", "husband", "son", "father", "dad", "brother", "boyfriend", "grandpa"})
+_FEMALE_CUES = frozenset({"moglie", "figlia", "madre", "mamma", "sorella", "nonna", "fidanzata", "ragazza",
+                          "compagna", "wife", "daughter", "mother", "mum", "mom", "sister", "girlfriend", "grandma"})
+_MALE_PRONOUNS = (("per", "lui"), ("for", "him"))
+_FEMALE_PRONOUNS = (("per", "lei"), ("for", "her"))
+_MALE_NAME_WORDS = frozenset({"uomo", "uomini", "men", "man", "maschile", "boy", "boys", "barber"})
+_FEMALE_NAME_WORDS = frozenset({"donna", "donne", "women", "woman", "lady", "ladies", "femminile", "signora"})
 
 _SELF_INTRODUCTIONS = frozenset({("mi", "chiamo"), ("i", "am"), ("i", "m"), ("this", "is"), ("it", "s"), ("qui", "e")})
 
@@ -49,18 +74,55 @@ def services_matching(text: str, vocabulary: Vocabulary, known_words: frozenset[
     """
     if not vocabulary.services:
         return ()
-    units = _units(words(text))
+    message_words = words(text)
+    units = _units(message_words)
     covered: dict[int, frozenset[int]] = {}
-    for service_id, names in _service_names(vocabulary.services):
+    genders: dict[int, str | None] = {}
+    for service_id, names, gender in _service_names(vocabulary.services):
         positions: frozenset[int] = frozenset()
         for name in names:
             positions |= _name_positions(name, units, known_words)
         if positions:
             covered[service_id] = positions
-    return tuple(
+            genders[service_id] = gender
+    generic = frozenset(i for i, word in enumerate(message_words) if word in _GENERIC_WORDS)
+    if any(not positions <= generic for positions in covered.values()):
+        covered = {sid: positions for sid, positions in covered.items() if not positions <= generic}
+    kept = [
         service_id for service_id, positions in covered.items()
         if not any(positions < other for other in covered.values())
-    )
+    ]
+    return _alternatives_narrowed(kept, covered, genders, message_words)
+
+
+def _alternatives_narrowed(
+    kept: list[int], covered: dict[int, frozenset[int]], genders: dict[int, str | None], message_words: list[str]
+) -> tuple[int, ...]:
+    """Among services named by the same words ("taglio": women's and men's), keep the
+    one the message says the visit is for: a relative ("per mio figlio"), a pronoun
+    ("per lei"), or a beard booked alongside."""
+    cue = _gender_cue(message_words, beard_booked=any(
+        genders.get(sid) == "beard" for sid in kept
+    ))
+    if cue is None:
+        return tuple(kept)
+    result = []
+    for service_id in kept:
+        rivals = [other for other in kept if covered[other] == covered[service_id]]
+        fitting = [other for other in rivals if genders.get(other) == cue]
+        if len(rivals) > 1 and fitting and service_id not in fitting:
+            continue
+        result.append(service_id)
+    return tuple(result)
+
+
+def _gender_cue(message_words: list[str], *, beard_booked: bool) -> str | None:
+    pairs = set(pairwise(message_words))
+    male = any(word in _MALE_CUES for word in message_words) or any(p in pairs for p in _MALE_PRONOUNS)
+    female = any(word in _FEMALE_CUES for word in message_words) or any(p in pairs for p in _FEMALE_PRONOUNS)
+    if male == female:
+        return "male" if beard_booked and not female else None
+    return "male" if male else "female"
 
 
 def staff_matching(text: str, vocabulary: Vocabulary, known_words: frozenset[str]) -> int | None:
@@ -86,15 +148,32 @@ def _introduces_oneself(words_before: list[str]) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _service_names(services: tuple[ServiceTerm, ...]) -> tuple[tuple[int, tuple[_Name, ...]], ...]:
+def _service_names(
+    services: tuple[ServiceTerm, ...],
+) -> tuple[tuple[int, tuple[_Name, ...], str | None], ...]:
+    """Each service's names as word tuples, its family's words added, and who it is for
+    ("male", "female", "beard" for a beard service, or None)."""
     result = []
     for service in services:
         names = []
+        name_words: set[str] = set()
         for name in service.names:
             tokens = tuple(w for w in words(normalise(name)) if w not in _NAME_FILLERS)
             if tokens:
                 names.append(_Name(tokens, "".join(tokens)))
-        result.append((service.id, tuple(names)))
+                name_words.update(tokens)
+                name_words.add("".join(tokens))
+        for family in _SERVICE_FAMILIES:
+            if family & name_words:
+                names += [_Name((word,), word) for word in sorted(family - name_words)]
+        gender: str | None = None
+        if name_words & _MALE_NAME_WORDS and not name_words & _FEMALE_NAME_WORDS:
+            gender = "male"
+        elif name_words & _FEMALE_NAME_WORDS and not name_words & _MALE_NAME_WORDS:
+            gender = "female"
+        elif name_words & _SERVICE_FAMILIES[1]:
+            gender = "beard"
+        result.append((service.id, tuple(names), gender))
     return tuple(result)
 
 
