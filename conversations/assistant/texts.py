@@ -331,6 +331,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "it": "Ciao{name}, ci sei mancato oggi da {tenant}. Vuoi che troviamo un altro momento?",
         "en": "Hi{name}, we missed you today at {tenant}. Shall we find another time?",
     },
+    "opted_out": {
+        "it": "Va bene, non ti scriveremo più per primi: niente promemoria né altri messaggi. "
+        "Le conferme delle tue prenotazioni arriveranno comunque. Per prenotare scrivici quando vuoi.",
+        "en": "All right, we won't write to you first any more: no reminders or other messages. "
+        "Confirmations of your bookings still come. To book, write to us any time.",
+    },
     # A template parameter may not be empty (Meta refuses the message): the name when unknown.
     "customer_name_unknown": {"it": "cliente", "en": "there"},
     # --- date and time words -----------------------------------------------------

@@ -39,7 +39,9 @@ def test_a_review_request_goes_after_the_delay_once_to_every_guest_who_came(trat
     assert _purposes(END + timedelta(hours=1, minutes=59)) == []
     ((purpose, text),) = _purposes(END + timedelta(hours=2))
     assert purpose == "review_request"
-    assert text == f"Ciao Giulia, grazie per essere stato da Trattoria Da Mario! Se ti va, lasciaci una recensione: {LINK}"
+    assert text == (
+        f"Ciao Giulia, grazie per essere stato da Trattoria Da Mario! Se ti va, lasciaci una recensione: {LINK}"
+    )
     assert _purposes(END + timedelta(hours=3)) == []
     assert FollowUpSent.objects.get().purpose == Purpose.REVIEW_REQUEST
 
@@ -78,7 +80,8 @@ def test_a_follow_up_claimed_by_a_racing_run_is_not_sent_twice(trattoria, custom
 def test_review_request_outside_the_window_carries_the_approved_template(trattoria, customer):
     reminder_settings(trattoria, review_requests_enabled=True, review_link=LINK)
     MessageTemplate.objects.create(
-        tenant=trattoria, purpose=Purpose.REVIEW_REQUEST, language="it", name="review_invite", parameters="customer_name"
+        tenant=trattoria, purpose=Purpose.REVIEW_REQUEST, language="it", name="review_invite",
+        parameters="customer_name",
     )
     _visit(trattoria, customer)
     (message,) = follow_ups_send_due(now=END + timedelta(hours=3))
@@ -92,7 +95,8 @@ def test_a_no_show_follow_up_goes_once_when_turned_on(trattoria, customer):
     assert _purposes(END) == []
     reminder_settings(trattoria, no_show_follow_up_enabled=True)
     assert _purposes(END) == [
-        ("no_show_follow_up", "Ciao Giulia, ci sei mancato oggi da Trattoria Da Mario. Vuoi che troviamo un altro momento?")
+        ("no_show_follow_up",
+         "Ciao Giulia, ci sei mancato oggi da Trattoria Da Mario. Vuoi che troviamo un altro momento?")
     ]
     assert _purposes(END + timedelta(hours=1)) == []
 
