@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 
 from bookings.models import Appointment
 from bookings.tests.factories import ServiceFactory
@@ -13,6 +14,7 @@ from reminders.models import FollowUpSent, MessageTemplate, Purpose
 from reminders.selectors import reminder_settings_get
 from reminders.services import reminders_send_due
 from reminders.tests.conftest import book, reminder_settings, rome
+from reminders.tests.test_reminders import _in_two_threads, needs_postgresql
 from tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +137,30 @@ def test_opted_out_customers_get_no_reminders_nudges_or_reviews_but_confirmation
     assert appointment_change_notify(
         tenant=trattoria, appointment=upcoming, purpose=Purpose.STAFF_MOVED, now=upcoming.starts_at - timedelta(days=1)
     ) is not None
+
+
+@pytest.fixture
+def four_reviews_due(transactional_db):
+    tenant = TenantFactory(name="Salone")
+    reminder_settings(tenant, review_requests_enabled=True, review_link=LINK)
+    for i in range(4):
+        _visit(tenant, CustomerFactory(tenant=tenant), starts_at=VISIT + timedelta(minutes=15 * i))
+    return tenant, END + timedelta(hours=3)
+
+
+@needs_postgresql
+@override_settings(LYO_SEND_BACKEND="console")
+def test_two_runs_that_found_the_same_follow_ups_send_each_exactly_once(four_reviews_due):
+    tenant, now = four_reviews_due
+
+    def run(barrier):
+        barrier.wait(timeout=30)
+        due = follow_ups_due(tenant=tenant, settings=reminder_settings_get(tenant=tenant), now=now)
+        barrier.wait(timeout=30)  # both found every follow-up before either claims one
+        return [follow_up_send(follow_up=follow_up, now=now) for follow_up in due]
+
+    results = _in_two_threads(run)
+    assert all(isinstance(result, list) and len(result) == 4 for result in results), results
+    assert sum(message is not None for result in results for message in result) == 4
+    assert Message.objects.filter(direction=Message.Direction.OUTBOUND).count() == 4
+    assert FollowUpSent.objects.filter(tenant=tenant).count() == 4
