@@ -17,7 +17,7 @@ from bookings.models import Appointment
 from conversations.models import Message
 from reminders.models import FollowUpSent, Purpose, ReminderSettings
 from reminders.selectors import reminder_settings_get
-from reminders.services import _notification_queue
+from reminders.services import notification_queue
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def follow_up_send(*, follow_up: FollowUpDue, now: datetime) -> Message | None:
                 )
         except IntegrityError:
             return None
-        return _notification_queue(
+        return notification_queue(
             tenant=appointment.tenant, appointment=appointment, purpose=follow_up.purpose, now=now
         )
 

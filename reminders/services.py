@@ -227,6 +227,14 @@ def _staff_template(
     )
 
 
+def notification_queue(*, tenant: Tenant, appointment: Appointment, purpose: str, now: datetime) -> Message:
+    """Store the message for ``purpose`` about ``appointment`` and send it once the transaction commits.
+
+    For senders that claimed the message themselves (the follow-ups after a visit).
+    """
+    return _notification_queue(tenant=tenant, appointment=appointment, purpose=purpose, now=now)
+
+
 # --- Internals --------------------------------------------------------------------
 
 
