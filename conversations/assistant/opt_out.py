@@ -1,7 +1,8 @@
 """A customer asks Lyo to stop writing first ("stop", "non scrivermi più").
 
 Only a whole message that says just that counts: "stop, ho sbagliato ora" is a booking
-conversation, not an opt-out. Reminders, rebook nudges and review requests then stop;
+conversation, not an opt-out, and a bare "stop" while booking still means "start over".
+Reminders, rebook nudges and review requests then stop;
 confirmations of the customer's own bookings still go.
 """
 
@@ -16,13 +17,18 @@ OPT_OUT_PHRASES = frozenset({
 })
 
 
-def opt_out_requested(text: str) -> bool:
-    return normalise(text).rstrip(" !.") in OPT_OUT_PHRASES
+# In the middle of a booking these still mean "start over" (the escape words of understanding/intents.py).
+ESCAPE_WORDS = frozenset({"stop", "basta"})
+
+
+def opt_out_requested(text: str, *, in_flow: bool = False) -> bool:
+    said = normalise(text).rstrip(" !.")
+    return said in OPT_OUT_PHRASES and not (in_flow and said in ESCAPE_WORDS)
 
 
 def opt_out_handle(turn: Turn) -> bool:
     """Record the opt-out and say so; ``False`` when the message is not one."""
-    if not opt_out_requested(turn.inbound.text or ""):
+    if not opt_out_requested(turn.inbound.text or "", in_flow=bool(turn.state.get("flow"))):
         return False
     customer_opt_out(customer=turn.customer, now=turn.now)
     turn.flow_clear()

@@ -25,6 +25,11 @@ def test_which_messages_are_an_opt_out(text, expected):
     assert opt_out_requested(text) is expected
 
 
+def test_while_booking_a_bare_stop_still_means_start_over_but_the_explicit_phrase_opts_out():
+    assert opt_out_requested("stop", in_flow=True) is False
+    assert opt_out_requested("non scrivermi più", in_flow=True) is True
+
+
 def _text(text: str) -> InboundMessage:
     return InboundMessage(kind=InboundKind.TEXT, channel_message_id=trial_message_id(), timestamp=NOW, text=text)
 
