@@ -7,6 +7,7 @@ They save nothing themselves: the views hand what they cleaned to the services
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -62,9 +63,11 @@ class ReminderSettingsForm(forms.ModelForm):
         model = ReminderSettings
         fields = (
             "reminders_enabled", "hours_before", "second_hours_before", "quiet_hours_start", "quiet_hours_end",
-            "notify_staff_changes",
+            "notify_staff_changes", "review_requests_enabled", "review_delay_hours", "review_link",
+            "review_every_days", "rebook_nudges_enabled", "no_show_follow_up_enabled",
         )
         widgets = {"quiet_hours_start": _time_input(), "quiet_hours_end": _time_input()}
+        field_classes = {"review_link": partial(forms.URLField, assume_scheme="https")}
 
 
 class ChannelTokensForm(forms.Form):
@@ -312,7 +315,10 @@ class ServiceForm(TenantRowForm):
 
     class Meta:
         model = Service
-        fields = ("name_it", "name_en", "duration_minutes", "buffer_minutes", "price", "is_active", "position")
+        fields = (
+            "name_it", "name_en", "duration_minutes", "buffer_minutes", "price", "rebook_after_weeks", "is_active",
+            "position",
+        )
 
 
 class _NamesUniqueFormSet(forms.BaseModelFormSet):

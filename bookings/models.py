@@ -36,6 +36,11 @@ class Service(TenantOwnedModel):
         _("buffer (minutes)"), default=0, help_text=_("Time kept free after the service (cleaning, setting up).")
     )
     price = models.DecimalField(_("price"), max_digits=8, decimal_places=2, null=True, blank=True)
+    rebook_after_weeks = models.PositiveSmallIntegerField(
+        _("rebook after (weeks)"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("Salons: this many weeks after a visit Lyo suggests booking the same again (e.g. colour 6). "
+                    "Empty: never."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(
         _("position"), default=0, help_text=_("Order in lists shown to customers.")

@@ -33,6 +33,12 @@ class Customer(TenantOwnedModel):
         _("language"), max_length=2, choices=Language.choices, blank=True,
         help_text=_("The language the customer writes in; empty until known."),
     )
+    # Set when the customer asked for no more messages Lyo starts itself ("stop"): reminders,
+    # rebook nudges and review requests stop; confirmations of their own bookings still go.
+    opted_out_at = models.DateTimeField(
+        _("no more messages since"), null=True, blank=True,
+        help_text=_("The customer asked Lyo to stop writing first: no reminders, rebook nudges or review requests."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

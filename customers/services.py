@@ -1,6 +1,7 @@
 """Customers found or created by the identity rules (docs/channels.md), and the phone numbers staff type."""
 
 import logging
+from datetime import datetime
 
 import phonenumbers
 from django.db import IntegrityError, transaction
@@ -173,3 +174,14 @@ def _phone_take_over(*, tenant: Tenant, customer: Customer | None, phone: str) -
     holder.phone = None
     holder.save(update_fields=["phone", "updated_at"])
     return True
+
+
+def customer_opt_out(*, customer: Customer, now: datetime) -> bool:
+    """Record that the customer wants no more messages Lyo starts itself; ``False`` when already recorded.
+
+    The first request's moment is kept: staff see since when.
+    """
+    updated = Customer.objects.filter(pk=customer.pk, opted_out_at__isnull=True).update(opted_out_at=now)
+    if updated:
+        customer.opted_out_at = now
+    return bool(updated)

@@ -232,6 +232,7 @@ CELERY_BEAT_SCHEDULE = {
     "messages-pending-sweep": {"task": "conversations.messages_pending_sweep", "schedule": 60.0},
     # Reminders due now; each is claimed on its booking, so overlapping runs send it once.
     "reminders-send-due": {"task": "reminders.send_due", "schedule": 60.0},
+    "reminders-send-follow-ups": {"task": "reminders.send_follow_ups", "schedule": 300.0},
     # Bookings that have ended become completed (staff may then mark no-shows).
     "appointments-complete": {"task": "bookings.appointments_complete", "schedule": 300.0},
     # Once a day: texts and payloads of messages past LYO_MESSAGE_RETENTION_DAYS are blanked.

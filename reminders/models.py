@@ -29,6 +29,10 @@ class Purpose(models.TextChoices):
     # To the business's own staff (alerts), not to customers: its body has two parameters,
     # {{1}} what happened (the kind of alert) and {{2}} the details; ``parameters`` is not read.
     STAFF_ALERT = "staff_alert", _("Staff alert")
+    # After the visit: each sent at most once per booking (``FollowUpSent``).
+    REVIEW_REQUEST = "review_request", _("Review request")
+    REBOOK_NUDGE = "rebook_nudge", _("Rebook nudge")
+    NO_SHOW_FOLLOW_UP = "no_show_follow_up", _("No-show follow-up")
 
 
 class TemplateParameter(models.TextChoices):
@@ -86,6 +90,28 @@ class ReminderSettings(TenantOwnedModel):
     notify_staff_changes = models.BooleanField(
         _("tell customers about staff changes"), default=True,
         help_text=_("When staff book, move or cancel a booking for a customer, the customer gets a message."),
+    )
+    review_requests_enabled = models.BooleanField(
+        _("ask for a review"), default=False,
+        help_text=_("After every completed visit (never only the happy ones: Google forbids choosing), Lyo "
+                    "sends the review link."),
+    )
+    review_delay_hours = models.PositiveSmallIntegerField(
+        _("review request (hours after the end)"), default=2, validators=[MinValueValidator(1), MaxValueValidator(72)],
+    )
+    review_link = models.URLField(
+        _("review link"), blank=True, help_text=_("E.g. your Google Business Profile's \"ask for reviews\" link."),
+    )
+    review_every_days = models.PositiveSmallIntegerField(
+        _("at most one review request every (days)"), default=90, validators=[MinValueValidator(1)],
+    )
+    rebook_nudges_enabled = models.BooleanField(
+        _("suggest rebooking"), default=False,
+        help_text=_("When a service's \"rebook after\" weeks have passed and the customer has no future booking."),
+    )
+    no_show_follow_up_enabled = models.BooleanField(
+        _("write after a no-show"), default=False,
+        help_text=_("\"We missed you: shall we find another time?\""),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -173,3 +199,31 @@ class MessageTemplate(TenantOwnedModel):
     def base_language(self) -> str:
         """"en_US" → "en": the language the parameters are written in."""
         return self.language.split("_", 1)[0]
+
+
+class FollowUpSent(TenantOwnedModel):
+    """A message after a visit (review request, rebook nudge, no-show follow-up) was queued for a booking.
+
+    The unique constraint is what makes each one go once, however many runs race for it.
+    """
+
+    appointment = models.ForeignKey(
+        "bookings.Appointment", on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("booking")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("customer")
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        db_table = "lyo_follow_ups_sent"
+        verbose_name = _("message after a visit")
+        verbose_name_plural = _("messages after a visit")
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "purpose"], name="uniq_follow_up_per_booking"),
+        ]
+        indexes = [models.Index(fields=["tenant", "customer", "purpose", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.appointment_id})"

@@ -7,6 +7,7 @@ from enum import StrEnum
 from django.db.models import Q
 
 from bookings.models import Appointment
+from conversations.models import Message
 from reminders.models import MessageTemplate, ReminderSettings
 from reminders.timing import reminder_due_at
 from tenants.models import Tenant
@@ -119,3 +120,41 @@ def _reminder_due(
         if due_at <= now and due_at < appointment.starts_at:
             chosen = DueReminder(appointment=appointment, kind=kind, hours_before=hours, due_at=due_at)
     return chosen
+
+
+# What Meta bills as marketing: messages that invite a new visit rather than serve a booking made.
+MARKETING_PURPOSES = frozenset({"review_request", "rebook_nudge", "no_show_follow_up"})
+
+
+@dataclass(frozen=True)
+class MessagesSent:
+    """Outbound messages that left for the customer's channel in one month, by what Meta bills."""
+
+    service_window: int  # free-form replies inside the customer's 24-hour window (not billed per message)
+    utility_templates: int
+    marketing_templates: int
+    by_purpose: dict[str, int]  # every Lyo-initiated message, in or out of the window, by purpose
+
+
+def messages_sent_in_month(*, tenant: Tenant, year: int, month: int) -> MessagesSent:
+    """Count the tenant's outbound messages sent (``sent_at``) in ``year``-``month`` of the tenant's calendar."""
+    # The outbox rows are the record of what went.
+    start = datetime(year, month, 1, tzinfo=tenant.tzinfo)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tenant.tzinfo)
+    rows = Message.objects.filter(
+        tenant=tenant, direction=Message.Direction.OUTBOUND, sent_at__gte=start.astimezone(UTC),
+        sent_at__lt=end.astimezone(UTC),
+    ).values_list("type", "payload")
+    window = utility = marketing = 0
+    by_purpose: dict[str, int] = {}
+    for kind, payload in rows:
+        purpose = (payload or {}).get("purpose")
+        if purpose:
+            by_purpose[purpose] = by_purpose.get(purpose, 0) + 1
+        if kind != Message.Type.TEMPLATE:
+            window += 1
+        elif purpose in MARKETING_PURPOSES:
+            marketing += 1
+        else:
+            utility += 1
+    return MessagesSent(window, utility, marketing, dict(sorted(by_purpose.items())))

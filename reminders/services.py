@@ -50,6 +50,12 @@ _STAFF_TEXT: dict[str, str] = {
     Purpose.STAFF_CANCELLED: "staff_cancelled",
 }
 
+_FOLLOW_UP_TEXT: dict[str, str] = {
+    Purpose.REVIEW_REQUEST: "review_request",
+    Purpose.REBOOK_NUDGE: "rebook_nudge",
+    Purpose.NO_SHOW_FOLLOW_UP: "no_show_follow_up",
+}
+
 
 @dataclass(frozen=True)
 class ReminderSent:
@@ -67,6 +73,8 @@ def reminders_send_due(*, now: datetime | None = None, tenant: Tenant | None = N
     sent = []
     for reminder in reminders_due(now=now, tenant=tenant):
         appointment = reminder.appointment
+        if appointment.customer is not None and appointment.customer.opted_out_at is not None:
+            continue  # the customer asked for no more messages Lyo starts itself
         with log_context(tenant_id=appointment.tenant_id):
             message = reminder_send(reminder=reminder, now=now)
         if message is not None:
@@ -139,6 +147,9 @@ def notification_content(
                 Option(reminder_button_id(CANCEL, appointment.reference), say("reminder_button_cancel", language)),
             ),
         )
+    elif purpose in _FOLLOW_UP_TEXT:
+        link = reminder_settings_get(tenant=tenant).review_link
+        reply = Reply(ReplyType.TEXT, _shorten(say(_FOLLOW_UP_TEXT[purpose], language, link=link, **values), TEXT_MAX))
     else:
         reply = Reply(ReplyType.TEXT, _shorten(say(_STAFF_TEXT[purpose], language, **values), TEXT_MAX))
     template = message_template_for(tenant=tenant, purpose=purpose, language=language)
@@ -214,6 +225,14 @@ def _staff_template(
         name=spec["name"], language=spec["language"], parameters=parameters, buttons=tuple(spec["buttons"]),
         summary=summary,
     )
+
+
+def notification_queue(*, tenant: Tenant, appointment: Appointment, purpose: str, now: datetime) -> Message:
+    """Store the message for ``purpose`` about ``appointment`` and send it once the transaction commits.
+
+    For senders that claimed the message themselves (the follow-ups after a visit).
+    """
+    return _notification_queue(tenant=tenant, appointment=appointment, purpose=purpose, now=now)
 
 
 # --- Internals --------------------------------------------------------------------

@@ -356,11 +356,17 @@ def test_the_reminders_section_saves_the_settings(owner, restaurant):
     response = owner.post(_url("reminders"), {
         "reminders_enabled": "on", "hours_before": "48", "second_hours_before": "3",
         "quiet_hours_start": "22:00", "quiet_hours_end": "08:00",
+        "review_requests_enabled": "on", "review_delay_hours": "3", "review_link": "https://g.page/r/x/review",
+        "review_every_days": "60", "no_show_follow_up_enabled": "on",
     })
     assert response.status_code == 302
     row = ReminderSettings.objects.get(tenant=restaurant)
     assert (row.reminders_enabled, row.hours_before, row.second_hours_before, row.quiet_hours_start,
             row.quiet_hours_end, row.notify_staff_changes) == (True, 48, 3, time(22), time(8), False)
+    assert (row.review_requests_enabled, row.review_delay_hours, row.review_link, row.review_every_days,
+            row.rebook_nudges_enabled, row.no_show_follow_up_enabled) == (
+        True, 3, "https://g.page/r/x/review", 60, False, True
+    )
 
 
 def test_a_second_reminder_before_the_first_is_refused(owner, restaurant):

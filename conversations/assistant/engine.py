@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from conversations.assistant import booking, info, my_bookings, reminder_replies
+from conversations.assistant import booking, info, my_bookings, opt_out, reminder_replies
 from conversations.assistant.turn import JUST_BOOKED_KEY, Turn
 from conversations.assistant.understanding import Intent, Understanding, understand, vocabulary_for_tenant
 from conversations.inbound import InboundKind, InboundMessage
@@ -228,6 +228,8 @@ def _menu_item(turn: Turn, item: str) -> bool:
 
 
 def _text_handle(turn: Turn) -> None:
+    if opt_out.opt_out_handle(turn):
+        return
     u = turn.understanding
     state = turn.state
     flow, step = state.get("flow"), state.get("step")

@@ -317,6 +317,26 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "Hi{name}, {tenant} has cancelled your booking {reference} ({what}, {when}). "
         "To book again, just write to us here.",
     },
+    "review_request": {
+        "it": "Ciao{name}, grazie per essere stato da {tenant}! Se ti va, lasciaci una recensione: {link}",
+        "en": "Hi{name}, thank you for visiting {tenant}! If you like, leave us a review: {link}",
+    },
+    "rebook_nudge": {
+        "it": "Ciao{name}, è passato un po' dall'ultima volta da {tenant} ({what}). "
+        "Vuoi prenotare di nuovo? Scrivici qui quando ti va bene.",
+        "en": "Hi{name}, it's been a while since your last visit to {tenant} ({what}). "
+        "Would you like to book again? Just tell us here when suits you.",
+    },
+    "no_show_follow_up": {
+        "it": "Ciao{name}, ci sei mancato oggi da {tenant}. Vuoi che troviamo un altro momento?",
+        "en": "Hi{name}, we missed you today at {tenant}. Shall we find another time?",
+    },
+    "opted_out": {
+        "it": "Va bene, non ti scriveremo più per primi: niente promemoria né altri messaggi. "
+        "Le conferme delle tue prenotazioni arriveranno comunque. Per prenotare scrivici quando vuoi.",
+        "en": "All right, we won't write to you first any more: no reminders or other messages. "
+        "Confirmations of your bookings still come. To book, write to us any time.",
+    },
     # A template parameter may not be empty (Meta refuses the message): the name when unknown.
     "customer_name_unknown": {"it": "cliente", "en": "there"},
     # --- date and time words -----------------------------------------------------
