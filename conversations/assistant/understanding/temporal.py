@@ -232,6 +232,8 @@ class Temporal:
     relative: bool = False
     # A weekday and a day number that disagree: the numbered day, then the weekday nearest to it.
     date_choices: tuple[datetime.date, ...] = ()
+    # The time was written on the 12-hour clock ("8 pm", "8.30 p.m."): replies say it that way too.
+    twelve_hour: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,7 @@ class _Clock:
     minute: int
     meridiem: str | None = None  # "am", "pm", or None when the message does not say
     zero_padded: bool = False  # "09:30": nobody pads an evening hour
+    twelve_hour: bool = False  # "am" / "pm" written next to it
 
 
 @dataclass(frozen=True)
@@ -300,7 +303,10 @@ def temporal_extract(
     date = reading.date
     if isinstance(date, _WeekdaySpec):
         date = _weekday_resolve(date, now=now, time=time, period=reading.period)
-    return Temporal(date=date, time=time, period=reading.period, date_choices=reading.date_choices), scan.text
+    twelve_hour = reading.clock is not None and reading.clock.twelve_hour
+    return Temporal(
+        date=date, time=time, period=reading.period, date_choices=reading.date_choices, twelve_hour=twelve_hour
+    ), scan.text
 
 
 def _weekday_nearest(day: datetime.date, weekday: int, today: datetime.date) -> datetime.date:
@@ -394,7 +400,9 @@ def _clock_set(m: re.Match, reading: _Reading, *, hour: int, minute: int, zero_p
         meridiem = None
     if hour > 24:
         return False
-    reading.set_clock(_Clock(hour % 24, minute, meridiem, zero_padded=zero_padded))
+    reading.set_clock(
+        _Clock(hour % 24, minute, meridiem, zero_padded=zero_padded, twelve_hour=bool(groups.get("meridiem")))
+    )
     return True
 
 

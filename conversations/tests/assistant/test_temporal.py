@@ -336,3 +336,14 @@ def test_fractions_of_the_hour_beside_a_meridiem_or_noon(text, time):
 def test_dmn_is_tomorrow():
     result = understand("dmn alle 20 x 2", now=datetime.datetime(2026, 11, 25, 19, tzinfo=ROME), vocabulary=TRATTORIA)
     assert (result.date, result.time, result.party_size) == (D(2026, 11, 26), T(20), 2)
+
+
+@pytest.mark.parametrize(
+    "text, twelve_hour",
+    [("8 pm", True), ("8pm", True), ("at 8.30 p.m.", True), ("7:30pm", True), ("alle 20", False), ("20:30", False),
+     ("alle 8 di sera", False)],
+)
+def test_a_time_written_with_am_or_pm_is_on_the_12_hour_clock(text, twelve_hour):
+    result = understand(text, now=datetime.datetime(2026, 11, 25, 19, tzinfo=ROME), vocabulary=TRATTORIA)
+    assert result.time is not None
+    assert result.twelve_hour is twelve_hour
