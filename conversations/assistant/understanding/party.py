@@ -75,7 +75,8 @@ _MEMBER_RE = re.compile(_MEMBER)
 _MEMBERS = _MEMBER.replace("?P<count>", "?:").replace("?P<who>", "?:")
 _WRITER_AND_COMPANIONS = re.compile(
     r"\b(?:io\s+e|io|me\s+and|me|myself\s+and|con|with|insieme\s+a|together\s+with)\s+"
-    + _MEMBERS + r"(?:\s+(?:e|and|\+|piu|plus)?\s*" + _MEMBERS + r")*"
+    # "io e mio marito con i nostri 2 figli": "con" joins one more member too.
+    + _MEMBERS + r"(?:\s+(?:e|and|\+|piu|plus|con|with)?\s*" + _MEMBERS + r")*"
 )
 # "siamo 2 coppie": two each.
 _COUPLES = re.compile(r"\b(?P<n>" + NUMBER + r")\s+(?:coppie|couples)\b")

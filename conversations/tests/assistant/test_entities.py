@@ -76,6 +76,7 @@ GIULIA, MARCO = 11, 12
         ("arrivo in 10 minuti", None),
         # Couples, a count and who comes with it, "my husband and I"
         ("siamo 2 coppie", 4),
+        ("io e mio marito con i nostri 2 figli", 4),
         ("siamo tre coppie", 6),
         ("noi tre + un bambino", 4),
         ("noi 2 piu i nonni", 4),
