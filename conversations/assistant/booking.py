@@ -177,7 +177,7 @@ def _last_bookable_day(turn: Turn) -> date:
 
 
 def _slot_option(slot: Slot, turn: Turn, *, with_day: bool) -> tuple[str, str]:
-    title = time_short(slot.start)
+    title = time_short(slot.start, twelve_hour=turn.twelve_hour)
     if with_day:
         title = f"{date_short(slot.start.date(), turn.language, today=turn.now.date())} {title}"
     return (f"slot:{slot.start.strftime('%Y-%m-%dT%H:%M')}", title)
@@ -321,7 +321,7 @@ def _offer_alternatives(turn: Turn, day: date, wanted: time, intro: str) -> None
 
 def _confirm_text(turn: Turn, start: datetime) -> str:
     draft = turn.state["draft"]
-    when = when_long(start, turn.language)
+    when = when_long(start, turn.language, twelve_hour=turn.twelve_hour)
     if turn.state.get("flow") == "move":
         return turn.t("confirm_move", summary=turn.state.get("move_summary", ""), when=when)
     if turn.is_restaurant:
@@ -454,8 +454,8 @@ def _refusal_text(turn: Turn, day: date, wanted: time) -> str:
             return turn.t("day_closed", date=label)
         # Open at that time, but the service would run past closing: not "closed".
         key = "time_closed" if check.verdict is Verdict.OUTSIDE_HOURS else "time_ends_after_closing"
-        return turn.t(key, date=label, time=time_short(wanted), hours=spans)
-    return turn.t("slot_taken", when=when_long(start, turn.language))
+        return turn.t(key, date=label, time=time_short(wanted, twelve_hour=turn.twelve_hour), hours=spans)
+    return turn.t("slot_taken", when=when_long(start, turn.language, twelve_hour=turn.twelve_hour))
 
 
 def _closure_reason(turn: Turn, start: datetime) -> str:
@@ -514,7 +514,8 @@ def book_confirm(turn: Turn) -> None:
     except SlotUnavailable:
         draft.pop("slot", None)
         wanted = start.time()
-        _offer_alternatives(turn, start.date(), wanted, turn.t("slot_taken", when=when_long(start, turn.language)))
+        when = when_long(start, turn.language, twelve_hour=turn.twelve_hour)
+        _offer_alternatives(turn, start.date(), wanted, turn.t("slot_taken", when=when))
         return
     except TooLateToCancel as exc:
         too_late_answer(turn, exc.cutoff_hours)
@@ -530,7 +531,9 @@ def book_confirm(turn: Turn) -> None:
         return
     if appointment is None:
         return
-    when = when_long(appointment.starts_at.astimezone(turn.tenant.tzinfo), turn.language)
+    when = when_long(
+        appointment.starts_at.astimezone(turn.tenant.tzinfo), turn.language, twelve_hour=turn.twelve_hour
+    )
     if turn.state.get("flow") == "move":
         turn.text(turn.t("moved", reference=appointment.reference, when=when))
     elif turn.is_restaurant:
@@ -604,7 +607,9 @@ def move_start(turn: Turn, appointment: Appointment, understanding: Understandin
 
 
 def appointment_summary(turn: Turn, appointment: Appointment) -> str:
-    when = when_long(appointment.starts_at.astimezone(turn.tenant.tzinfo), turn.language)
+    when = when_long(
+        appointment.starts_at.astimezone(turn.tenant.tzinfo), turn.language, twelve_hour=turn.twelve_hour
+    )
     what = appointment.service.name(turn.language) if appointment.service else turn.t(
         "party_one" if appointment.party_size == 1 else "party_people", count=appointment.party_size
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from conversations.assistant import booking, info, my_bookings, opt_out, reminder_replies
-from conversations.assistant.turn import JUST_BOOKED_KEY, Turn
+from conversations.assistant.turn import JUST_BOOKED_KEY, TWELVE_HOUR_KEY, Turn
 from conversations.assistant.understanding import Intent, Understanding, understand, vocabulary_for_tenant
 from conversations.inbound import InboundKind, InboundMessage
 from conversations.models import Conversation
@@ -82,6 +82,8 @@ def assistant_handle(
         understanding=understanding,
         state=state,
     )
+    if understanding.twelve_hour:
+        turn.state[TWELVE_HOUR_KEY] = True
     _dispatch(turn, expired=expired and had_flow)
     turn.state["updated_at"] = now.isoformat()
     return AssistantResult(

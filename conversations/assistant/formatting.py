@@ -55,13 +55,19 @@ def date_short(day: date, language: str, *, today: date | None = None) -> str:
     return f"{WEEKDAYS_SHORT[language][day.weekday()]} {day.day} {MONTHS_SHORT[language][day.month - 1]}"
 
 
-def time_short(moment: time | datetime) -> str:
+def time_short(moment: time | datetime, *, twelve_hour: bool = False) -> str:
+    """"20:00", or "8:00 pm" for a customer who writes the 12-hour clock."""
+    if twelve_hour:
+        hour = moment.hour % 12 or 12
+        return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
-def when_long(moment: datetime, language: str) -> str:
-    """"sabato 28 novembre alle 20:00" / "Saturday 28 November at 20:00"."""
-    return say("when", language, date=date_long(moment.date(), language), time=time_short(moment))
+def when_long(moment: datetime, language: str, *, twelve_hour: bool = False) -> str:
+    """"sabato 28 novembre alle 20:00" / "Saturday 28 November at 20:00" (or "at 8:00 pm")."""
+    return say(
+        "when", language, date=date_long(moment.date(), language), time=time_short(moment, twelve_hour=twelve_hour)
+    )
 
 
 def price_text(price, language: str) -> str:

@@ -16,7 +16,8 @@ def _upcoming(turn: Turn) -> list[Appointment]:
 
 def _option(turn: Turn, appointment: Appointment) -> tuple[str, str, str]:
     start = appointment.starts_at.astimezone(turn.tenant.tzinfo)
-    title = f"{date_short(start.date(), turn.language, today=turn.now.date())} {time_short(start)}"
+    day = date_short(start.date(), turn.language, today=turn.now.date())
+    title = f"{day} {time_short(start, twelve_hour=turn.twelve_hour)}"
     what = appointment.service.name(turn.language) if appointment.service else turn.t(
         "party_one" if appointment.party_size == 1 else "party_people", count=appointment.party_size
     )

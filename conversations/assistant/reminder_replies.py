@@ -80,7 +80,7 @@ def reminder_reply_handle(turn: Turn, value: str) -> bool:
         turn.text(turn.t("booking_not_found", reference=appointment.reference))
         return True
     start = appointment.starts_at.astimezone(turn.tenant.tzinfo)
-    turn.text(turn.t("reminder_confirmed", when=when_long(start, turn.language)))
+    turn.text(turn.t("reminder_confirmed", when=when_long(start, turn.language, twelve_hour=turn.twelve_hour)))
     return True
 
 

@@ -35,6 +35,8 @@ def shorten(text: str, limit: int) -> str:
 # The reference of the booking this conversation made last: "si può fare alle 22 invece?" right after
 # means that one. Not a flow key: it outlives the booking flow, and goes with the state's timeout.
 JUST_BOOKED_KEY = "just_booked"
+# The customer writes the 12-hour clock ("8 pm"): kept for the conversation, like its language.
+TWELVE_HOUR_KEY = "clock12"
 FLOW_KEYS = ("flow", "step", "draft", "move_reference", "move_id", "move_summary", "cancel_reference", "options")
 
 
@@ -55,6 +57,11 @@ class Turn:
     handoff_reason: str = ""
     # Acknowledgements ("grazie", "ok", a sticker) in a row before this message.
     acks_before: int = 0
+
+    @property
+    def twelve_hour(self) -> bool:
+        """English replies use the 12-hour clock once the customer wrote it ("8 pm"); Italian never does."""
+        return self.language == "en" and bool(self.state.get(TWELVE_HOUR_KEY))
 
     @property
     def is_restaurant(self) -> bool:

@@ -66,6 +66,7 @@ def understand(
         period=when.period,
         time_relative=when.relative,
         date_choices=when.date_choices,
+        twelve_hour=when.twelve_hour,
         party_size=party_size,
         service_ids=service_ids,
         staff_id=staff_id,

@@ -15,7 +15,10 @@ from conversations.assistant.understanding.scan import Scan, Verdict
 MAX_PARTY_SIZE = 50
 
 _PEOPLE = r"(?:persone|persona|pers|pax|people|persons|person|ppl|adulti|adults|ospiti|guests|coperti)"
-_CHILDREN = r"(?:bambini|bambino|bambina|bimbi|bimbo|bimba|child|children|kids|kid|ragazzi|ragazzo|figli|figlio)"
+_CHILDREN = (
+    r"(?:bambini|bambino|bambina|neonato|neonata|neonati|bimbi|bimbo|bimba"
+    r"|child|children|kids|kid|ragazzi|ragazzo|figli|figlio)"
+)
 # A number after "per"/"for" that counts something other than people.
 _NOT_PEOPLE_AFTER = (
     r"(?:giorni|giorno|days|day|notti|notte|nights|night|ore|hours|hour|minuti|minutes|settimane|weeks|week|"
@@ -52,7 +55,7 @@ _FOR_COUNT = re.compile(
 # "io e mio marito", "con la mia compagna e i due bambini", "me, my wife and 2 kids": the writer and
 # everyone they name. A plural without a number ("con i bambini") counts nobody: the party is asked.
 _ONE_PERSON = (
-    r"(?:" + _COMPANION + r"|figlio|figlia|bambino|bambina|bimbo|bimba|nipote|suocera|suocero|collega|"
+    r"(?:" + _COMPANION + r"|figlio|figlia|bambino|bambina|neonato|neonata|bimbo|bimba|nipote|suocera|suocero|collega|"
     r"son|daughter|baby|child|kid|colleague)"
 )
 _GROUP = (
@@ -72,8 +75,19 @@ _MEMBER_RE = re.compile(_MEMBER)
 _MEMBERS = _MEMBER.replace("?P<count>", "?:").replace("?P<who>", "?:")
 _WRITER_AND_COMPANIONS = re.compile(
     r"\b(?:io\s+e|io|me\s+and|me|myself\s+and|con|with|insieme\s+a|together\s+with)\s+"
-    + _MEMBERS + r"(?:\s+(?:e|and|\+|piu|plus)?\s*" + _MEMBERS + r")*"
+    # "io e mio marito con i nostri 2 figli": "con" joins one more member too.
+    + _MEMBERS + r"(?:\s+(?:e|and|\+|piu|plus|con|with)?\s*" + _MEMBERS + r")*"
 )
+# "siamo 2 coppie": two each.
+_COUPLES = re.compile(r"\b(?P<n>" + NUMBER + r")\s+(?:coppie|couples)\b")
+# "noi tre + un bambino", "noi 2 piu i nonni": a count, then more people named after it (the "+" is
+# gone from the normalised text).
+_COUNT_AND_MEMBERS = re.compile(
+    r"\b(?:siamo\s+(?:in\s+)?|saremo\s+(?:in\s+)?|noi\s+)(?P<n>" + NUMBER + r")\s*(?:persone\s*)?"
+    r"(?P<rest>(?:(?:(?:e|\+|piu|plus)\s+)?" + _MEMBERS + r"\s*)+)"
+)
+# "my husband and I", "my wife and me": two.
+_COMPANION_AND_I = re.compile(r"\b(?:my|our)\s+" + _COMPANION + r"\s+and\s+(?:i|me)\b")
 # "noi due", "noi tre": how many we are; "in coppia", "a couple" (but not "a couple of days"): two.
 _WE_COUNT = re.compile(r"\bnoi\s+(?P<n>" + NUMBER + r")\b(?![:./-]\d)")
 _COUPLE = re.compile(r"\b(?:in\s+coppia|una\s+coppia|a\s+couple|as\s+a\s+couple)\b(?!\s+of\b)")
@@ -100,6 +114,9 @@ def party_size_extract(text: str) -> tuple[int | None, str]:
         return True
 
     scan.take(_ADULTS_AND_CHILDREN, lambda m: counted(m["adults"], m["children"]))
+    scan.take(_COUPLES, lambda m: counted(m["n"], m["n"]))
+    scan.take(_COUNT_AND_MEMBERS, lambda m: _companions_counted(m["rest"], counted, counted_before=m["n"]))
+    scan.take(_COMPANION_AND_I, lambda m: counted("2"))
     scan.take(_WE_ARE, lambda m: counted(m["n"]))
     scan.take(_COMING_IN, lambda m: counted(m["n"]))
     scan.take(_COUNT_OF_PEOPLE, lambda m: counted(m["n"]))
@@ -113,9 +130,12 @@ def party_size_extract(text: str) -> tuple[int | None, str]:
     return (found[0] if found else None), scan.text
 
 
-def _companions_counted(phrase: str, counted: Callable[..., Verdict]) -> Verdict:
-    """The writer plus each person named; False when a group's size is not said."""
-    total = 1
+def _companions_counted(phrase: str, counted: Callable[..., Verdict], counted_before: str = "") -> Verdict:
+    """The writer (or the ``counted_before`` already said) plus each person named; False when a group's
+    size is not said."""
+    total = number_value(counted_before) if counted_before else 1
+    if total is None:
+        return False
     for member in _MEMBER_RE.finditer(phrase):
         who, count = member["who"], member["count"]
         if count is not None and number_value(count) is not None and re.fullmatch(_GROUP + "|" + _PAIR, who):

@@ -92,7 +92,7 @@ _TODAY_WORDS: dict[str, DayPeriod | None] = {
     "questo pomeriggio": DayPeriod.AFTERNOON, "this afternoon": DayPeriod.AFTERNOON,
 }
 _TOMORROW_WORDS: dict[str, DayPeriod | None] = {
-    "domani": None, "tomorrow": None, "tmrw": None, "tmr": None, "2moro": None,
+    "domani": None, "dmn": None, "domà": None, "tomorrow": None, "tmrw": None, "tmr": None, "2moro": None,
     "domattina": DayPeriod.MORNING,
 }
 _DAY_AFTER_TOMORROW = ("dopodomani", "dopo domani", "day after tomorrow", "the day after tomorrow")
@@ -154,6 +154,7 @@ _CLOCK_MERIDIEM = re.compile(
 _CLOCK_H = re.compile(r"\b(?P<hour>\d{1,2})h(?P<minute>\d{2})?\b")
 _CLOCK_WORDS = re.compile(
     r"\b(?:a\s+|at\s+|alle\s+|verso\s+)?(?P<word>mezzogiorno|mezzodi|noon|midday|mezzanotte|midnight)\b"
+    r"(?:\s+e\s+(?P<half>mezzo|mezza|un\s+quarto))?"
 )
 _CLOCK_HALF_PAST = re.compile(
     r"\b(?:at\s+)?(?P<fraction>half|quarter)\s+past\s+(?P<hour>" + NUMBER + r")\b" + _MERIDIEM_SUFFIX
@@ -177,7 +178,7 @@ _MONTH_DAY = re.compile(
     r"(?!\s*" + _PEOPLE_AFTER + r"\b)(?:\s*(?P<year>\d{4})\b)?"
 )
 _WEEKDAY_DAY = re.compile(
-    r"\b" + _WEEKDAY + r"\s+(?P<day>\d{1,2})" + _ORDINAL + r"\b(?![:./-]\d)(?!\s*(?:am|pm|h)\b)"
+    r"\b" + _WEEKDAY + r"\s+(?:the\s+)?(?P<day>\d{1,2})" + _ORDINAL + r"\b(?![:./-]\d)(?!\s*(?:am|pm|h)\b)"
     r"(?!\s*" + _PEOPLE_AFTER + r"\b)"
 )
 _DAY_OF_MONTH = re.compile(
@@ -231,6 +232,8 @@ class Temporal:
     relative: bool = False
     # A weekday and a day number that disagree: the numbered day, then the weekday nearest to it.
     date_choices: tuple[datetime.date, ...] = ()
+    # The time was written on the 12-hour clock ("8 pm", "8.30 p.m."): replies say it that way too.
+    twelve_hour: bool = False
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,7 @@ class _Clock:
     minute: int
     meridiem: str | None = None  # "am", "pm", or None when the message does not say
     zero_padded: bool = False  # "09:30": nobody pads an evening hour
+    twelve_hour: bool = False  # "am" / "pm" written next to it
 
 
 @dataclass(frozen=True)
@@ -299,7 +303,10 @@ def temporal_extract(
     date = reading.date
     if isinstance(date, _WeekdaySpec):
         date = _weekday_resolve(date, now=now, time=time, period=reading.period)
-    return Temporal(date=date, time=time, period=reading.period, date_choices=reading.date_choices), scan.text
+    twelve_hour = reading.clock is not None and reading.clock.twelve_hour
+    return Temporal(
+        date=date, time=time, period=reading.period, date_choices=reading.date_choices, twelve_hour=twelve_hour
+    ), scan.text
 
 
 def _weekday_nearest(day: datetime.date, weekday: int, today: datetime.date) -> datetime.date:
@@ -348,9 +355,10 @@ def _numeric_dates_take(scan: Scan, reading: _Reading) -> None:
 def _clocks_take(scan: Scan, reading: _Reading) -> None:
     scan.take(_CLOCK_WORDS, lambda m: _clock_word_take(m, reading))
     scan.take(_CLOCK_WITH_MINUTES, lambda m: _clock_take(m, reading, minute=int(m["minute"])))
+    # Before "8 pm" alone: "quarter past 8 pm" is 20:15, not 20:00.
+    scan.take(_CLOCK_HALF_PAST, lambda m: _clock_take(m, reading, minute=30 if m["fraction"] == "half" else 15))
     scan.take(_CLOCK_MERIDIEM, lambda m: _clock_take(m, reading, minute=0))
     scan.take(_CLOCK_H, lambda m: _clock_take(m, reading, minute=int(m["minute"] or 0)))
-    scan.take(_CLOCK_HALF_PAST, lambda m: _clock_take(m, reading, minute=30 if m["fraction"] == "half" else 15))
     scan.take(_CLOCK_PREFIXED, lambda m: _prefixed_clock_take(m, reading))
     scan.take(_CLOCK_ISH, lambda m: _clock_take(m, reading, minute=0))
 
@@ -362,7 +370,9 @@ def _clocks_take(scan: Scan, reading: _Reading) -> None:
 
 def _clock_word_take(m: re.Match, reading: _Reading) -> Verdict:
     midnight = m["word"] in ("mezzanotte", "midnight")
-    reading.set_clock(_Clock(0 if midnight else 12, 0, meridiem="am" if midnight else "pm"))
+    # "mezzogiorno e mezzo" is 12:30.
+    minute = 0 if not m["half"] else 15 if "quarto" in m["half"] else 30
+    reading.set_clock(_Clock(0 if midnight else 12, minute, meridiem="am" if midnight else "pm"))
     return True
 
 
@@ -390,7 +400,9 @@ def _clock_set(m: re.Match, reading: _Reading, *, hour: int, minute: int, zero_p
         meridiem = None
     if hour > 24:
         return False
-    reading.set_clock(_Clock(hour % 24, minute, meridiem, zero_padded=zero_padded))
+    reading.set_clock(
+        _Clock(hour % 24, minute, meridiem, zero_padded=zero_padded, twelve_hour=bool(groups.get("meridiem")))
+    )
     return True
 
 
@@ -418,14 +430,20 @@ def _calendar_dates_take(scan: Scan, reading: _Reading) -> None:
     def day_month(m: re.Match) -> Verdict:
         day = 1 if m["day"] == "primo" else int(m["day"])
         year = int(m["year"]) if m["year"] else None
-        reading.set_date(_month_day_resolve(reading.today, MONTHS[m["month"]], day, year))
+        date = _month_day_resolve(reading.today, MONTHS[m["month"]], day, year)
+        if m.groupdict().get("weekday") and date is not None:
+            return weekday_agrees(date, WEEKDAYS[m["weekday"]])
+        reading.set_date(date)
         return True
 
     def weekday_day(m: re.Match) -> Verdict:
         date = _day_of_month_resolve(reading.today, int(m["day"]))
         if date is None:
             return False
-        weekday = WEEKDAYS[m["weekday"]]
+        return weekday_agrees(date, WEEKDAYS[m["weekday"]])
+
+    def weekday_agrees(date: datetime.date, weekday: int) -> Verdict:
+        # "sabato 3 dicembre" with the month named too: the 3rd is a Thursday all the same.
         if date.weekday() != weekday:
             # "venerdì 22" and the 22nd is a Tuesday: ask which, never pick one silently.
             if not reading.date_found:

@@ -80,6 +80,8 @@ class Understanding:
     time_relative: bool = False
     # A weekday and a day number that disagree ("venerdì 22", the 22nd a Tuesday): both readings, no date.
     date_choices: tuple[datetime.date, ...] = ()
+    # The time was written with "am" / "pm": English replies use the 12-hour clock from then on.
+    twelve_hour: bool = False
     party_size: int | None = None
     # Every service that matches; several mean the customer must choose.
     service_ids: tuple[int, ...] = ()

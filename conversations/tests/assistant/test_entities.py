@@ -74,6 +74,18 @@ GIULIA, MARCO = 11, 12
         ("il 45", None),
         ("ci vediamo in 3 giorni", None),
         ("arrivo in 10 minuti", None),
+        # Couples, a count and who comes with it, "my husband and I"
+        ("siamo 2 coppie", 4),
+        ("io e mio marito con i nostri 2 figli", 4),
+        ("siamo tre coppie", 6),
+        ("noi tre + un bambino", 4),
+        ("noi 2 piu i nonni", 4),
+        ("siamo in 4 e mia figlia", 5),
+        ("siamo 4 adulti e un neonato", 5),
+        ("my husband and I", 2),
+        ("my wife and me", 2),
+        ("noi tre", 3),
+        ("siamo in 2, per 2 ore", 2),
     ],
 )
 def test_party_size(text, party_size, now):

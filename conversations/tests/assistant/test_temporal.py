@@ -303,3 +303,47 @@ def test_a_weekday_and_a_day_that_disagree_give_both_and_no_date(text, choices, 
 def test_a_weekday_and_its_own_day_give_the_date_and_no_choice(now):
     result = understand("venerdì 27", now=now)
     assert (result.date, result.date_choices) == (D(2026, 11, 27), ())
+
+
+@pytest.mark.parametrize(
+    "text, choices",
+    [
+        # The month named as well: the 3rd of December is a Thursday all the same.
+        ("sabato 3 dicembre alle 20", (D(2026, 12, 3), D(2026, 12, 5))),
+        ("friday the 12th at 8pm", (D(2026, 12, 12), D(2026, 12, 11))),
+    ],
+)
+def test_weekday_and_day_with_month_that_disagree_give_both_readings(text, choices):
+    result = understand(text, now=datetime.datetime(2026, 11, 25, 19, tzinfo=ROME), vocabulary=TRATTORIA)
+    assert result.date is None
+    assert result.date_choices == choices
+
+
+@pytest.mark.parametrize(
+    "text, time",
+    [
+        ("quarter past 8 pm", T(20, 15)),
+        ("half past 7 pm", T(19, 30)),
+        ("domani a mezzogiorno e mezzo", T(12, 30)),
+        ("a mezzogiorno", T(12)),
+    ],
+)
+def test_fractions_of_the_hour_beside_a_meridiem_or_noon(text, time):
+    result = understand(text, now=datetime.datetime(2026, 11, 25, 19, tzinfo=ROME), vocabulary=TRATTORIA)
+    assert result.time == time
+
+
+def test_dmn_is_tomorrow():
+    result = understand("dmn alle 20 x 2", now=datetime.datetime(2026, 11, 25, 19, tzinfo=ROME), vocabulary=TRATTORIA)
+    assert (result.date, result.time, result.party_size) == (D(2026, 11, 26), T(20), 2)
+
+
+@pytest.mark.parametrize(
+    "text, twelve_hour",
+    [("8 pm", True), ("8pm", True), ("at 8.30 p.m.", True), ("7:30pm", True), ("alle 20", False), ("20:30", False),
+     ("alle 8 di sera", False)],
+)
+def test_a_time_written_with_am_or_pm_is_on_the_12_hour_clock(text, twelve_hour):
+    result = understand(text, now=datetime.datetime(2026, 11, 25, 19, tzinfo=ROME), vocabulary=TRATTORIA)
+    assert result.time is not None
+    assert result.twelve_hour is twelve_hour
