@@ -71,7 +71,8 @@ class Visit:
 
 def visit_state(appointment: Appointment, *, now: datetime) -> str:
     """The visit's state (a ``Visit`` value) at ``now``: late from 15 minutes after the start."""
-    if appointment.status == Appointment.Status.CANCELLED:
+    # A hold nobody confirmed never became a visit: shown with the cancelled ones.
+    if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.EXPIRED):
         return Visit.CANCELLED
     if appointment.status == Appointment.Status.NO_SHOW:
         return Visit.NO_SHOW
@@ -273,7 +274,7 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
     blocks, cancelled = [], []
     busy: dict[int, set[int]] = defaultdict(set)
     for appointment in appointments:
-        if appointment.status == Appointment.Status.CANCELLED:
+        if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.EXPIRED):
             cancelled.append(appointment)
             continue
         first = row_at(appointment.starts_at, math.floor)

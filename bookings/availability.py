@@ -187,8 +187,8 @@ def _occupancy_load(plan: _Plan, window_start: datetime, window_end: datetime) -
         .values_list("starts_at", "ends_at")
     )
     bookings = Appointment.objects.filter(
+        Appointment.occupying(plan.now),
         tenant=plan.tenant,
-        status__in=Appointment.ACTIVE_STATUSES,
         blocks_until__gt=window_start,
         starts_at__lt=window_end,
     )

@@ -154,3 +154,13 @@ class VisitStepRefused(BookingError):
     def __init__(self, message: str = "", *, step: str = "") -> None:
         self.step = step
         super().__init__(message)
+
+
+class HoldExpired(SlotUnavailable):
+    """A held booking confirmed too late (its time ran out, or the slot went to someone else).
+
+    ``alternatives`` are the nearest free slots now, for the customer's polite "already taken".
+    """
+
+    code = "hold_expired"
+    default_message = gettext_lazy("Sorry, that time has already been taken.")

@@ -1,5 +1,7 @@
 """What a tenant offers (services, hours, tables or staff) and what customers booked."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -175,6 +177,15 @@ class Appointment(TenantOwnedModel):
         CANCELLED = "cancelled", _("Cancelled")
         COMPLETED = "completed", _("Completed")
         NO_SHOW = "no_show", _("No-show")
+        # Kept for one customer until ``hold_expires_at`` (a freed slot offered to them, a
+        # big party waiting for approval): it occupies the resource like a confirmed booking.
+        HELD = "held", _("Held")
+        # A hold nobody confirmed in time: the resource is free again.
+        EXPIRED = "expired", _("Hold expired")
+
+    class HoldReason(models.TextChoices):
+        WAITLIST_OFFER = "waitlist_offer", _("Offered from the waitlist")
+        APPROVAL = "approval", _("Waiting for staff approval")
 
     class Channel(models.TextChoices):
         WHATSAPP = "whatsapp", "WhatsApp"
@@ -226,10 +237,14 @@ class Appointment(TenantOwnedModel):
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     # Booked on the spot for a guest who came in without booking (the day view's "Walk-in").
     walk_in = models.BooleanField(_("walk-in"), default=False)
+    # A held booking: until when, and why (``bookings.services.appointment_hold``). Past
+    # this time the hold no longer blocks availability, even before the sweep marks it expired.
+    hold_expires_at = models.DateTimeField(_("held until"), null=True, blank=True)
+    hold_reason = models.CharField(_("held because"), max_length=20, choices=HoldReason.choices, blank=True)
 
     # Statuses that occupy the resource. A no-show frees the table for walk-ins; a
-    # completed booking is in the past.
-    ACTIVE_STATUSES = (Status.CONFIRMED,)
+    # completed booking is in the past. A held one only until ``hold_expires_at``.
+    ACTIVE_STATUSES = (Status.CONFIRMED, Status.HELD)
 
     class Meta:
         db_table = "lyo_appointments"
@@ -243,6 +258,10 @@ class Appointment(TenantOwnedModel):
                 condition=Q(blocks_until__gte=models.F("ends_at")), name="appointment_blocks_after_end"
             ),
             # Seated implies arrived, left implies seated: the day view never shows half a visit.
+            # A hold always says until when.
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(hold_expires_at__isnull=False), name="appointment_held_expires"
+            ),
             models.CheckConstraint(
                 condition=Q(seated_at__isnull=True) | Q(arrived_at__isnull=False), name="appointment_seated_arrived"
             ),
@@ -258,13 +277,21 @@ class Appointment(TenantOwnedModel):
             # rows pile up over the years and must not be scanned.
             models.Index(
                 fields=["tenant", "blocks_until"], name="appointment_active_blocks_idx",
-                condition=Q(status="confirmed"),
+                condition=Q(status__in=["confirmed", "held"]),
             ),
         ]
 
     def __str__(self) -> str:
         # The page heading, breadcrumb and messages of a booking: in the business's zone.
         return f"{self.reference} {self.tenant.local_time_text(self.starts_at)}"
+
+    @classmethod
+    def occupying(cls, now: datetime) -> Q:
+        """The bookings that occupy their resource at ``now``: confirmed, or held and not yet past due.
+
+        An expired hold the sweep has not reached yet (``holds_expired_release``) already frees the slot.
+        """
+        return Q(status=cls.Status.CONFIRMED) | Q(status=cls.Status.HELD, hold_expires_at__gt=now)
 
     @property
     def is_active(self) -> bool:

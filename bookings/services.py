@@ -34,6 +34,7 @@ from bookings.errors import (
     AppointmentNotActive,
     BookingError,
     CustomerBookingLimitReached,
+    HoldExpired,
     NoTableFits,
     NoticeTooShort,
     OutsideOpeningHours,
@@ -45,7 +46,13 @@ from bookings.errors import (
 )
 from bookings.models import Appointment, Resource, Service
 from bookings.references import reference_new
-from bookings.signals import CustomerChange, StaffChange, appointment_customer_changed, appointment_staff_changed
+from bookings.signals import (
+    CustomerChange,
+    StaffChange,
+    appointment_customer_changed,
+    appointment_hold_expired,
+    appointment_staff_changed,
+)
 from common import metrics
 from customers.models import Customer
 from tenants.models import Tenant
@@ -54,6 +61,7 @@ __all__ = [
     "AppointmentNotActive",
     "BookingError",
     "CustomerBookingLimitReached",
+    "HoldExpired",
     "NoTableFits",
     "NoticeTooShort",
     "OutsideOpeningHours",
@@ -67,6 +75,8 @@ __all__ = [
     "appointment_cancel",
     "appointment_customer_confirm",
     "appointment_details_update",
+    "appointment_hold",
+    "appointment_hold_confirm",
     "appointment_reminded_mark",
     "appointment_reschedule",
     "appointment_staff_book",
@@ -78,6 +88,7 @@ __all__ = [
     "appointments_past_complete",
     "appointments_trial_delete",
     "booking_request_check",
+    "holds_expired_release",
 ]
 
 logger = logging.getLogger(__name__)
@@ -359,6 +370,9 @@ def appointment_book(
     common: dict[str, Any] = {"tenant": tenant, "service": service, "party_size": party_size, "resource": resource}
     with transaction.atomic():
         _booking_lock(tenant)
+        # A hold past due no longer blocks availability; mark it expired before inserting,
+        # or the exclusion constraint would still see it.
+        holds_expired_release(now=now, tenant=tenant)
         if customer is not None and not by_staff:
             _customer_limits_check(tenant, customer, start, now)
         check = start_check(start=start, now=now, by_staff=by_staff, **common)
@@ -381,6 +395,111 @@ def appointment_book(
             slot_alternatives(tenant, near=check.start, now=now, by_staff=by_staff, **_without_tenant(common)),
             gettext("That time was booked a moment ago."),
         )
+
+
+# --- Holds ----------------------------------------------------------------------------
+
+
+def appointment_hold(
+    *,
+    tenant: Tenant,
+    start: datetime,
+    minutes: int,
+    reason: str,
+    party_size: int = 1,
+    service: Service | None = None,
+    resource: Resource | None = None,
+    customer: Customer | None = None,
+    channel: str,
+    notes: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Keep ``start`` for ``customer`` for ``minutes``: a held booking (``reason``: an ``HoldReason``).
+
+    Checked and inserted exactly like ``appointment_book`` by staff (the business offers
+    the slot itself: no notice, grid or per-customer limit stops it), but nobody is told:
+    the caller sends the offer. The hold occupies the resource (the exclusion constraint
+    covers it) until ``appointment_hold_confirm`` books it or it expires by itself.
+    Raises a ``BookingError`` when the slot is not free.
+    """
+    now = now or timezone.now()
+    if minutes < 1:
+        raise ValueError("A hold lasts at least a minute.")
+    if reason not in Appointment.HoldReason.values:
+        raise ValueError(f"Not a reason to hold a booking: {reason!r}")
+    with transaction.atomic():
+        appointment = appointment_book(
+            tenant=tenant, start=start, party_size=party_size, service=service, resource=resource,
+            customer=customer, channel=channel, notes=notes, by_staff=True, now=now,
+        )
+        appointment.status = Appointment.Status.HELD
+        appointment.hold_expires_at = now + timedelta(minutes=minutes)  # aware arithmetic: DST-proof
+        appointment.hold_reason = reason
+        appointment.save(update_fields=["status", "hold_expires_at", "hold_reason", "updated_at"])
+    logger.info("Booking %s of tenant %s held until %s (%s)", appointment.pk, tenant.pk,
+                appointment.hold_expires_at, reason)
+    return appointment
+
+
+def appointment_hold_confirm(*, tenant: Tenant, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """The customer took the held slot: the hold becomes a confirmed booking, announced as theirs.
+
+    One conditional UPDATE (still held, not yet past due): of many taps at once, or a tap
+    racing the expiry sweep or a staff booking over an expired hold, exactly one wins, and
+    the row lock orders them. Confirming an already confirmed booking returns it (a double
+    tap). Too late raises ``HoldExpired`` with the nearest free slots now.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        confirmed = Appointment.objects.filter(
+            pk=appointment.pk, tenant=tenant, status=Appointment.Status.HELD, hold_expires_at__gt=now,
+        ).update(status=Appointment.Status.CONFIRMED, hold_expires_at=None, updated_at=now)
+        current = Appointment.objects.get(pk=appointment.pk, tenant=tenant)
+        if not confirmed:
+            if current.status == Appointment.Status.CONFIRMED and current.hold_reason:
+                return current  # the same customer tapped twice
+            raise HoldExpired(
+                slot_alternatives(
+                    tenant, near=current.starts_at, service=current.service, party_size=current.party_size,
+                    now=now,
+                ),
+                gettext("Sorry, that time has already been taken."),
+            )
+        _count_on_commit("created")
+        _customer_change_announce(tenant, current, CustomerChange.BOOKED, None, now)
+    _mirror(current, appointment)
+    return current
+
+
+def holds_expired_release(*, now: datetime, tenant: Tenant | None = None) -> list[int]:
+    """Mark holds past due expired (periodic, and before every booking); the ids released.
+
+    A conditional UPDATE per row set: a hold confirmed a moment ago is left alone, and two
+    sweeps at once cannot release anything twice. Each released hold is announced
+    (``appointment_hold_expired``) after commit, so the apps above offer the slot again.
+    """
+    due = Appointment.objects.filter(status=Appointment.Status.HELD, hold_expires_at__lte=now)
+    if tenant is not None:
+        due = due.filter(tenant=tenant)
+    ids = list(due.values_list("pk", flat=True)[:COMPLETE_BATCH])
+    if not ids:
+        return []
+    with transaction.atomic():
+        released = list(
+            Appointment.objects.filter(pk__in=ids, status=Appointment.Status.HELD, hold_expires_at__lte=now)
+            .select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
+            .values_list("pk", flat=True)
+        )
+        Appointment.objects.filter(pk__in=released, status=Appointment.Status.HELD).update(
+            status=Appointment.Status.EXPIRED, updated_at=now
+        )
+        transaction.on_commit(lambda: _holds_expired_announce(released, now))
+    return released
+
+
+def _holds_expired_announce(released: list[int], now: datetime) -> None:
+    for pk in released:
+        appointment_hold_expired.send(sender=Appointment, appointment_id=pk, now=now)
 
 
 def appointment_cancel(

@@ -15,6 +15,10 @@ made the change. Arguments: ``tenant``, ``appointment`` (the row as written), ``
 (a ``CustomerChange``), ``previous_starts_at`` (a move's old start, else ``None``) and
 ``now``.
 
+``appointment_hold_expired``: a held booking was not confirmed in time and no longer
+occupies its slot (``bookings.services.holds_expired_release``). Sent after commit, so a
+receiver may offer the slot to someone else. Arguments: ``appointment_id`` and ``now``.
+
 Configuration: a saved or deleted service, resource, opening range or closure bumps
 its tenant's ``config_version``. Caches of what the assistant reads about a tenant (its
 vocabulary) key on that number. Bulk writes (``bulk_create``, ``QuerySet.update()``)
@@ -51,6 +55,7 @@ class CustomerChange(StrEnum):
 
 appointment_staff_changed = Signal()
 appointment_customer_changed = Signal()
+appointment_hold_expired = Signal()
 
 
 def _row_changed(sender, instance, **kwargs) -> None:

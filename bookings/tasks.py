@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from bookings.services import appointments_past_complete
+from bookings.services import appointments_past_complete, holds_expired_release
 from common.log_context import log_context
 from tenants.scoping import cross_tenant
 
@@ -19,3 +19,12 @@ def appointments_complete_task() -> None:
         completed = appointments_past_complete(now=timezone.now())
         if completed:
             logger.info("Marked %s past booking(s) completed", completed)
+
+
+@shared_task(name="bookings.holds_expire", ignore_result=True)
+def holds_expire_task() -> None:
+    """Every minute (Celery beat): held bookings nobody confirmed in time free their slot."""
+    with log_context(), cross_tenant("every tenant's held bookings past due"):
+        released = holds_expired_release(now=timezone.now())
+        if released:
+            logger.info("Released %s expired hold(s)", len(released))

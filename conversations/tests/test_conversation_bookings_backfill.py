@@ -6,13 +6,18 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-# The tenants app is pinned too: a later tenants migration (a new NOT NULL column) would
-# otherwise stay applied while the old models here create tenants without it.
+# The tenants and bookings apps are pinned too: a later migration of theirs (a new NOT NULL
+# column) would otherwise stay applied while the old models here create rows without it.
 BEFORE = [
     ("conversations", "0007_message_media_and_conversation_bookings"),
     ("tenants", "0007_drop_plaintext_api_tokens"),
+    ("bookings", "0007_appointment_visit_progress"),
 ]
-AFTER = [("conversations", "0008_conversation_bookings_backfill"), ("tenants", "0007_drop_plaintext_api_tokens")]
+AFTER = [
+    ("conversations", "0008_conversation_bookings_backfill"),
+    ("tenants", "0007_drop_plaintext_api_tokens"),
+    ("bookings", "0007_appointment_visit_progress"),
+]
 
 
 def _migrate(targets):
