@@ -16,7 +16,7 @@ ITALIAN_WORDS: frozenset[str] = _word_set("""
     ho hai ha abbiamo avrei fare fate faccio venire vengo passare sapere chiedere serve bisogno
     prenotare prenotazione prenotazioni prenoto prenotato prenotata riservare tavolo tavoli posto posti
     persone persona pers adulti bambini ospiti coperti
-    oggi domani dopodomani stasera stamattina domattina stanotte mattina mattino pomeriggio pranzo cena
+    oggi domani dmn dopodomani stasera stamattina domattina stanotte mattina mattino pomeriggio pranzo cena
     lunedi martedi mercoledi giovedi venerdi sabato domenica prossimo prossima settimana
     gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre
     alle all ore verso mezzogiorno mezzanotte mezza
@@ -37,7 +37,7 @@ ENGLISH_WORDS: frozenset[str] = _word_set("""
     what where when which how much many who
     book booking bookings reserve reservation reservations table tables seat seats spot space availability
     available free people person persons ppl guests adults kids children party group
-    today tomorrow tonight tonite morning afternoon evening night lunch dinner next week day
+    today tomorrow tmrw tonight tonite morning afternoon evening night lunch dinner next week day
     monday tuesday wednesday thursday friday saturday sunday
     january february march april june july august september october november december
     cancel reschedule move change postpone appointment appointments

@@ -49,7 +49,9 @@ _COUNT_OF_PEOPLE = re.compile(r"\b(?P<n>" + NUMBER_OR_ARTICLE + r")\s*" + _PEOPL
 _COUNT_OF_SEATS = re.compile(r"\b(?P<n>" + NUMBER + r")\s*(?:posti|seats)\b")
 _OF_US = re.compile(r"\b(?P<n>" + NUMBER + r")\s+of\s+us\b")
 _FOR_COUNT = re.compile(
-    r"\b(?:per|x|for|party\s+of|group\s+of|gruppo\s+di|tavolo\s+da|table\s+of)\s*(?P<n>" + NUMBER + r")\b"
+    # "table 4 tmrw 8pm" opening the message is a table for four (later on, "table 4" may name one).
+    r"(?:\b(?:per|x|for|party\s+of|group\s+of|gruppo\s+di|tavolo\s+da|table\s+of)|^(?:table|tavolo))\s*(?P<n>"
+    + NUMBER + r")\b"
     r"(?![:./-]\d)(?!\s*" + _NOT_PEOPLE_AFTER + r"\b)"
 )
 # "io e mio marito", "con la mia compagna e i due bambini", "me, my wife and 2 kids": the writer and

@@ -168,6 +168,11 @@ _CLOCK_ISH = re.compile(r"\b(?P<hour>\d{1,2})\s*(?:ish|o\s*clock)\b" + _MERIDIEM
 _CLOCK_AFTER_PERIOD = re.compile(
     r"\b(?P<keep>stasera|tonight|sera|cena|pranzo|dinner|lunch)\s+(?P<hour>\d{1,2})" + _HOUR_END
 )
+# "dmn 20 x 2", "barba domani 10": two digits right after a day word are its hour (one
+# digit may be the party: "domani 4").
+_CLOCK_AFTER_DAY = re.compile(
+    r"\b(?P<keep>domani|dmn|oggi|tomorrow|tmrw|tmr|today)\s+(?P<hour>1\d|2[0-3])" + _HOUR_END + r"(?!\s*\d)"
+)
 
 _DAY_MONTH = re.compile(
     r"\b(?:" + _WEEKDAY + r"\s+)?" + _DAY_PREFIX + r"?(?P<day>\d{1,2}|primo)" + _ORDINAL
@@ -366,6 +371,7 @@ def _clocks_take(scan: Scan, reading: _Reading) -> None:
         return m["keep"] + " | " if _clock_take(m, reading, minute=0) else False
 
     scan.take(_CLOCK_AFTER_PERIOD, after_period)
+    scan.take(_CLOCK_AFTER_DAY, after_period)
 
 
 def _clock_word_take(m: re.Match, reading: _Reading) -> Verdict:

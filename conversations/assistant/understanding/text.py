@@ -31,6 +31,8 @@ _MERIDIEM_DOTS = re.compile(r"\b([ap])\.\s?m\b\.?")
 _COMMA_OR_E_CLOCK = re.compile(
     r"(?<![\d,.])([01]?\d|2[0-3])(?:,|e)([0-5]\d)(?![\d,])(?!\s*(?:euro|eur|\u20ac|\$|%))"
 )
+# "la piega costa 20,00?", "€ 12,50": a price word just before makes it an amount.
+_PRICE_BEFORE = re.compile(r"(?:\bcost\w*|\bprezz\w*|\bpag\w*|\bprice\w*|\bcosts?|\beur\w*|\u20ac|\$)\s*$")
 _NOT_WORD_OR_NUMBER = re.compile(r"[^a-z0-9:./-]+")
 _SEPARATOR_OUTSIDE_NUMBER = re.compile(r"(?<!\d)[:./-]+|[:./-]+(?!\d)")
 _SPACES = re.compile(r"\s+")
@@ -50,11 +52,17 @@ def normalise(text: str) -> str:
     """
     text = strip_accents(text[:MAX_CHARS]).lower()
     text = _MERIDIEM_DOTS.sub(r"\1m", text)
-    text = _COMMA_OR_E_CLOCK.sub(r"\1:\2", text)
+    text = _COMMA_OR_E_CLOCK.sub(_clock_joined, text)
     text = _APOSTROPHES.sub(" ", text)
     text = _NOT_WORD_OR_NUMBER.sub(" ", text)
     text = _SEPARATOR_OUTSIDE_NUMBER.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def _clock_joined(m: re.Match) -> str:
+    if _PRICE_BEFORE.search(m.string, max(0, m.start() - 16), m.start()):
+        return m[0]
+    return f"{m[1]}:{m[2]}"
 
 
 def words(text: str) -> list[str]:
