@@ -6,7 +6,6 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from backoffice.day import Visit, visit_state
 from bookings.availability import Verdict, start_check
 from bookings.errors import HoldExpired, SlotUnavailable
 from bookings.models import Appointment
@@ -144,10 +143,3 @@ def test_a_hold_needs_a_known_reason_and_a_length(restaurant, tables):
                          channel="whatsapp", now=NOW)
     assert not Appointment.objects.exists()
 
-
-def test_the_day_view_lists_an_expired_hold_with_the_cancelled_bookings(restaurant, tables):
-    held = _hold(restaurant, table=tables[4])
-    assert visit_state(held, now=NOW) == Visit.EXPECTED
-    holds_expired_release(now=NOW + timedelta(minutes=10))
-    held.refresh_from_db()
-    assert visit_state(held, now=NOW + timedelta(minutes=10)) == Visit.CANCELLED
