@@ -17,13 +17,13 @@ from __future__ import annotations
 import enum
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -193,7 +193,10 @@ def _occupancy_load(plan: _Plan, window_start: datetime, window_end: datetime) -
         starts_at__lt=window_end,
     )
     if plan.exclude_appointment_id is not None:
-        bookings = bookings.exclude(pk=plan.exclude_appointment_id)
+        # A visit being moved does not stand in its own way: its later services go with it.
+        bookings = bookings.exclude(
+            Q(pk=plan.exclude_appointment_id) | Q(visit_first_id=plan.exclude_appointment_id)
+        )
     if not plan.pacing_max_covers:
         # Pacing counts every table's covers; without it only our resources matter.
         bookings = bookings.filter(resource_id__in=[r.pk for r in plan.resources])
@@ -406,6 +409,7 @@ def available_slots(
     by_staff: bool = False,
     per_resource: bool = False,
     exclude_appointment_id: int | None = None,
+    then: Sequence[Service] = (),
 ) -> list[Slot]:
     """Free start times from ``start_date`` to ``end_date`` (both included), ordered by start.
 
@@ -418,12 +422,20 @@ def available_slots(
     An impossible request (no table seats the party, nobody does the service, an
     inactive service) gives an empty list; :func:`start_check` says why for a given start
     (its verdict).
-    ``exclude_appointment_id`` ignores one booking (the one being moved).
-    Queries: at most 6, whatever the number of resources and days.
+    ``exclude_appointment_id`` ignores one booking (the one being moved, with its visit).
+    ``then``: services booked back to back after ``service`` in the same visit
+    (:func:`visit_part_start`); a start is free when every one of them fits too.
+    Queries: at most 6, whatever the number of resources and days (6 per service of a visit).
     """
     now = now or timezone.now()
     if party_size < 1 or end_date < start_date or (limit is not None and limit <= 0):
         return []
+    if then:
+        return _visit_slots(
+            tenant, service=service, then=then, start_date=start_date, end_date=end_date, resource=resource,
+            limit=limit, now=now, by_staff=by_staff, per_resource=per_resource,
+            exclude_appointment_id=exclude_appointment_id,
+        )
     plan = _plan_load(
         tenant, service=service, party_size=party_size, resource=resource, now=now, by_staff=by_staff,
         exclude_appointment_id=exclude_appointment_id,
@@ -562,6 +574,7 @@ def slot_alternatives(
     exclude_appointment_id: int | None = None,
     count: int = ALTERNATIVES_COUNT,
     same_time_other_days: int = 0,
+    then: Sequence[Service] = (),
 ) -> list[Slot]:
     """Free slots near ``near``: the closest ones on the same day first, then the first of the following days.
 
@@ -572,7 +585,7 @@ def slot_alternatives(
     day = local_near.date()
     common: dict[str, Any] = {
         "service": service, "party_size": party_size, "resource": resource, "now": now, "by_staff": by_staff,
-        "exclude_appointment_id": exclude_appointment_id,
+        "exclude_appointment_id": exclude_appointment_id, "then": then,
     }
     same_day = available_slots(tenant, start_date=day, end_date=day, **common)
     closest = sorted(same_day, key=lambda slot: (abs(slot.start - near), slot.start))[:count]
@@ -590,3 +603,77 @@ def slot_alternatives(
             tenant, start_date=following[0], end_date=following[1], limit=count - len(alternatives), **common,
         )
     return alternatives
+
+
+# --- Visits: several services back to back ------------------------------------------
+
+
+def visit_part_start(tenant: Tenant, previous_blocks_until: datetime) -> datetime:
+    """When the next service of a visit starts: once the previous one is over, its buffer
+    included (the same person may do both), at the next start of the slot grid, so every
+    service of a visit starts where a booking may start.
+    """
+    step = max(tenant.slot_minutes, 1)
+    local = previous_blocks_until.astimezone(tenant.tzinfo)
+    minutes = local.hour * 60 + local.minute
+    ahead = -minutes % step
+    if ahead == 0 and (local.second or local.microsecond):
+        ahead = step
+    return previous_blocks_until.replace(second=0, microsecond=0) + timedelta(minutes=ahead)
+
+
+def visit_starts(tenant: Tenant, services: Sequence[Service], start: datetime) -> list[tuple[datetime, Service]]:
+    """The start of each service of a visit beginning at ``start``, in order."""
+    starts = []
+    at = start
+    for service in services:
+        starts.append((at, service))
+        duration, buffer = booking_length(tenant, service)
+        at = visit_part_start(tenant, at + duration + buffer)
+    return starts
+
+
+def _visit_slots(
+    tenant: Tenant,
+    *,
+    service: Service | None,
+    then: Sequence[Service],
+    start_date: date,
+    end_date: date,
+    resource: Resource | None,
+    limit: int | None,
+    now: datetime,
+    by_staff: bool,
+    per_resource: bool,
+    exclude_appointment_id: int | None,
+) -> list[Slot]:
+    """The first service's free starts where each following service finds someone free at its turn.
+
+    The services of a visit follow one another, so they never overlap: each needs only
+    one free qualified person at its own start (the same or another).
+    """
+    common: dict[str, Any] = {"now": now, "by_staff": by_staff, "exclude_appointment_id": exclude_appointment_id}
+    firsts = available_slots(
+        tenant, service=service, start_date=start_date, end_date=end_date, resource=resource,
+        per_resource=per_resource, **common,
+    )
+    if not firsts:
+        return []
+    # A later service may start after midnight when the first one ends late.
+    free_at: list[set[datetime]] = [
+        {
+            slot.start.astimezone(UTC)
+            for slot in available_slots(
+                tenant, service=later, start_date=start_date, end_date=end_date + timedelta(days=1), **common
+            )
+        }
+        for later in then
+    ]
+    chosen: list[Slot] = []
+    for slot in firsts:
+        starts = visit_starts(tenant, [service, *then] if service else list(then), slot.start)[1:]
+        if all(at.astimezone(UTC) in free for (at, _later), free in zip(starts, free_at, strict=True)):
+            chosen.append(slot)
+            if limit is not None and len(chosen) >= limit:
+                break
+    return chosen

@@ -241,6 +241,13 @@ class Appointment(TenantOwnedModel):
     # this time the hold no longer blocks availability, even before the sweep marks it expired.
     hold_expires_at = models.DateTimeField(_("held until"), null=True, blank=True)
     hold_reason = models.CharField(_("held because"), max_length=20, choices=HoldReason.choices, blank=True)
+    # Two services in one visit ("colore e piega") are booked back to back, one row per
+    # service: the later ones point to the first, which is the visit the customer sees
+    # (its code, its reminder). Cancelling or moving the first takes the rest along.
+    visit_first = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="visit_parts",
+        verbose_name=_("part of the visit"),
+    )
 
     # Statuses that occupy the resource. A no-show frees the table for walk-ins; a
     # completed booking is in the past. A held one only until ``hold_expires_at``.

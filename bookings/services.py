@@ -19,7 +19,7 @@ another booking of the same tenant; on PostgreSQL the exclusion constraint
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -29,7 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from bookings.availability import StartCheck, Verdict, slot_alternatives, start_check
+from bookings.availability import StartCheck, Verdict, slot_alternatives, start_check, visit_part_start
 from bookings.errors import (
     AppointmentNotActive,
     BookingError,
@@ -254,7 +254,8 @@ def _customer_limits_check(tenant: Tenant, customer: Customer, start: datetime, 
     features = connection.features
     locked = Customer.objects.select_for_update(no_key=features.has_select_for_no_key_update)
     list(locked.filter(pk=customer.pk).values_list("pk", flat=True))
-    bookings = Appointment.objects.filter(tenant=tenant, customer=customer)
+    # A visit of several services ("colore e piega") is one booking for the customer.
+    bookings = Appointment.objects.filter(tenant=tenant, customer=customer, visit_first__isnull=True)
     active = bookings.filter(status=Appointment.Status.CONFIRMED, starts_at__gt=now).count()
     if active >= tenant.max_active_bookings_per_customer:
         raise CustomerBookingLimitReached(
@@ -355,6 +356,7 @@ def appointment_book(
     notes: str = "",
     by_staff: bool = False,
     now: datetime | None = None,
+    then: Sequence[Service] = (),
 ) -> Appointment:
     """Book ``start`` (aware) for ``party_size`` (and ``service``, for salons).
 
@@ -364,9 +366,23 @@ def appointment_book(
     the limits per customer (``CustomerBookingLimitReached``: future bookings, bookings
     on one day); nobody skips opening hours, closures, pacing or overlap. Raises a
     ``BookingError``.
+
+    ``then``: more services in the same visit, booked back to back after ``service``
+    (``bookings.availability.visit_part_start``) in the same transaction, each with the
+    same staff member when free, else ``resource`` when it does that service, else the
+    first free one who does. The first booking is returned: it is the visit the customer
+    is told about; the others point to it (``visit_first``). All or nothing.
     """
     now = now or timezone.now()
     _arguments_check(tenant, start=start, customer=customer, resource=resource, party_size=party_size)
+    if then:
+        with transaction.atomic():
+            first = appointment_book(
+                tenant=tenant, start=start, party_size=party_size, service=service, resource=resource,
+                customer=customer, channel=channel, notes=notes, by_staff=by_staff, now=now,
+            )
+            _visit_rest_book(first, then, preferred=resource, by_staff=by_staff, now=now)
+        return first
     common: dict[str, Any] = {"tenant": tenant, "service": service, "party_size": party_size, "resource": resource}
     with transaction.atomic():
         _booking_lock(tenant)
@@ -396,6 +412,121 @@ def appointment_book(
             gettext("That time was booked a moment ago."),
         )
 
+
+
+def _visit_rest_book(
+    first: Appointment, then: Sequence[Service], *, preferred: Resource | None, by_staff: bool, now: datetime
+) -> list[Appointment]:
+    """Book the later services of ``first``'s visit, each when the one before is over. Inside ``atomic``.
+
+    A service nobody is free for at its turn raises ``SlotUnavailable`` (with the
+    visit's alternatives): the caller's transaction takes the whole visit back.
+    """
+    tenant = first.tenant
+    parts: list[Appointment] = []
+    previous = first
+    for service in then:
+        start = visit_part_start(tenant, previous.blocks_until)
+        check = start_check(tenant, start=start, service=service, party_size=first.party_size, now=now,
+                            by_staff=by_staff)
+        if check.verdict is not Verdict.FREE:
+            raise SlotUnavailable(
+                slot_alternatives(tenant, near=first.starts_at, service=first.service, party_size=first.party_size,
+                                  now=now, by_staff=by_staff, then=then),
+                gettext("%(service)s cannot follow at %(time)s.") % {
+                    "service": service, "time": tenant.local_time_text(start),
+                },
+            )
+        assert check.end is not None and check.blocks_until is not None  # a free start has both
+        for chosen in _visit_staff_order(check.resources, previous.resource, preferred):
+            try:
+                part = _appointment_insert(
+                    tenant=tenant, customer=first.customer, service=service, resource=chosen,
+                    starts_at=check.start, ends_at=check.end, blocks_until=check.blocks_until,
+                    party_size=first.party_size, status=first.status, channel=first.channel, notes=first.notes,
+                    visit_first=first,
+                )
+            except _Overlap:
+                continue
+            break
+        else:
+            raise SlotUnavailable([], gettext("That time was booked a moment ago."))
+        parts.append(part)
+        previous = part
+    return parts
+
+
+def _visit_staff_order(
+    free: Sequence[Resource], previous: Resource, preferred: Resource | None
+) -> list[Resource]:
+    # The customer stays in the same chair when they can; else with whom they asked for.
+    first = [r for r in free if r.pk == previous.pk] + [r for r in free if preferred and r.pk == preferred.pk]
+    return first + [r for r in free if r not in first]
+
+
+def _visit_rest_move(
+    tenant: Tenant, first: Appointment, *, first_blocks_until: datetime, later: bool, by_staff: bool, now: datetime
+) -> None:
+    """The later services of a moved visit follow it, each keeping its staff member when free.
+
+    Inside the reschedule's transaction: one that cannot follow raises ``SlotUnavailable``
+    and the whole move is taken back. ``first_blocks_until``: when the first service is
+    over at its new time. A visit moving later moves its last service first (and one
+    moving earlier its first service first), so no row ever lands on one of its own
+    rows still at the old time: PostgreSQL checks the overlap at every UPDATE.
+    """
+    parts = list(
+        Appointment.objects.select_for_update(of=("self",)).filter(
+            tenant=tenant, visit_first=first, status__in=Appointment.ACTIVE_STATUSES
+        ).select_related("service", "resource").order_by("starts_at")
+    )
+    checks = []
+    previous_end = first_blocks_until
+    for part in parts:
+        start = visit_part_start(tenant, previous_end)
+        check = start_check(tenant, start=start, service=part.service, party_size=part.party_size, now=now,
+                            by_staff=by_staff, exclude_appointment_id=first.pk)
+        if check.verdict is not Verdict.FREE:
+            raise SlotUnavailable(
+                slot_alternatives(tenant, near=start, service=first.service, party_size=first.party_size,
+                                  now=now, by_staff=by_staff, exclude_appointment_id=first.pk,
+                                  then=[p.service for p in parts if p.service]),
+                gettext("%(service)s cannot follow at %(time)s.") % {
+                    "service": part.service, "time": tenant.local_time_text(start),
+                },
+            )
+        assert check.blocks_until is not None  # a free start has it
+        checks.append(check)
+        previous_end = check.blocks_until
+    for part, check in reversed(list(zip(parts, checks, strict=True))) if later else zip(parts, checks, strict=True):
+        _visit_part_save(part, check, fallback=first.resource)
+
+
+def _visit_part_save(part: Appointment, check: StartCheck, *, fallback: Resource) -> None:
+    assert check.end is not None and check.blocks_until is not None  # a free start has both
+    for chosen in _visit_staff_order(check.resources, part.resource, fallback):
+        part.resource = chosen
+        part.starts_at, part.ends_at, part.blocks_until = check.start, check.end, check.blocks_until
+        for name in _REMINDER_FIELDS:
+            setattr(part, name, None)
+        try:
+            with transaction.atomic():
+                part.save(update_fields=["resource", "starts_at", "ends_at", "blocks_until", "updated_at",
+                                         *_REMINDER_FIELDS])
+        except IntegrityError as error:
+            if _integrity_constraint(error) != OVERLAP_CONSTRAINT:
+                raise
+            continue
+        return
+    raise SlotUnavailable([], gettext("That time was booked a moment ago."))
+
+def visit_services(appointment: Appointment) -> list[Service]:
+    """The services of ``appointment``'s visit in order: its own, then the ones booked after it."""
+    services = [appointment.service] if appointment.service else []
+    parts = Appointment.objects.filter(visit_first=appointment, tenant_id=appointment.tenant_id).select_related(
+        "service"
+    ).order_by("starts_at")
+    return services + [part.service for part in parts if part.service]
 
 # --- Holds ----------------------------------------------------------------------------
 
@@ -519,6 +650,10 @@ def appointment_cancel(
         locked.status = Appointment.Status.CANCELLED
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at", "updated_at"])
+        # Cancelling a visit cancels every service of it; a later service alone can go by itself.
+        Appointment.objects.filter(
+            tenant=tenant, visit_first=locked, status__in=Appointment.ACTIVE_STATUSES
+        ).update(status=Appointment.Status.CANCELLED, cancelled_at=now, updated_at=now)
         _count_on_commit("cancelled")
         if not by_staff:
             _customer_change_announce(tenant, locked, CustomerChange.CANCELLED, None, now)
@@ -567,6 +702,10 @@ def appointment_reschedule(
         choices = ([current] if current else []) + [r for r in check.resources if r is not current]
         moved = check.start != locked.starts_at
         previous_start = locked.starts_at
+        has_parts = moved and locked.visit_parts.filter(status__in=Appointment.ACTIVE_STATUSES).exists()
+        if has_parts and check.start > previous_start:
+            _visit_rest_move(tenant, locked, first_blocks_until=check.blocks_until, later=True, by_staff=by_staff,
+                             now=now)
         for chosen in choices:
             locked.resource = chosen
             locked.service = common["service"]
@@ -584,6 +723,9 @@ def appointment_reschedule(
                 if _integrity_constraint(error) != OVERLAP_CONSTRAINT:
                     raise
                 continue
+            if has_parts and check.start < previous_start:
+                _visit_rest_move(tenant, locked, first_blocks_until=check.blocks_until, later=False,
+                                 by_staff=by_staff, now=now)
             _count_on_commit("rescheduled")
             if not by_staff:
                 _customer_change_announce(tenant, locked, CustomerChange.MOVED, previous_start, now)
