@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from bookings.models import Appointment, OpeningHours, Weekday
+from bookings.models import Appointment, OpeningHours, Service, Weekday
 from bookings.references import reference_normalise
 from customers.models import Customer
 from tenants.models import Tenant
@@ -23,7 +23,8 @@ def appointments_upcoming_for_customer(*, tenant: Tenant, customer: Customer, no
     """The customer's confirmed bookings that have not started yet, soonest first."""
     return list(
         Appointment.objects.filter(
-            tenant=tenant, customer=customer, status__in=Appointment.ACTIVE_STATUSES, starts_at__gte=now
+            tenant=tenant, customer=customer, status__in=Appointment.ACTIVE_STATUSES, starts_at__gte=now,
+            visit_first__isnull=True,  # a visit of several services is one booking to the customer
         )
         .select_related("service", "resource")
         .order_by("starts_at", "pk")
@@ -39,12 +40,26 @@ def appointment_upcoming_for_customer(
     Another customer's code is not found, exactly like a missing one.
     """
     upcoming = Appointment.objects.filter(
-        tenant=tenant, customer=customer, status__in=Appointment.ACTIVE_STATUSES, starts_at__gt=now
+        tenant=tenant, customer=customer, status__in=Appointment.ACTIVE_STATUSES, starts_at__gt=now,
+        visit_first__isnull=True,
     ).select_related("service", "resource")
     if reference:
         return upcoming.filter(reference=reference_normalise(reference)).first()
     reminded = upcoming.exclude(reminder_sent_at__isnull=True, second_reminder_sent_at__isnull=True)
     return reminded.order_by("starts_at", "pk").first()
+
+
+def visit_services(appointment: Appointment) -> list[Service]:
+    """The services of ``appointment``'s visit in order: its own, then the ones booked after it."""
+    services = [appointment.service] if appointment.service else []
+    parts = (
+        Appointment.objects.filter(
+            tenant_id=appointment.tenant_id, visit_first=appointment, status__in=Appointment.ACTIVE_STATUSES
+        )
+        .select_related("service")
+        .order_by("starts_at", "pk")
+    )
+    return services + [part.service for part in parts if part.service]
 
 
 def appointments_for_tenant(

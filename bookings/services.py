@@ -520,14 +520,6 @@ def _visit_part_save(part: Appointment, check: StartCheck, *, fallback: Resource
         return
     raise SlotUnavailable([], gettext("That time was booked a moment ago."))
 
-def visit_services(appointment: Appointment) -> list[Service]:
-    """The services of ``appointment``'s visit in order: its own, then the ones booked after it."""
-    services = [appointment.service] if appointment.service else []
-    parts = Appointment.objects.filter(visit_first=appointment, tenant_id=appointment.tenant_id).select_related(
-        "service"
-    ).order_by("starts_at")
-    return services + [part.service for part in parts if part.service]
-
 # --- Holds ----------------------------------------------------------------------------
 
 

@@ -34,8 +34,9 @@ class FollowUpDue:
 
 def follow_ups_due(*, tenant: Tenant, settings: ReminderSettings, now: datetime) -> list[FollowUpDue]:
     """Follow-ups of ``tenant`` due at ``now``, oldest visit first."""
+    # A visit of several services is followed up once, by its first one.
     base = Appointment.objects.filter(
-        tenant=tenant, customer__isnull=False, customer__opted_out_at__isnull=True
+        tenant=tenant, customer__isnull=False, customer__opted_out_at__isnull=True, visit_first__isnull=True,
     ).select_related("tenant", "customer", "service")
     due: list[FollowUpDue] = []
     if settings.review_requests_enabled and settings.review_link:
@@ -63,7 +64,7 @@ def follow_ups_due(*, tenant: Tenant, settings: ReminderSettings, now: datetime)
         later = Appointment.objects.filter(
             tenant=tenant, customer=OuterRef("customer"), starts_at__gt=OuterRef("starts_at"),
             status__in=[Appointment.Status.CONFIRMED, Appointment.Status.COMPLETED],
-        )
+        ).exclude(visit_first=OuterRef("pk"))  # the visit's own later services are not a later visit
         candidates = (
             base.filter(status=Appointment.Status.COMPLETED, service__rebook_after_weeks__isnull=False,
                         starts_at__gt=now - timedelta(weeks=60))

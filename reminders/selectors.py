@@ -72,7 +72,9 @@ def tenant_reminders_due(*, tenant: Tenant, settings: ReminderSettings, now: dat
         unsent |= Q(**{f"{kind.field}__isnull": True}, starts_at__lte=now + timedelta(hours=hours))
     candidates = (
         Appointment.objects.filter(
-            tenant=tenant, status=Appointment.Status.CONFIRMED, customer__isnull=False, starts_at__gt=now
+            tenant=tenant, status=Appointment.Status.CONFIRMED, customer__isnull=False, starts_at__gt=now,
+            # A visit of several services is reminded once, by its first one.
+            visit_first__isnull=True,
         )
         .filter(unsent)
         .select_related("tenant", "customer", "service")

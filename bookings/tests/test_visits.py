@@ -8,12 +8,12 @@ import pytest
 from bookings.availability import available_slots, slot_alternatives, visit_part_start
 from bookings.errors import CustomerBookingLimitReached, SlotUnavailable
 from bookings.models import Appointment
+from bookings.selectors import visit_services
 from bookings.services import (
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
     appointment_staff_book,
-    visit_services,
 )
 from bookings.tests.conftest import NOW, rome
 from bookings.tests.factories import ServiceFactory

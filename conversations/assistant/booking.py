@@ -9,14 +9,24 @@ through ``bookings.services``.
 
 from datetime import date, datetime, time, timedelta
 
-from bookings.availability import Slot, Verdict, available_slots, slot_alternatives, start_check
+from bookings.availability import (
+    Slot,
+    StartCheck,
+    Verdict,
+    available_slots,
+    slot_alternatives,
+    start_check,
+    visit_part_start,
+)
 from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnavailable, TooLateToCancel
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
-from bookings.selectors import opening_hours_for_week
+from bookings.selectors import opening_hours_for_week, visit_services
 from bookings.services import appointment_book, appointment_reschedule
 from conversations.assistant.formatting import WEEKDAYS, date_long, date_short, day_number, time_short, when_long
 from conversations.assistant.turn import JUST_BOOKED_KEY, Turn
 from conversations.assistant.understanding import DayPeriod, Understanding
+from conversations.assistant.understanding.catalogue import visit_order
+from conversations.assistant.understanding.vocabulary import vocabulary_for_tenant
 from conversations.models import Conversation
 from conversations.services.conversations import conversation_booking_link
 from conversations.signals import party_size_asked
@@ -52,6 +62,12 @@ def draft_merge(turn: Turn, understanding: Understanding) -> bool:
         else:
             draft["service_choices"] = list(understanding.service_ids)
             draft.pop("service", None)
+        # "colore e piega": the piega follows in the same visit. Naming one service anew
+        # ("anzi solo il taglio") books that one alone; answering "which of these?" keeps the rest.
+        if understanding.then_service_ids:
+            draft["then"] = list(understanding.then_service_ids)
+        elif turn.state.get("step") != "service":
+            draft.pop("then", None)
         changed = True
     if understanding.staff_id and not turn.is_restaurant:
         draft["staff"] = understanding.staff_id
@@ -111,6 +127,32 @@ def _service(turn: Turn, service_id: int | None) -> Service | None:
     return Service.objects.filter(tenant=turn.tenant, pk=service_id, is_active=True).first()
 
 
+def _then(turn: Turn) -> list[Service]:
+    """The services that follow the first in the same visit, in order (none for a single service)."""
+    ids = turn.state.get("draft", {}).get("then") or []
+    if not ids:
+        return []
+    by_id = Service.objects.filter(tenant=turn.tenant, pk__in=ids, is_active=True).in_bulk()
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _visit_in_order(turn: Turn, draft: dict) -> None:
+    """Once every service of a visit is known, put them in the order a salon does them."""
+    if not draft.get("then") or not draft.get("service"):
+        return
+    ordered = visit_order((draft["service"], *draft["then"]), vocabulary_for_tenant(turn.tenant))
+    draft["service"], draft["then"] = ordered[0], [pk for pk in ordered[1:] if pk != ordered[0]]
+
+
+def _services_name(turn: Turn, services: list[Service]) -> str:
+    """"Colore e piega", "Colour, cut and blow-dry": one visit, as the customer reads it."""
+    names = [s.name(turn.language) for s in services]
+    names = names[:1] + [name[:1].lower() + name[1:] for name in names[1:]]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {turn.t('and')} {names[-1]}"
+
+
 def _staff(turn: Turn, staff_id: int | None) -> Resource | None:
     if not staff_id:
         return None
@@ -143,6 +185,7 @@ def _slots(turn: Turn, start: date, end: date) -> list[Slot]:
         resource=_staff(turn, draft.get("staff")),
         now=turn.now,
         exclude_appointment_id=_moving_id(turn),
+        then=_then(turn),
     )
 
 
@@ -308,6 +351,7 @@ def _offer_alternatives(turn: Turn, day: date, wanted: time, intro: str) -> None
         exclude_appointment_id=_moving_id(turn),
         count=ALTERNATIVES_SAME_DAY,
         same_time_other_days=ALTERNATIVES_OTHER_DAYS,
+        then=_then(turn),
     )
     options = [_slot_option(s, turn, with_day=s.start.date() != day) for s in alternatives]
     turn.state["step"] = "time"
@@ -330,7 +374,7 @@ def _confirm_text(turn: Turn, start: datetime) -> str:
     staff = _staff(turn, draft.get("staff"))
     return turn.t(
         "confirm_service",
-        service=service.name(turn.language) if service else "",
+        service=_services_name(turn, [service, *_then(turn)]) if service else "",
         when=when,
         staff=turn.t("with_staff", staff=staff.name) if staff else "",
     )
@@ -373,6 +417,7 @@ def book_advance(turn: Turn) -> None:
         if not _service(turn, draft.get("service")):
             _ask_service(turn)
             return
+        _visit_in_order(turn, draft)
         _staff_who_does_the_service(turn)
     day = _draft_date(draft)
     if day is None and draft.get("date_choices"):
@@ -440,6 +485,9 @@ def _refusal_text(turn: Turn, day: date, wanted: time) -> str:
         turn.tenant, start=start, service=_service(turn, draft.get("service")), party_size=draft.get("party", 1),
         resource=_staff(turn, draft.get("staff")), now=turn.now, exclude_appointment_id=_moving_id(turn),
     )
+    if check.verdict is Verdict.FREE and check.blocks_until is not None:
+        # The first service fits, a later one of the visit does not: say why that one.
+        check = _visit_rest_check(turn, check.blocks_until)
     label = _day_label(turn, day)
     if check.verdict is Verdict.TOO_SOON:
         return turn.t("slot_too_soon", notice=_notice_text(turn))
@@ -456,6 +504,24 @@ def _refusal_text(turn: Turn, day: date, wanted: time) -> str:
         key = "time_closed" if check.verdict is Verdict.OUTSIDE_HOURS else "time_ends_after_closing"
         return turn.t(key, date=label, time=time_short(wanted, twelve_hour=turn.twelve_hour), hours=spans)
     return turn.t("slot_taken", when=when_long(start, turn.language, twelve_hour=turn.twelve_hour))
+
+
+def _visit_rest_check(turn: Turn, first_blocks_until: datetime) -> StartCheck:
+    """The first refusal among the later services of the visit, each starting when the one before is over."""
+    check = StartCheck(Verdict.TAKEN, first_blocks_until)
+    previous_end = first_blocks_until
+    for service in _then(turn):
+        check = start_check(
+            turn.tenant, start=visit_part_start(turn.tenant, previous_end), service=service,
+            party_size=turn.state["draft"].get("party", 1), now=turn.now, exclude_appointment_id=_moving_id(turn),
+        )
+        if check.verdict in (Verdict.OUTSIDE_HOURS, Verdict.ENDS_AFTER_CLOSING):
+            # The visit started while open: it is its end that comes too late.
+            return StartCheck(Verdict.ENDS_AFTER_CLOSING, first_blocks_until)
+        if check.verdict is not Verdict.FREE or check.blocks_until is None:
+            return check
+        previous_end = check.blocks_until
+    return StartCheck(Verdict.TAKEN, first_blocks_until)
 
 
 def _closure_reason(turn: Turn, start: datetime) -> str:
@@ -505,6 +571,7 @@ def book_confirm(turn: Turn) -> None:
                 customer=turn.customer,
                 channel=turn.conversation.channel,
                 now=turn.now,
+                then=_then(turn),
             )
             # Staff go from the chat to the booking and back (the conversation page, the booking's page).
             conversation_booking_link(conversation=turn.conversation, appointment=appointment)
@@ -544,7 +611,7 @@ def book_confirm(turn: Turn) -> None:
         turn.text(
             turn.t(
                 "booked_service",
-                service=appointment.service.name(turn.language) if appointment.service else "",
+                service=_services_name(turn, visit_services(appointment)),
                 when=when,
                 staff=turn.t("with_staff", staff=staff) if staff else "",
                 reference=appointment.reference,
@@ -591,6 +658,9 @@ def move_start(turn: Turn, appointment: Appointment, understanding: Understandin
     draft: dict[str, object] = {"party": appointment.party_size}
     if appointment.service_id:
         draft["service"] = appointment.service_id
+        later = [service.pk for service in visit_services(appointment)[1:]]
+        if later:
+            draft["then"] = later
     turn.state["draft"] = draft
     if understanding is not None:
         draft_merge(turn, understanding)
@@ -610,7 +680,7 @@ def appointment_summary(turn: Turn, appointment: Appointment) -> str:
     when = when_long(
         appointment.starts_at.astimezone(turn.tenant.tzinfo), turn.language, twelve_hour=turn.twelve_hour
     )
-    what = appointment.service.name(turn.language) if appointment.service else turn.t(
+    what = _services_name(turn, visit_services(appointment)) if appointment.service else turn.t(
         "party_one" if appointment.party_size == 1 else "party_people", count=appointment.party_size
     )
     return f"{appointment.reference} ({what}, {when})"

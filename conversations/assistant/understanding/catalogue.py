@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import NamedTuple
 
 from conversations.assistant.understanding.text import normalise, similar, words
 from conversations.assistant.understanding.types import ServiceTerm, StaffTerm, Vocabulary
@@ -65,7 +66,99 @@ class _Unit:
         return len(self.positions) > 1
 
 
-def services_matching(text: str, vocabulary: Vocabulary, known_words: frozenset[str]) -> tuple[int, ...]:
+class ServicesNamed(NamedTuple):
+    """What a message asks for: the service to book (``choices``: one, or the ones to choose
+    between), and the services to book after it in the same visit (``then``, in order)."""
+
+    choices: tuple[int, ...] = ()
+    then: tuple[int, ...] = ()
+
+
+def services_named(text: str, vocabulary: Vocabulary, known_words: frozenset[str]) -> ServicesNamed:
+    """The services of normalised ``text``: one, alternatives to choose from, or a visit.
+
+    "colore e piega" names two services by different words: one visit, colour first
+    (colour, then the rest, the blow-dry last, as a salon does them; else in the
+    message's order). "taglio" names two by the same word: the customer chooses.
+    "taglio o piega?" asks between them: the customer chooses too. In a visit where one
+    service is still to choose ("colore e taglio", women's or men's), that one is asked
+    first and the others wait in ``then``.
+    """
+    covered = _services_covered(text, vocabulary, known_words)
+    kept = services_matching(text, vocabulary, known_words, covered=covered)
+    mentions: list[tuple[frozenset[int], list[int]]] = []
+    for service_id in kept:
+        positions = covered[service_id]
+        for index, (where, ids) in enumerate(mentions):
+            if where & positions:
+                mentions[index] = (where | positions, [*ids, service_id])
+                break
+        else:
+            mentions.append((positions, [service_id]))
+    if len(mentions) < 2 or _alternatives_asked(words(text), mentions):
+        return ServicesNamed(choices=kept)
+    ranks = _visit_ranks(vocabulary.services)
+    mentions.sort(key=lambda mention: (min(ranks.get(sid, 1) for sid in mention[1]), min(mention[0])))
+    open_mentions = [ids for _where, ids in mentions if len(ids) > 1]
+    if len(open_mentions) > 1:
+        return ServicesNamed(choices=kept)
+    if open_mentions:
+        return ServicesNamed(
+            choices=tuple(open_mentions[0]), then=tuple(ids[0] for _where, ids in mentions if len(ids) == 1)
+        )
+    return ServicesNamed(choices=(mentions[0][1][0],), then=tuple(ids[0] for _where, ids in mentions[1:]))
+
+
+def visit_order(service_ids: tuple[int, ...], vocabulary: Vocabulary) -> tuple[int, ...]:
+    """``service_ids`` in the order a salon does them: colour first, the blow-dry last, else as given."""
+    ranks = _visit_ranks(vocabulary.services)
+    return tuple(sorted(service_ids, key=lambda sid: ranks.get(sid, 1)))
+
+
+# "taglio o piega?", "cut or colour": the customer asks which, not for both.
+_OR_WORDS = frozenset({"o", "or", "oppure", "either"})
+
+
+def _alternatives_asked(message_words: list[str], mentions: list[tuple[frozenset[int], list[int]]]) -> bool:
+    ordered = sorted(mentions, key=lambda mention: min(mention[0]))
+    for (before, _), (after, _) in pairwise(ordered):
+        if any(word in _OR_WORDS for word in message_words[max(before) + 1:min(after)]):
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _visit_ranks(services: tuple[ServiceTerm, ...]) -> dict[int, int]:
+    """0 for a colour, 2 for a blow-dry, 1 for the rest: the order of a visit."""
+    ranks = {}
+    for service_id, names, _gender in _service_names(services):
+        name_words = {word for name in names for word in name.tokens}
+        if name_words & _SERVICE_FAMILIES[0]:
+            ranks[service_id] = 0
+        elif name_words & _SERVICE_FAMILIES[2]:
+            ranks[service_id] = 2
+        else:
+            ranks[service_id] = 1
+    return ranks
+
+
+def _services_covered(text: str, vocabulary: Vocabulary, known_words: frozenset[str]) -> dict[int, frozenset[int]]:
+    """Each matching service and the positions of the message's words that name it."""
+    units = _units(words(text))
+    covered: dict[int, frozenset[int]] = {}
+    for service_id, names, _gender in _service_names(vocabulary.services):
+        positions: frozenset[int] = frozenset()
+        for name in names:
+            positions |= _name_positions(name, units, known_words)
+        if positions:
+            covered[service_id] = positions
+    return covered
+
+
+def services_matching(
+    text: str, vocabulary: Vocabulary, known_words: frozenset[str],
+    covered: dict[int, frozenset[int]] | None = None,
+) -> tuple[int, ...]:
     """Ids of the services named in normalised ``text``, in the vocabulary's order.
 
     A service named less precisely than another is dropped: "taglio uomo" matches
@@ -75,16 +168,9 @@ def services_matching(text: str, vocabulary: Vocabulary, known_words: frozenset[
     if not vocabulary.services:
         return ()
     message_words = words(text)
-    units = _units(message_words)
-    covered: dict[int, frozenset[int]] = {}
-    genders: dict[int, str | None] = {}
-    for service_id, names, gender in _service_names(vocabulary.services):
-        positions: frozenset[int] = frozenset()
-        for name in names:
-            positions |= _name_positions(name, units, known_words)
-        if positions:
-            covered[service_id] = positions
-            genders[service_id] = gender
+    if covered is None:
+        covered = _services_covered(text, vocabulary, known_words)
+    genders = {service_id: gender for service_id, _names, gender in _service_names(vocabulary.services)}
     generic = frozenset(i for i, word in enumerate(message_words) if word in _GENERIC_WORDS)
     if any(not positions <= generic for positions in covered.values()):
         covered = {sid: positions for sid, positions in covered.items() if not positions <= generic}

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from conversations.assistant.understanding import answers, intents, language, party, temporal
 from conversations.assistant.understanding.answers import answer_detect
-from conversations.assistant.understanding.catalogue import services_matching, staff_matching
+from conversations.assistant.understanding.catalogue import services_named, staff_matching
 from conversations.assistant.understanding.intents import intent_classify
 from conversations.assistant.understanding.language import language_detect
 from conversations.assistant.understanding.numbers import NUMBER_WORDS
@@ -48,14 +48,14 @@ def understand(
     corrected = _CORRECTOR.correct(plain, tenant_words)
     when, rest = temporal_extract(corrected, now=now, opening_ranges=vocabulary.opening_ranges)
     party_size, _ = party_size_extract(rest)
-    service_ids = services_matching(plain, vocabulary, KNOWN_WORDS)
+    services = services_named(plain, vocabulary, KNOWN_WORDS)
     staff_id = staff_matching(plain, vocabulary, KNOWN_WORDS)
     corrected_words = words(corrected)
     answer = answer_detect(raw, corrected_words)
     detail_kinds = sum((
         when.date is not None or when.time is not None or when.period is not None or bool(when.date_choices),
         party_size is not None,
-        bool(service_ids),
+        bool(services.choices),
         staff_id is not None,
     ))
     return Understanding(
@@ -68,7 +68,8 @@ def understand(
         date_choices=when.date_choices,
         twelve_hour=when.twelve_hour,
         party_size=party_size,
-        service_ids=service_ids,
+        service_ids=services.choices,
+        then_service_ids=services.then,
         staff_id=staff_id,
         reference=reference,
         change_cue=bool(_CHANGE_CUE.search(plain)),

@@ -85,6 +85,8 @@ class Understanding:
     party_size: int | None = None
     # Every service that matches; several mean the customer must choose.
     service_ids: tuple[int, ...] = ()
+    # More services for the same visit, done after it, in order ("colore e piega": the piega).
+    then_service_ids: tuple[int, ...] = ()
     # None when no staff member, or more than one, is named.
     staff_id: int | None = None
     # A booking reference code the customer typed, upper case ("K7M3QD").

@@ -116,14 +116,32 @@ def test_party_size(text, party_size, now):
         ("blow-dry", (PIEGA,)),
         ("blowdry", (PIEGA,)),
         ("piega", (PIEGA,)),
-        ("taglio e piega", (DONNA, UOMO, PIEGA)),
-        ("taglio uomo e barba", (UOMO, BARBA)),
+        ("taglio e piega", (DONNA, UOMO)),  # which cut first; the blow-dry follows (below)
+        ("taglio uomo e barba", (UOMO,)),
         ("un tavolo per 4", ()),
         ("taglio con Giulia", (DONNA, UOMO)),
     ],
 )
 def test_services_by_approximate_name(text, service_ids, now):
     assert understand(text, now=now, vocabulary=SALON).service_ids == service_ids
+
+
+@pytest.mark.parametrize(
+    ("text", "service_ids", "then"),
+    [
+        ("taglio e piega", (DONNA, UOMO), (PIEGA,)),
+        ("taglio uomo e barba", (UOMO,), (BARBA,)),
+        ("taglio e barba", (UOMO,), (BARBA,)),  # a beard alongside: the men's cut
+        ("piega e taglio donna", (DONNA,), (PIEGA,)),  # the blow-dry comes last
+        ("haircut and beard trim", (UOMO,), (BARBA,)),
+        ("taglio uomo o barba?", (UOMO, BARBA), ()),  # asking between them, not for both
+        ("taglio uomo oppure la barba", (UOMO, BARBA), ()),
+        ("barba", (BARBA,), ()),
+    ],
+)
+def test_two_services_named_by_different_words_are_one_visit(text, service_ids, then, now):
+    understanding = understand(text, now=now, vocabulary=SALON)
+    assert (understanding.service_ids, understanding.then_service_ids) == (service_ids, then)
 
 
 @pytest.mark.parametrize(

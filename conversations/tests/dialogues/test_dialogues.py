@@ -137,6 +137,8 @@ def _check_final(tenant: Tenant, customer, final: dict) -> None:
                     "service": appointment.service.name_it if appointment.service else None,
                     "staff": appointment.resource.name,
                     "channel": appointment.channel,
+                    # A later service of a visit of several ("colore e piega": the piega).
+                    "follows": appointment.visit_first_id is not None,
                 }
             )
         expected = final["appointments"]
