@@ -77,8 +77,8 @@ class ServicesNamed(NamedTuple):
 def services_named(text: str, vocabulary: Vocabulary, known_words: frozenset[str]) -> ServicesNamed:
     """The services of normalised ``text``: one, alternatives to choose from, or a visit.
 
-    "colore e piega" names two services by different words: one visit, colour first
-    (colour, then the rest, the blow-dry last, as a salon does them; else in the
+    "colore e piega" names two services by different words: one visit, in the order a
+    salon does them (colour, cut or anything else, beard, blow-dry; else in the
     message's order). "taglio" names two by the same word: the customer chooses.
     "taglio o piega?" asks between them: the customer chooses too. In a visit where one
     service is still to choose ("colore e taglio", women's or men's), that one is asked
@@ -110,7 +110,7 @@ def services_named(text: str, vocabulary: Vocabulary, known_words: frozenset[str
 
 
 def visit_order(service_ids: tuple[int, ...], vocabulary: Vocabulary) -> tuple[int, ...]:
-    """``service_ids`` in the order a salon does them: colour first, the blow-dry last, else as given."""
+    """``service_ids`` in the order a salon does them (colour, cut, beard, blow-dry), else as given."""
     ranks = _visit_ranks(vocabulary.services)
     return tuple(sorted(service_ids, key=lambda sid: ranks.get(sid, 1)))
 
@@ -129,14 +129,16 @@ def _alternatives_asked(message_words: list[str], mentions: list[tuple[frozenset
 
 @lru_cache(maxsize=256)
 def _visit_ranks(services: tuple[ServiceTerm, ...]) -> dict[int, int]:
-    """0 for a colour, 2 for a blow-dry, 1 for the rest: the order of a visit."""
+    """The order of a visit: a colour first, then a cut (or anything else), then the beard, the blow-dry last."""
     ranks = {}
     for service_id, names, _gender in _service_names(services):
         name_words = {word for name in names for word in name.tokens}
         if name_words & _SERVICE_FAMILIES[0]:
             ranks[service_id] = 0
-        elif name_words & _SERVICE_FAMILIES[2]:
+        elif name_words & _SERVICE_FAMILIES[1]:
             ranks[service_id] = 2
+        elif name_words & _SERVICE_FAMILIES[2]:
+            ranks[service_id] = 3
         else:
             ranks[service_id] = 1
     return ranks

@@ -136,6 +136,7 @@ def test_services_by_approximate_name(text, service_ids, now):
         ("haircut and beard trim", (UOMO,), (BARBA,)),
         ("taglio uomo o barba?", (UOMO, BARBA), ()),  # asking between them, not for both
         ("taglio uomo oppure la barba", (UOMO, BARBA), ()),
+        ("barba e taglio", (UOMO,), (BARBA,)),  # the cut before the beard
         ("barba", (BARBA,), ()),
     ],
 )

@@ -38,7 +38,8 @@ def _actual(result: Understanding, key: str):
         return str(result.period) if result.period else None
     if key == "services":
         names = {id_: name for name, id_ in SERVICE_IDS.items()}
-        return sorted(names[i] for i in result.service_ids)
+        # Every service the message asks for: the one to book (or to choose from) and those after it.
+        return sorted(names[i] for i in (*result.service_ids, *result.then_service_ids))
     if key == "date_choices":
         return sorted(result.date_choices)
     if key == "staff":
