@@ -124,7 +124,10 @@ def _draft_time(draft: dict) -> time | None:
 def _service(turn: Turn, service_id: int | None) -> Service | None:
     if not service_id:
         return None
-    return Service.objects.filter(tenant=turn.tenant, pk=service_id, is_active=True).first()
+    key = ("service", service_id)
+    if key not in turn.rows:
+        turn.rows[key] = Service.objects.filter(tenant=turn.tenant, pk=service_id, is_active=True).first()
+    return turn.rows[key]
 
 
 def _then(turn: Turn) -> list[Service]:
@@ -156,19 +159,23 @@ def _services_name(turn: Turn, services: list[Service]) -> str:
 def _staff(turn: Turn, staff_id: int | None) -> Resource | None:
     if not staff_id:
         return None
-    return Resource.objects.filter(
-        tenant=turn.tenant, pk=staff_id, kind=Resource.Kind.STAFF, is_active=True
-    ).first()
+    key = ("staff", staff_id)
+    if key not in turn.rows:
+        turn.rows[key] = Resource.objects.filter(
+            tenant=turn.tenant, pk=staff_id, kind=Resource.Kind.STAFF, is_active=True
+        ).first()
+    return turn.rows[key]
 
 
 def _largest_table(turn: Turn) -> int:
-    seats = (
-        Resource.objects.filter(tenant=turn.tenant, kind=Resource.Kind.TABLE, is_active=True)
-        .order_by("-max_seats")
-        .values_list("max_seats", flat=True)
-        .first()
-    )
-    return seats or 0
+    if "largest_table" not in turn.rows:
+        turn.rows["largest_table"] = (
+            Resource.objects.filter(tenant=turn.tenant, kind=Resource.Kind.TABLE, is_active=True)
+            .order_by("-max_seats")
+            .values_list("max_seats", flat=True)
+            .first()
+        ) or 0
+    return turn.rows["largest_table"]
 
 
 # --- availability as the customer sees it ------------------------------------------

@@ -57,6 +57,8 @@ class Turn:
     handoff_reason: str = ""
     # Acknowledgements ("grazie", "ok", a sticker) in a row before this message.
     acks_before: int = 0
+    # Rows read once per message (a service, a staff member): one turn asks for them many times.
+    rows: dict = field(default_factory=dict)
 
     @property
     def twelve_hour(self) -> bool:
