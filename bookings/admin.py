@@ -6,7 +6,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -366,10 +368,11 @@ class AppointmentAdmin(TenantScopedAdmin):
     CHANGE_FIELDS = (
         "tenant", "reference", "customer", "service", "resource", "starts_at", "ends_at", "blocks_until",
         "party_size", "status", "channel", "notes", "created_at", "updated_at", "cancelled_at",
-        "customer_confirmed_at", "reminder_sent_at", "second_reminder_sent_at",
+        "customer_confirmed_at", "reminder_sent_at", "second_reminder_sent_at", "same_visit",
     )
     CHANGE_READONLY = ("tenant", "reference", "ends_at", "blocks_until", "channel", "created_at", "updated_at",
-                       "cancelled_at", "customer_confirmed_at", "reminder_sent_at", "second_reminder_sent_at")
+                       "cancelled_at", "customer_confirmed_at", "reminder_sent_at", "second_reminder_sent_at",
+                       "same_visit")
 
     def get_fields(self, request, obj=None):
         return self.CHANGE_FIELDS if obj is not None else self.ADD_FIELDS
@@ -395,6 +398,21 @@ class AppointmentAdmin(TenantScopedAdmin):
             return str(appointment.customer)
         # A walk-in taken on the day view has no customer: its name heads the notes.
         return appointment.notes.split(" · ", 1)[0][:60]
+
+    @admin.display(description=_("same visit"))
+    def same_visit(self, appointment: Appointment) -> str:
+        """The other services booked back to back with this one ("colore e piega"), with their links."""
+        first = appointment.visit_first or appointment
+        others = [first, *Appointment.objects.filter(tenant_id=appointment.tenant_id, visit_first=first)
+                  .select_related("service").order_by("starts_at")]
+        others = [other for other in others if other.pk != appointment.pk]
+        if not others:
+            return "—"
+        return format_html_join(
+            ", ", '<a href="{}">{} {}</a>',
+            ((reverse("admin:bookings_appointment_change", args=[other.pk]), other.reference,
+              other.service or "") for other in others),
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return self.CHANGE_READONLY if obj is not None else ()

@@ -4,6 +4,7 @@ cancelled and moved together, counted as one booking for the customer's limits."
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from bookings.availability import available_slots, slot_alternatives, visit_part_start
 from bookings.errors import CustomerBookingLimitReached, SlotUnavailable
@@ -18,6 +19,7 @@ from bookings.services import (
 from bookings.tests.conftest import NOW, rome
 from bookings.tests.factories import ServiceFactory
 from customers.tests.factories import CustomerFactory
+from tenants.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +153,12 @@ def test_the_later_services_carry_the_customer_and_channel_of_the_visit(salon, p
         customer.pk, "whatsapp", 1, True,
     )
     assert part.starts_at - first.ends_at == timedelta(0)
+
+
+def test_each_booking_of_a_visit_links_the_others_on_its_page(client, salon, piega):
+    first = _visit(salon, rome(2026, 12, 4, 10), [salon["colour"], piega])
+    part = Appointment.objects.get(visit_first=first)
+    client.force_login(MembershipFactory(tenant=salon["tenant"]).user)
+    first_url, part_url = (reverse("admin:bookings_appointment_change", args=[a.pk]) for a in (first, part))
+    assert f'<a href="{part_url}">{part.reference} Piega</a>' in client.get(first_url).content.decode()
+    assert f'<a href="{first_url}">{first.reference} Colore</a>' in client.get(part_url).content.decode()
