@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "customers",
     "conversations",
     "bookings",
+    "payments",
     "meta",
     "whatsapp",
     "instagram",
