@@ -105,16 +105,37 @@ def test_amounts_read_exactly(cents, currency, text):
 
 def test_only_owners_edit_the_policy(client):
     tenant = TenantFactory()
-    policy = PaymentPolicyFactory(tenant=tenant)
+    policy = PaymentPolicyFactory(tenant=tenant, stripe_secret_key="sk_test_hidden")
     url = reverse("admin:payments_paymentpolicy_change", args=[policy.pk])
     client.force_login(MembershipFactory(tenant=tenant, role=TenantMembership.Role.STAFF).user)
     assert client.get(url).status_code == 403
     client.force_login(MembershipFactory(tenant=tenant, role=TenantMembership.Role.OWNER).user)
     page = client.get(url)
     assert page.status_code == 200
-    # Secrets are never part of the policy's form.
-    assert b"stripe_secret_key" not in page.content
+    # A secret is never shown, not even to an owner.
+    assert b"sk_test_hidden" not in page.content
     other_owner = MembershipFactory(tenant=TenantFactory(), role=TenantMembership.Role.OWNER).user
     client.force_login(other_owner)
     # Another tenant's row does not exist for them.
     assert client.get(url).status_code == 404
+
+
+def test_an_owner_sets_the_stripe_key_encrypted_and_audited(client):
+    from tenants.models import AuditEvent
+
+    tenant = TenantFactory()
+    policy = PaymentPolicyFactory(tenant=tenant)
+    client.force_login(MembershipFactory(tenant=tenant, role=TenantMembership.Role.OWNER).user)
+    url = reverse("admin:payments_paymentpolicy_change", args=[policy.pk])
+    response = client.post(url, {
+        "tenant": tenant.pk, "mode": "deposit", "amount_cents": 2500, "per": "person", "currency": "eur",
+        "weekdays": "[]", "cutoff_hours": 24, "hold_minutes": 15, "guarantee_after_no_shows": 0,
+        "new_stripe_secret_key": "sk_test_owner", "new_stripe_webhook_secret": "",
+    })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    policy.refresh_from_db()
+    assert (policy.stripe_secret_key, policy.stripe_webhook_secret, policy.amount_cents) == ("sk_test_owner", "", 2500)
+    assert list(AuditEvent.objects.filter(tenant=tenant).values_list("action", "target")) == [
+        ("token_set", "Stripe secret key")
+    ]
+    assert b"sk_test_owner" not in client.get(url).content
