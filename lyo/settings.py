@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "customers",
     "conversations",
     "bookings",
+    "payments",
     "meta",
     "whatsapp",
     "instagram",
@@ -288,6 +289,13 @@ LYO_PUBLIC_URL = env.str("LYO_PUBLIC_URL", default="").rstrip("/")
 DEV_SERVER_PORT = env.int("PORT", default=8000)
 if LYO_SEND_BACKEND not in ("graph", "console"):
     raise ImproperlyConfigured(f"LYO_SEND_BACKEND must be 'graph' or 'console', not {LYO_SEND_BACKEND!r}.")
+
+# --- Payments (deposits and card guarantees) --------------------------------------
+# A tenant connects its own Stripe account (its secret key, in its payment policy). A
+# platform holding a Stripe Connect account sets its key here instead, and each tenant
+# its connected account id.
+STRIPE_PLATFORM_SECRET_KEY = env.str("STRIPE_PLATFORM_SECRET_KEY", default="")
+STRIPE_PLATFORM_WEBHOOK_SECRET = env.str("STRIPE_PLATFORM_WEBHOOK_SECRET", default="")
 
 # --- Chatwoot ---------------------------------------------------------------------
 # Host names or CIDR networks (comma-separated) of self-hosted Chatwoots on a private
