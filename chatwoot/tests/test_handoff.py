@@ -61,7 +61,7 @@ def test_a_numbered_answer_picks_the_option_and_books(trattoria, post_event, cha
 
     post_event(incoming("1"))
 
-    assert "Fatto!" in chatwoot.contents[-2]
+    assert "Fatto!" in chatwoot.contents[-1]
     (appointment,) = Appointment.objects.filter(tenant=trattoria)
     assert (appointment.channel, appointment.party_size) == ("chatwoot", 2)
     assert {call["conversation_id"] for call in chatwoot.messages} == {512}

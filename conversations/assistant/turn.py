@@ -80,7 +80,8 @@ class Turn:
     # --- replies, always within the channels' limits ---------------------------
 
     def text(self, text: str) -> None:
-        self.replies.append(Reply(ReplyType.TEXT, shorten_body(text, TEXT_MAX)))
+        previous = self._text_to_merge(text, TEXT_MAX)
+        self.replies.append(Reply(ReplyType.TEXT, shorten_body(previous + text, TEXT_MAX)))
 
     def buttons(self, text: str, options: list[tuple[str, str]]) -> None:
         """Up to three reply buttons; more options become a list."""
@@ -88,6 +89,7 @@ class Turn:
             self.choice_list(text, options, self.t("menu_button"))
             return
         chosen = tuple(Option(id_, shorten(title, BUTTON_TITLE_MAX)) for id_, title in options)
+        text = self._text_to_merge(text, BUTTON_BODY_MAX) + text
         self.replies.append(Reply(ReplyType.BUTTONS, shorten_body(text, BUTTON_BODY_MAX), chosen))
         self._remember_options(chosen)
 
@@ -103,10 +105,25 @@ class Turn:
             )
             for option in options[:LIST_ROWS_MAX]
         )
+        text = self._text_to_merge(text, BUTTON_BODY_MAX) + text
         self.replies.append(
             Reply(ReplyType.LIST, shorten_body(text, BUTTON_BODY_MAX), rows, shorten(label, LIST_BUTTON_LABEL_MAX))
         )
         self._remember_options(rows)
+
+    def _text_to_merge(self, text: str, limit: int) -> str:
+        """The plain text just before this reply, taken out to open it, when both fit one message.
+
+        Meta bills per message: a text followed by another text or by a question with
+        buttons goes as one message whenever the two fit its limit.
+        """
+        if not self.replies or self.replies[-1].type != ReplyType.TEXT:
+            return ""
+        previous = self.replies[-1].text + "\n\n"
+        if len(previous) + len(text) > limit:
+            return ""
+        self.replies.pop()
+        return previous
 
     def _remember_options(self, options: tuple[Option, ...]) -> None:
         # Typed text that repeats an option's title (or its number) picks it.

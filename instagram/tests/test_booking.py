@@ -53,10 +53,11 @@ def test_instagram_dm_books_a_table_with_quick_replies(trattoria, post_webhook, 
     # The customer taps "Sì, prenota": Instagram sends the title as text and the payload as quick_reply.
     assert post_webhook(direct_message("Sì, prenota", quick_reply=options["Sì, prenota"])).status_code == 200
 
-    # The confirmation with the booking code, then how to cancel or move it.
-    assert len(instagram.sends) == 3
+    # One message: the confirmation with the booking code and how to cancel or move it.
+    assert len(instagram.sends) == 2
     confirmation = instagram.messages[1]["text"]
     assert "Fatto!" in confirmation
+    assert 'scrivi "disdici" o "sposta"' in confirmation
     (appointment,) = Appointment.objects.filter(tenant=trattoria)
     assert (appointment.channel, appointment.party_size, appointment.status) == ("instagram", 2, "confirmed")
     assert appointment.starts_at == datetime(2026, 11, 25, 21, 0, tzinfo=ZoneInfo("Europe/Rome"))
@@ -85,7 +86,7 @@ def test_step_by_step_booking_taps_quick_replies_for_every_answer(trattoria, pos
     confirm = quick_replies(instagram.messages[-1])
     post_webhook(direct_message("Sì, prenota", quick_reply=confirm["Sì, prenota"]))
 
-    assert "Fatto!" in instagram.messages[-2]["text"]
+    assert "Fatto!" in instagram.messages[-1]["text"]
     (appointment,) = Appointment.objects.filter(tenant=trattoria)
     assert (appointment.channel, appointment.party_size) == ("instagram", 2)
     assert appointment.starts_at == datetime(2026, 11, 25, 21, 0, tzinfo=ZoneInfo("Europe/Rome"))

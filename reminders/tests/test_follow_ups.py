@@ -92,6 +92,54 @@ def test_review_request_outside_the_window_carries_the_approved_template(trattor
     }
 
 
+def _due_follow_up(tenant, customer, purpose: str) -> tuple[Appointment, object]:
+    """A booking for which ``purpose`` is due, and the moment it is due."""
+    reminder_settings(
+        tenant, review_requests_enabled=True, review_link=LINK, no_show_follow_up_enabled=True,
+        rebook_nudges_enabled=True,
+    )
+    if purpose == Purpose.NO_SHOW_FOLLOW_UP:
+        return _visit(tenant, customer, status=Appointment.Status.NO_SHOW), END + timedelta(minutes=1)
+    if purpose == Purpose.REBOOK_NUDGE:
+        # Reviewed already, so only the nudge is due six weeks on.
+        reminder_settings(tenant, review_requests_enabled=False)
+        colour = ServiceFactory(tenant=tenant, name_it="Colore", rebook_after_weeks=6)
+        return _visit(tenant, customer, service=colour), VISIT + timedelta(weeks=6)
+    return _visit(tenant, customer), END + timedelta(hours=3)
+
+
+@pytest.mark.parametrize("purpose", [Purpose.REVIEW_REQUEST, Purpose.NO_SHOW_FOLLOW_UP, Purpose.REBOOK_NUDGE])
+def test_each_follow_up_goes_free_form_in_the_window_and_carries_its_template_for_outside(
+    trattoria, customer, purpose
+):
+    # The sender judges the window when it sends: inside it the free-form text goes, outside
+    # it the template the row carries (or nothing, recorded not sendable, without one).
+    MessageTemplate.objects.create(
+        tenant=trattoria, purpose=purpose, language="it", name=f"{purpose}_it", parameters="customer_name",
+    )
+    MessageTemplate.objects.create(
+        tenant=trattoria, purpose=purpose, language="en", name=f"{purpose}_en", parameters="customer_name",
+    )
+    _appointment, now = _due_follow_up(trattoria, customer, purpose)
+    (message,) = follow_ups_send_due(now=now)
+    assert message.payload["purpose"] == purpose
+    assert message.text.startswith("Ciao Giulia, ")
+    assert message.payload["template"] == {
+        "name": f"{purpose}_it", "language": "it", "parameters": ["Giulia"], "buttons": []
+    }
+
+
+@pytest.mark.parametrize("purpose", [Purpose.REVIEW_REQUEST, Purpose.NO_SHOW_FOLLOW_UP, Purpose.REBOOK_NUDGE])
+def test_a_follow_up_without_an_approved_template_goes_free_form_only(trattoria, customer, purpose):
+    # A template for another purpose is never borrowed.
+    MessageTemplate.objects.create(tenant=trattoria, purpose=Purpose.REMINDER, language="it", name="booking_reminder")
+    _appointment, now = _due_follow_up(trattoria, customer, purpose)
+    (message,) = follow_ups_send_due(now=now)
+    assert message.payload["purpose"] == purpose
+    assert message.text.startswith("Ciao Giulia, ")
+    assert "template" not in message.payload
+
+
 def test_a_no_show_follow_up_goes_once_when_turned_on(trattoria, customer):
     _visit(trattoria, customer, status=Appointment.Status.NO_SHOW)
     assert _purposes(END) == []
