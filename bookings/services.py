@@ -722,7 +722,7 @@ def appointment_reschedule(
         current = next((r for r in check.resources if r.pk == locked.resource_id), None)
         choices = ([current] if current else []) + [r for r in check.resources if r is not current]
         moved = check.start != locked.starts_at
-        previous_start = locked.starts_at
+        previous_start, previous_resource_id = locked.starts_at, locked.resource_id
         has_parts = moved and locked.visit_parts.filter(status__in=Appointment.ACTIVE_STATUSES).exists()
         if has_parts and check.start > previous_start:
             _visit_rest_move(tenant, locked, first_blocks_until=check.blocks_until, later=True, by_staff=by_staff,
@@ -748,6 +748,12 @@ def appointment_reschedule(
                 _visit_rest_move(tenant, locked, first_blocks_until=check.blocks_until, later=False,
                                  by_staff=by_staff, now=now)
             _count_on_commit("rescheduled")
+            if (moved or locked.resource_id != previous_resource_id) and previous_start > now:
+                # The old time is free again: the waitlist may take it.
+                transaction.on_commit(lambda: appointment_capacity_freed.send(
+                    sender=Appointment, tenant=tenant, starts_at=previous_start, resource_id=previous_resource_id,
+                    now=now,
+                ))
             if not by_staff:
                 _customer_change_announce(tenant, locked, CustomerChange.MOVED, previous_start, now)
             _mirror(locked, appointment)

@@ -7,7 +7,7 @@ import time_machine
 
 from bookings.errors import HoldExpired
 from bookings.models import Appointment, WaitlistRequest
-from bookings.services import appointment_book, appointment_cancel, holds_expired_release
+from bookings.services import appointment_book, appointment_cancel, appointment_reschedule, holds_expired_release
 from bookings.signals import waitlist_offered
 from bookings.tasks import waitlist_expire_task
 from bookings.tests.conftest import NOW, rome
@@ -224,3 +224,15 @@ def test_another_tenants_cancellation_offers_nothing_and_its_requests_are_out_of
         waitlist_offer_accept(tenant=other, request=mine, now=NOW)
     with pytest.raises(ValueError):
         waitlist_join(tenant=other, customer=mine.customer, start=AT_20, now=NOW)
+
+
+def test_moving_a_booking_away_offers_its_old_time(restaurant, tables, offers, django_capture_on_commit_callbacks):
+    booking = _full_evening(restaurant, tables)
+    request = _join(restaurant)
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_reschedule(tenant=restaurant, appointment=booking, new_start=rome(2026, 12, 4, 13),
+                               now=NOW)
+    request.refresh_from_db()
+    assert (request.status, request.offer.starts_at, request.offer.resource, offers) == (
+        "offered", AT_20, tables[4], [request.pk],
+    )
