@@ -303,3 +303,82 @@ class Appointment(TenantOwnedModel):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+
+class WaitlistRequest(TenantOwnedModel):
+    """A customer asked to be told if a full time frees up ("avvisami se si libera").
+
+    The request covers a window around the asked time on one day; it is offered a freed
+    slot inside the window (``bookings.waitlist.waitlist_match``), oldest request first,
+    and lapses by itself when the window starts (``expires_at``).
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        # A freed slot is held for the customer (``offer``) until they answer or it expires.
+        OFFERED = "offered", _("Offered a slot")
+        BOOKED = "booked", _("Booked")
+        DECLINED = "declined", _("Declined the offer")
+        # The offer's hold ran out unanswered, or was tapped too late.
+        MISSED = "missed", _("Offer expired")
+        # The offer could not reach the customer (outside the 24-hour window, no approved template).
+        SKIPPED = "skipped", _("Could not be reached")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+
+    OPEN_STATUSES = (Status.WAITING, Status.OFFERED)
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="waitlist_requests", verbose_name=_("customer"),
+    )
+    window_starts_at = models.DateTimeField(_("from"))
+    window_ends_at = models.DateTimeField(_("until"))
+    party_size = models.PositiveSmallIntegerField(_("party size"), default=1, validators=[MinValueValidator(1)])
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="waitlist_requests",
+        verbose_name=_("service"),
+    )
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, null=True, blank=True, related_name="waitlist_requests",
+        verbose_name=_("staff member"), help_text=_("Salons: only this person; empty: anyone who does the service."),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Appointment.Channel.choices, default=Appointment.Channel.WHATSAPP
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
+    # The held booking offered to the customer (the latest offer).
+    offer = models.OneToOneField(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_request",
+        verbose_name=_("offered booking"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        db_table = "lyo_waitlist_requests"
+        ordering = ["created_at", "pk"]
+        verbose_name = _("waitlist request")
+        verbose_name_plural = _("waitlist requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_ends_at__gte=models.F("window_starts_at")), name="waitlist_window_ordered"
+            ),
+            # An offered request always points at the held slot it was offered.
+            models.CheckConstraint(
+                condition=~Q(status="offered") | Q(offer__isnull=False), name="waitlist_offered_has_offer"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "window_starts_at"], name="waitlist_open_window_idx",
+                condition=Q(status__in=["waiting", "offered"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant.local_time_text(self.window_starts_at)} x{self.party_size}"
+
+    @property
+    def expires_at(self) -> datetime:
+        """The request lapses when its window starts: a freed slot later than that is still offered until then."""
+        return self.window_starts_at

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -49,6 +49,7 @@ from bookings.references import reference_new
 from bookings.signals import (
     CustomerChange,
     StaffChange,
+    appointment_capacity_freed,
     appointment_customer_changed,
     appointment_hold_expired,
     appointment_staff_changed,
@@ -77,6 +78,7 @@ __all__ = [
     "appointment_details_update",
     "appointment_hold",
     "appointment_hold_confirm",
+    "appointment_hold_release",
     "appointment_reminded_mark",
     "appointment_reschedule",
     "appointment_staff_book",
@@ -556,7 +558,9 @@ def appointment_hold(
             customer=customer, channel=channel, notes=notes, by_staff=True, now=now,
         )
         appointment.status = Appointment.Status.HELD
-        appointment.hold_expires_at = now + timedelta(minutes=minutes)  # aware arithmetic: DST-proof
+        # In UTC: Python adds to a zoned time on the wall clock, and ten minutes from 02:55
+        # on the night summer time ends would be seventy.
+        appointment.hold_expires_at = now.astimezone(UTC) + timedelta(minutes=minutes)
         appointment.hold_reason = reason
         appointment.save(update_fields=["status", "hold_expires_at", "hold_reason", "updated_at"])
     logger.info("Booking %s of tenant %s held until %s (%s)", appointment.pk, tenant.pk,
@@ -625,6 +629,29 @@ def _holds_expired_announce(released: list[int], now: datetime) -> None:
         appointment_hold_expired.send(sender=Appointment, appointment_id=pk, now=now)
 
 
+def appointment_hold_release(*, tenant: Tenant, appointment: Appointment, now: datetime) -> bool:
+    """The customer said no to a held slot: it no longer occupies anything; ``False`` if no longer held.
+
+    A conditional UPDATE, like the expiry sweep: a confirm at the same moment wins or loses
+    as a whole. The freed slot is announced after commit (``appointment_capacity_freed``).
+    """
+    with transaction.atomic():
+        released = Appointment.objects.filter(
+            pk=appointment.pk, tenant=tenant, status=Appointment.Status.HELD
+        ).update(status=Appointment.Status.EXPIRED, updated_at=now)
+        if released:
+            appointment.status = Appointment.Status.EXPIRED
+            _capacity_freed_on_commit(tenant, appointment, now)
+    return bool(released)
+
+
+def _capacity_freed_on_commit(tenant: Tenant, appointment: Appointment, now: datetime) -> None:
+    starts_at, resource_id = appointment.starts_at, appointment.resource_id
+    transaction.on_commit(lambda: appointment_capacity_freed.send(
+        sender=Appointment, tenant=tenant, starts_at=starts_at, resource_id=resource_id, now=now,
+    ))
+
+
 def appointment_cancel(
     *, tenant: Tenant, appointment: Appointment, by_staff: bool = False, now: datetime | None = None
 ) -> Appointment:
@@ -647,6 +674,8 @@ def appointment_cancel(
             tenant=tenant, visit_first=locked, status__in=Appointment.ACTIVE_STATUSES
         ).update(status=Appointment.Status.CANCELLED, cancelled_at=now, updated_at=now)
         _count_on_commit("cancelled")
+        if locked.starts_at > now:
+            _capacity_freed_on_commit(tenant, locked, now)
         if not by_staff:
             _customer_change_announce(tenant, locked, CustomerChange.CANCELLED, None, now)
     _mirror(locked, appointment)
@@ -693,7 +722,7 @@ def appointment_reschedule(
         current = next((r for r in check.resources if r.pk == locked.resource_id), None)
         choices = ([current] if current else []) + [r for r in check.resources if r is not current]
         moved = check.start != locked.starts_at
-        previous_start = locked.starts_at
+        previous_start, previous_resource_id = locked.starts_at, locked.resource_id
         has_parts = moved and locked.visit_parts.filter(status__in=Appointment.ACTIVE_STATUSES).exists()
         if has_parts and check.start > previous_start:
             _visit_rest_move(tenant, locked, first_blocks_until=check.blocks_until, later=True, by_staff=by_staff,
@@ -719,6 +748,12 @@ def appointment_reschedule(
                 _visit_rest_move(tenant, locked, first_blocks_until=check.blocks_until, later=False,
                                  by_staff=by_staff, now=now)
             _count_on_commit("rescheduled")
+            if (moved or locked.resource_id != previous_resource_id) and previous_start > now:
+                # The old time is free again: the waitlist may take it.
+                transaction.on_commit(lambda: appointment_capacity_freed.send(
+                    sender=Appointment, tenant=tenant, starts_at=previous_start, resource_id=previous_resource_id,
+                    now=now,
+                ))
             if not by_staff:
                 _customer_change_announce(tenant, locked, CustomerChange.MOVED, previous_start, now)
             _mirror(locked, appointment)

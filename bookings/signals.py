@@ -19,6 +19,16 @@ made the change. Arguments: ``tenant``, ``appointment`` (the row as written), ``
 occupies its slot (``bookings.services.holds_expired_release``). Sent after commit, so a
 receiver may offer the slot to someone else. Arguments: ``appointment_id`` and ``now``.
 
+``appointment_capacity_freed``: a booking stopped occupying its slot before its time
+(a cancellation, an unconfirmed hold released or expired). Sent after commit, so a
+receiver (the waitlist, ``bookings.waitlist``) may offer the slot to someone else.
+Arguments: ``tenant``, ``starts_at``, ``resource_id`` and ``now``.
+
+``waitlist_offered``: a freed slot is held for a waitlisted customer
+(``bookings.waitlist.waitlist_match``). Sent after commit; the channel apps send the
+offer (free-form inside the 24-hour window, else an approved template) or call
+``waitlist_offer_skip`` when they cannot. Arguments: ``tenant``, ``request_id`` and ``now``.
+
 Configuration: a saved or deleted service, resource, opening range or closure bumps
 its tenant's ``config_version``. Caches of what the assistant reads about a tenant (its
 vocabulary) key on that number. Bulk writes (``bulk_create``, ``QuerySet.update()``)
@@ -56,6 +66,8 @@ class CustomerChange(StrEnum):
 appointment_staff_changed = Signal()
 appointment_customer_changed = Signal()
 appointment_hold_expired = Signal()
+appointment_capacity_freed = Signal()
+waitlist_offered = Signal()
 
 
 def _row_changed(sender, instance, **kwargs) -> None:
@@ -73,6 +85,9 @@ def signals_connect() -> None:
     for model in CONFIGURATION_MODELS:
         post_save.connect(_row_changed, sender=model, dispatch_uid=f"config_version_save_{model.__name__}")
         post_delete.connect(_row_changed, sender=model, dispatch_uid=f"config_version_delete_{model.__name__}")
+    from bookings.waitlist import waitlist_receivers_connect
+
+    waitlist_receivers_connect()
     m2m_changed.connect(
         _staff_services_changed, sender=Resource.services.through, dispatch_uid="config_version_resource_services"
     )

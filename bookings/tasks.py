@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from bookings.services import appointments_past_complete, holds_expired_release
+from bookings.waitlist import waitlist_expired_close
 from common.log_context import log_context
 from tenants.scoping import cross_tenant
 
@@ -28,3 +29,12 @@ def holds_expire_task() -> None:
         released = holds_expired_release(now=timezone.now())
         if released:
             logger.info("Released %s expired hold(s)", len(released))
+
+
+@shared_task(name="bookings.waitlist_expire", ignore_result=True)
+def waitlist_expire_task() -> None:
+    """Every five minutes (Celery beat): waitlist requests whose window has started are closed."""
+    with log_context(), cross_tenant("every tenant's waitlist requests past their window"):
+        closed = waitlist_expired_close(now=timezone.now())
+        if closed:
+            logger.info("Closed %s lapsed waitlist request(s)", closed)

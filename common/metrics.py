@@ -21,6 +21,11 @@ webhook_unknown_tenant = Counter(
 webhook_value_errors = Counter(
     "lyo_webhook_value_errors_total", "Error objects reported by the channel inside a webhook.", ["channel"]
 )
+waitlist = Counter(
+    "lyo_waitlist_total",
+    "Waitlist events: joined, offered, booked (conversions), declined, missed (offer expired), expired, withdrawn.",
+    ["event"],
+)
 bookings = Counter("lyo_bookings_total", "Bookings by action (created, cancelled, rescheduled).", ["action"])
 notifications = Counter(
     "lyo_notifications_total",

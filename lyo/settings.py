@@ -238,6 +238,8 @@ CELERY_BEAT_SCHEDULE = {
     "appointments-complete": {"task": "bookings.appointments_complete", "schedule": 300.0},
     # Held bookings past due (an offer nobody took) free their slot.
     "holds-expire": {"task": "bookings.holds_expire", "schedule": 60.0},
+    # Waitlist requests whose window has started lapse.
+    "waitlist-expire": {"task": "bookings.waitlist_expire", "schedule": 300.0},
     # Once a day: texts and payloads of messages past LYO_MESSAGE_RETENTION_DAYS are blanked.
     "messages-retention": {"task": "conversations.messages_retention_apply", "schedule": 24 * 3600.0},
     # Staff alerts held for someone's quiet hours go out when they end (and any whose task was lost).
