@@ -670,12 +670,18 @@ def appointment_cancel(
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at", "updated_at"])
         # Cancelling a visit cancels every service of it; a later service alone can go by itself.
-        Appointment.objects.filter(
-            tenant=tenant, visit_first=locked, status__in=Appointment.ACTIVE_STATUSES
-        ).update(status=Appointment.Status.CANCELLED, cancelled_at=now, updated_at=now)
+        parts = list(
+            Appointment.objects.select_for_update(of=("self",)).filter(
+                tenant=tenant, visit_first=locked, status__in=Appointment.ACTIVE_STATUSES
+            )
+        )
+        Appointment.objects.filter(pk__in=[part.pk for part in parts]).update(
+            status=Appointment.Status.CANCELLED, cancelled_at=now, updated_at=now
+        )
         _count_on_commit("cancelled")
-        if locked.starts_at > now:
-            _capacity_freed_on_commit(tenant, locked, now)
+        for freed in (locked, *parts):
+            if freed.starts_at > now:
+                _capacity_freed_on_commit(tenant, freed, now)
         if not by_staff:
             _customer_change_announce(tenant, locked, CustomerChange.CANCELLED, None, now)
     _mirror(locked, appointment)

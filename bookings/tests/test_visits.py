@@ -16,6 +16,7 @@ from bookings.services import (
     appointment_reschedule,
     appointment_staff_book,
 )
+from bookings.signals import appointment_capacity_freed
 from bookings.tests.conftest import NOW, rome
 from bookings.tests.factories import ServiceFactory
 from customers.tests.factories import CustomerFactory
@@ -162,3 +163,22 @@ def test_each_booking_of_a_visit_links_the_others_on_its_page(client, salon, pie
     first_url, part_url = (reverse("admin:bookings_appointment_change", args=[a.pk]) for a in (first, part))
     assert f'<a href="{part_url}">{part.reference} Piega</a>' in client.get(first_url).content.decode()
     assert f'<a href="{first_url}">{first.reference} Colore</a>' in client.get(part_url).content.decode()
+
+
+def test_cancelling_a_visit_frees_the_time_of_every_service_for_the_waitlist(
+    salon, piega, django_capture_on_commit_callbacks
+):
+    freed = []
+
+    def receiver(sender, tenant, starts_at, resource_id, now, **kwargs):
+        freed.append((starts_at, resource_id))
+
+    first = _visit(salon, rome(2026, 12, 4, 10), [salon["colour"], piega])
+    appointment_capacity_freed.connect(receiver, dispatch_uid="test_visit_freed")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            appointment_cancel(tenant=salon["tenant"], appointment=first, now=NOW)
+    finally:
+        appointment_capacity_freed.disconnect(dispatch_uid="test_visit_freed")
+    giulia = salon["giulia"].pk
+    assert sorted(freed) == [(rome(2026, 12, 4, 10), giulia), (rome(2026, 12, 4, 11, 30), giulia)]
