@@ -116,6 +116,11 @@ class Tenant(models.Model):
         help_text=_("A conversation staff took over goes back to the assistant after this many hours without "
                     "a staff reply (0: never)."),
     )
+    owner_app_silence_minutes = models.PositiveSmallIntegerField(
+        _("silence after the owner writes from the app (minutes)"), default=30,
+        help_text=_("After the owner writes to a customer from the WhatsApp Business app, the assistant stays "
+                    "silent in that conversation for this many minutes from the owner's last message."),
+    )
     max_active_bookings_per_customer = models.PositiveSmallIntegerField(
         _("future bookings per customer"), default=3, validators=[MinValueValidator(1)],
         help_text=_("The assistant books no more future bookings than this for one customer."),

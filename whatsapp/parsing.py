@@ -122,6 +122,30 @@ class WebhookValue:
     rejected: int = 0
 
 
+@dataclass(frozen=True)
+class WebhookEcho:
+    """One ``message_echoes[]`` of field ``smb_message_echoes``: the owner wrote from the Business app.
+
+    ``edit_of`` / ``revoke_of``: the wamid of the app message an edit or a revoke changes.
+    """
+
+    id: str
+    to_wa_id: str
+    to_user_id: str
+    timestamp: datetime
+    message_type: str  # a ``Message.Type`` value
+    text: str
+    raw: dict
+    edit_of: str = ""
+    revoke_of: str = ""
+
+
+@dataclass(frozen=True)
+class WebhookEchoes:
+    phone_number_id: str
+    echoes: tuple[WebhookEcho, ...] = ()
+
+
 # --- Entry points ---------------------------------------------------------------
 
 
@@ -150,6 +174,23 @@ def webhook_values_parse(data: dict) -> list[WebhookValue]:
                 # Account, template and quality updates are not ours to handle.
                 continue
             values.append(_value_parse(value))
+    return values
+
+
+def webhook_echoes_parse(data: dict) -> list[WebhookEchoes]:
+    """Every ``smb_message_echoes`` change of every entry, in payload order."""
+    values = []
+    for entry in as_dicts(data.get("entry")):
+        for change in as_dicts(entry.get("changes")):
+            value = as_dict(change.get("value"))
+            if as_str(change.get("field")) != "smb_message_echoes" or not value:
+                continue
+            metadata = as_dict(value.get("metadata"))
+            raws = [raw for raw in as_dicts(value.get("message_echoes")) if not holds_non_finite(raw)]
+            values.append(WebhookEchoes(
+                phone_number_id=as_str(metadata.get("phone_number_id")),
+                echoes=tuple(e for e in (_echo_parse(raw) for raw in raws) if e),
+            ))
     return values
 
 
@@ -276,6 +317,39 @@ def _inbound_parse(
     if errors:
         extra = {**extra, "error_code": errors[0].code, "error_title": errors[0].title}
     return InboundMessage(kind=InboundKind.UNSUPPORTED, extra=extra, **common), changed_number_to
+
+
+def _echo_parse(raw: dict) -> WebhookEcho | None:
+    message_id = as_id(raw.get("id"), CHANNEL_MESSAGE_ID_MAX)
+    if not message_id:
+        return None
+    channel_type = as_str(raw.get("type")) or "unknown"
+    edit_of = revoke_of = ""
+    body = raw
+    if channel_type == "edit":
+        edit = as_dict(raw.get("edit"))
+        edit_of = as_id(edit.get("original_message_id"), CHANNEL_MESSAGE_ID_MAX)
+        body = as_dict(edit.get("message"))
+        channel_type = as_str(body.get("type")) or "text"
+    elif channel_type == "revoke":
+        revoke_of = as_id(as_dict(raw.get("revoke")).get("original_message_id"), CHANNEL_MESSAGE_ID_MAX)
+    if channel_type == "text":
+        text = as_str(as_dict(body.get("text")).get("body"))
+    elif channel_type in MEDIA_TYPES:
+        text = as_str(as_dict(body.get(channel_type)).get("caption"))
+    else:
+        text = ""
+    return WebhookEcho(
+        id=message_id,
+        to_wa_id=as_id(raw.get("to"), PHONE_MAX),
+        to_user_id=as_id(raw.get("to_user_id"), USER_ID_MAX),
+        timestamp=unix_timestamp(raw.get("timestamp")),
+        message_type=_MESSAGE_TYPES.get(channel_type, Message.Type.UNKNOWN),
+        text=text,
+        raw=raw,
+        edit_of=edit_of,
+        revoke_of=revoke_of,
+    )
 
 
 def _status_parse(raw: dict) -> WebhookStatus | None:
