@@ -1,14 +1,21 @@
 """The owner's messages from the WhatsApp Business app (``smb_message_echoes``) on a coexistence number."""
 
+import json
+import threading
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import time_machine
+from django.db import connection, connections
 from django.utils import timezone
 
 from conversations.models import Conversation, Message
+from conversations.services import inbound as inbound_service
+from conversations.services.inbound import inbound_message_process
 from conversations.services.owner_app import SENT_FROM_APP, conversations_owner_app_silence_end
 from tenants.tests.factories import TenantFactory
+from whatsapp.services.inbound import whatsapp_webhook_handle
 from whatsapp.tests.conftest import payload_bytes
 
 APP_WAMID = "wamid.APPECHO0001"
@@ -111,3 +118,61 @@ def test_owner_writing_again_extends_the_silence(tenant, post_webhook):
     conversation.refresh_from_db()
     assert conversation.staff_active_at >= first + timedelta(minutes=19)
     assert conversations_owner_app_silence_end(now=first + timedelta(minutes=31)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_silence_holds_across_two_workers(tenant, graph):
+    """An app message arriving while another worker's assistant is mid-answer silences it right after."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (SQLite locks the whole database)")
+    with mock.patch("conversations.services.inbound.inbound_message_enqueue"):
+        whatsapp_webhook_handle(data=json.loads(payload_bytes("whatsapp_text.json")))
+    inbound = Message.objects.get(tenant=tenant, direction=Message.Direction.INBOUND)
+    real_handle = inbound_service._inbound_handle
+    holding, release = threading.Event(), threading.Event()
+
+    def assistant_slow(**kwargs):
+        holding.set()
+        release.wait(10)
+        return real_handle(**kwargs)
+
+    def in_worker(work) -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    def assistant_worker() -> None:
+        with mock.patch("conversations.services.inbound._inbound_handle", side_effect=assistant_slow):
+            inbound_message_process(message_id=inbound.pk)
+
+    def webhook_worker() -> None:
+        whatsapp_webhook_handle(data=json.loads(payload_bytes("whatsapp_smb_echo_text.json")))
+
+    first = threading.Thread(target=in_worker, args=(assistant_worker,))
+    first.start()
+    assert holding.wait(10), "the assistant never took the conversation's lock"
+    second = threading.Thread(target=in_worker, args=(webhook_worker,))
+    second.start()
+    second.join(0.5)
+    assert second.is_alive(), "the silence must wait for the assistant holding the conversation"
+    release.set()
+    first.join(15)
+    second.join(15)
+
+    conversation = Conversation.objects.get(tenant=tenant)
+    assert conversation.status == Conversation.Status.HUMAN
+    assert conversation.handoff_reason == Conversation.HandoffReason.OWNER_APP
+    assert conversation.state == {}
+    assistant_replies = Message.objects.filter(
+        tenant=tenant, direction=Message.Direction.OUTBOUND, sent_by__isnull=True
+    ).exclude(payload__has_key=SENT_FROM_APP).count()
+
+    again = json.loads(payload_bytes("whatsapp_text.json").replace(b"wamid.HBgM", b"wamid.AGAIN"))
+    with mock.patch("conversations.services.inbound.inbound_message_enqueue"):
+        whatsapp_webhook_handle(data=again)
+    later = Message.objects.get(tenant=tenant, channel_message_id__startswith="wamid.AGAIN")
+    inbound_message_process(message_id=later.pk)
+    assert Message.objects.filter(
+        tenant=tenant, direction=Message.Direction.OUTBOUND, sent_by__isnull=True
+    ).exclude(payload__has_key=SENT_FROM_APP).count() == assistant_replies
