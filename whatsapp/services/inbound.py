@@ -32,9 +32,11 @@ from whatsapp.parsing import (
     WebhookMessage,
     WebhookStatus,
     WebhookValue,
+    webhook_app_syncs_parse,
     webhook_echoes_parse,
     webhook_values_parse,
 )
+from whatsapp.services.app_sync import whatsapp_app_sync_enqueue
 from whatsapp.services.echoes import whatsapp_echoes_receive
 from whatsapp.services.outbound import whatsapp_callback_tag
 
@@ -95,6 +97,14 @@ def whatsapp_webhook_handle(*, data: dict) -> WebhookSummary:
         summary.echoes += outcomes[ReceiveOutcome.STORED]
         summary.duplicates += outcomes[ReceiveOutcome.DUPLICATE]
         summary.ignored += outcomes[ReceiveOutcome.IGNORED]
+    syncing: set[object] = set()
+    for sync in webhook_app_syncs_parse(data):
+        tenant = tenant_for_phone_number_id(sync.phone_number_id) if sync.phone_number_id else None
+        if tenant is None or not (sync.contacts or sync.threads) or tenant.pk in syncing:
+            continue
+        syncing.add(tenant.pk)
+        # The whole body goes along; the task keeps only what is addressed to this tenant's number.
+        whatsapp_app_sync_enqueue(tenant=tenant, data=data)
     return summary
 
 
