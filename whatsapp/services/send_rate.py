@@ -23,18 +23,25 @@ THROUGHPUT_ERROR_CODE = 130429
 SEND_BACK_OFF_SECONDS = 5.0
 # A send never waits longer than this for a token: beyond it the task's retry takes over.
 SEND_WAIT_MAX_SECONDS = 30.0
+# Sends are paced a little under the rate: their arrival at Meta varies by a few
+# milliseconds, and an even pace exactly at the rate would now and then put one too many
+# into a second.
+PACE_MARGIN = 0.95
 
-# KEYS: bucket, back-off. ARGV: rate (tokens/s), now (ms). Returns the ms to wait; 0 = token taken.
-# The bucket holds at most one second's tokens, so a burst never exceeds the rate by more.
+# KEYS: bucket, back-off. ARGV: rate (tokens/s). Returns the ms to wait; 0 = token taken.
+# Redis's own clock: every worker measures the same time, whatever its own clock says.
+# The bucket holds one token: sends are paced evenly, so no second ever holds more than the rate
+# (a bucket of a second's tokens would let a burst put twice the rate into one second).
 _TAKE = """
 local backoff = redis.call('PTTL', KEYS[2])
 if backoff > 0 then return backoff end
 local rate = tonumber(ARGV[1])
-local now = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or rate
+local tokens = tonumber(state[1]) or 1
 local at = tonumber(state[2]) or now
-tokens = math.min(rate, tokens + (now - at) * rate / 1000)
+tokens = math.min(1, tokens + (now - at) * rate / 1000)
 local wait = 0
 if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * 1000 / rate) end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
@@ -64,7 +71,7 @@ def whatsapp_send_slot_take(*, phone_number_id: str, rate: int) -> float:
     if not settings.REDIS_URL:
         return 0.0
     client = _redis(settings.REDIS_URL)
-    wait_ms = client.eval(_TAKE, 2, *_keys(phone_number_id), rate, int(time.time() * 1000))
+    wait_ms = client.eval(_TAKE, 2, *_keys(phone_number_id), rate * PACE_MARGIN)
     return int(wait_ms) / 1000
 
 
