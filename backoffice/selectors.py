@@ -16,6 +16,7 @@ from bookings.selectors import appointments_for_tenant
 from chatwoot.models import ChatwootConnection
 from conversations.models import Conversation, Message, QuickReply
 from conversations.replies import Option, Reply
+from conversations.services.owner_app import SENT_FROM_APP
 from conversations.services.staff_reply import StaffReplyOptions, staff_reply_options
 from customers.models import Channel, Customer
 from reminders.services import TemplateChoice, message_templates_fillable
@@ -148,6 +149,15 @@ class TranscriptLine:
     @property
     def is_inbound(self) -> bool:
         return self.message.direction == Message.Direction.INBOUND
+
+    @property
+    def sent_from_app(self) -> bool:
+        """The owner wrote it in the WhatsApp Business app (coexistence), not through Lyo."""
+        return not self.is_inbound and self.message.payload.get(SENT_FROM_APP) is True
+
+    @property
+    def revoked(self) -> bool:
+        return self.sent_from_app and self.message.payload.get("revoked") is True
 
     @property
     def text(self) -> str:

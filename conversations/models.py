@@ -26,6 +26,7 @@ class Conversation(TenantOwnedModel):
         REPLY_BUDGET = "reply_budget", _("Too many replies in a short time")
         REPEATED = "repeated", _("The same message over and over")
         LOOP = "loop", _("Automatic replies (a loop with another bot)")
+        OWNER_APP = "owner_app", _("The owner wrote from the WhatsApp Business app")
 
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("customer")

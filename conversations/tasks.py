@@ -10,6 +10,7 @@ from common import metrics
 from common.log_context import log_context
 from conversations.services.inbound import INBOUND_PROCESS_TASK, inbound_message_process, inbound_pending_enqueue
 from conversations.services.outbound import outbound_queued_enqueue
+from conversations.services.owner_app import conversations_owner_app_silence_end
 from conversations.services.retention import messages_retention_apply
 from conversations.services.staff_reply import conversations_staff_idle_hand_back
 from tenants.scoping import cross_tenant
@@ -52,6 +53,8 @@ def messages_retention_apply_task() -> None:
 def staff_idle_hand_back_task() -> None:
     """Every 5 minutes (Celery beat): conversations staff left idle go back to the assistant."""
     with log_context(), cross_tenant("each tenant's idle staff conversations are handed back by its own setting"):
-        handed = conversations_staff_idle_hand_back(now=timezone.now())
+        now = timezone.now()
+        # The owner's app-reply silence (minutes) ends on the same beat as the staff idle hand-back.
+        handed = conversations_staff_idle_hand_back(now=now) + conversations_owner_app_silence_end(now=now)
         if handed:
             logger.info("Handed %s idle conversation(s) back to the assistant", handed)

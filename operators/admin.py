@@ -25,6 +25,8 @@ OPERATOR_FIELDS = (
     "whatsapp_phone_number_id",
     "whatsapp_business_account_id",
     "whatsapp_display_phone_number",
+    "whatsapp_coexistence",
+    "whatsapp_send_rate_per_second",
     "instagram_account_id",
 )
 
@@ -54,9 +56,10 @@ class TenantAdminForm(forms.ModelForm):
         fields = (
             "name", "slug", "kind", "timezone", "language", "address", "contact_phone", "is_active",
             "whatsapp_phone_number_id", "whatsapp_business_account_id", "whatsapp_display_phone_number",
+            "whatsapp_coexistence", "whatsapp_send_rate_per_second",
             "instagram_account_id", "slot_minutes", "min_notice_minutes", "max_days_ahead", "default_duration_minutes",
             "cancellation_cutoff_hours", "pacing_max_covers", "conversation_timeout_minutes",
-            "reply_limit_per_minute", "reply_limit_per_hour", "staff_hand_back_hours",
+            "reply_limit_per_minute", "reply_limit_per_hour", "staff_hand_back_hours", "owner_app_silence_minutes",
             "max_active_bookings_per_customer", "max_bookings_per_customer_per_day",
         )
 
@@ -104,6 +107,8 @@ class TenantAdmin(TenantLocalTimeMixin, TenantScopedPermissionsMixin, admin.Mode
                     "whatsapp_phone_number_id",
                     "whatsapp_business_account_id",
                     "whatsapp_display_phone_number",
+                    "whatsapp_coexistence",
+                    "whatsapp_send_rate_per_second",
                     "token_status",
                     "new_whatsapp_access_token",
                     "clear_whatsapp_access_token",
@@ -139,7 +144,8 @@ class TenantAdmin(TenantLocalTimeMixin, TenantScopedPermissionsMixin, admin.Mode
         ),
         (
             _("Assistant limits"),
-            {"fields": ("reply_limit_per_minute", "reply_limit_per_hour", "staff_hand_back_hours")},
+            {"fields": ("reply_limit_per_minute", "reply_limit_per_hour", "staff_hand_back_hours",
+                        "owner_app_silence_minutes")},
         ),
         (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )

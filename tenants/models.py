@@ -59,6 +59,16 @@ class Tenant(models.Model):
     whatsapp_display_phone_number = models.CharField(_("WhatsApp display number"), max_length=32, blank=True)
     whatsapp_access_token = EncryptedTextField(_("WhatsApp access token"), blank=True, default="")
     # Set when the Graph API rejects the token (code 190); cleared when a new one is set.
+    # A number that stays in the WhatsApp Business app (coexistence): Meta allows it 20
+    # messages a second, not the Cloud API's 80.
+    whatsapp_coexistence = models.BooleanField(
+        _("number also in the WhatsApp Business app"), default=False,
+        help_text=_("The number joined the Cloud API while staying in the WhatsApp Business app (coexistence)."),
+    )
+    whatsapp_send_rate_per_second = models.PositiveSmallIntegerField(
+        _("WhatsApp messages per second"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("Leave empty for Meta's limit: 80 a second, 20 for a number also in the Business app."),
+    )
     whatsapp_token_invalid_at = models.DateTimeField(_("WhatsApp token rejected at"), null=True, blank=True)
 
     instagram_account_id = models.CharField(
@@ -115,6 +125,11 @@ class Tenant(models.Model):
         _("hand back to the assistant after (hours)"), default=12,
         help_text=_("A conversation staff took over goes back to the assistant after this many hours without "
                     "a staff reply (0: never)."),
+    )
+    owner_app_silence_minutes = models.PositiveSmallIntegerField(
+        _("silence after the owner writes from the app (minutes)"), default=30,
+        help_text=_("After the owner writes to a customer from the WhatsApp Business app, the assistant stays "
+                    "silent in that conversation for this many minutes from the owner's last message."),
     )
     max_active_bookings_per_customer = models.PositiveSmallIntegerField(
         _("future bookings per customer"), default=3, validators=[MinValueValidator(1)],

@@ -122,6 +122,66 @@ class WebhookValue:
     rejected: int = 0
 
 
+@dataclass(frozen=True)
+class WebhookEcho:
+    """One ``message_echoes[]`` of field ``smb_message_echoes``: the owner wrote from the Business app.
+
+    ``edit_of`` / ``revoke_of``: the wamid of the app message an edit or a revoke changes.
+    """
+
+    id: str
+    to_wa_id: str
+    to_user_id: str
+    timestamp: datetime
+    message_type: str  # a ``Message.Type`` value
+    text: str
+    raw: dict
+    edit_of: str = ""
+    revoke_of: str = ""
+
+
+@dataclass(frozen=True)
+class WebhookEchoes:
+    phone_number_id: str
+    echoes: tuple[WebhookEcho, ...] = ()
+
+
+@dataclass(frozen=True)
+class WebhookAppContact:
+    """One ``state_sync[]`` of field ``smb_app_state_sync``: a contact in the owner's Business app."""
+
+    wa_id: str
+    name: str
+    removed: bool
+
+
+@dataclass(frozen=True)
+class WebhookHistoryMessage:
+    id: str
+    timestamp: datetime
+    message_type: str  # a ``Message.Type`` value
+    text: str
+    from_business: bool  # the owner wrote it in the app; else the customer did
+    raw: dict
+
+
+@dataclass(frozen=True)
+class WebhookHistoryThread:
+    """One chat of the history the Business app shares on onboarding: the customer's number and messages."""
+
+    wa_id: str
+    messages: tuple[WebhookHistoryMessage, ...]
+
+
+@dataclass(frozen=True)
+class WebhookAppSync:
+    """The ``smb_app_state_sync`` and ``history`` changes for one phone number."""
+
+    phone_number_id: str
+    contacts: tuple[WebhookAppContact, ...] = ()
+    threads: tuple[WebhookHistoryThread, ...] = ()
+
+
 # --- Entry points ---------------------------------------------------------------
 
 
@@ -150,6 +210,55 @@ def webhook_values_parse(data: dict) -> list[WebhookValue]:
                 # Account, template and quality updates are not ours to handle.
                 continue
             values.append(_value_parse(value))
+    return values
+
+
+def webhook_echoes_parse(data: dict) -> list[WebhookEchoes]:
+    """Every ``smb_message_echoes`` change of every entry, in payload order."""
+    values = []
+    for entry in as_dicts(data.get("entry")):
+        for change in as_dicts(entry.get("changes")):
+            value = as_dict(change.get("value"))
+            if as_str(change.get("field")) != "smb_message_echoes" or not value:
+                continue
+            metadata = as_dict(value.get("metadata"))
+            raws = [raw for raw in as_dicts(value.get("message_echoes")) if not holds_non_finite(raw)]
+            values.append(WebhookEchoes(
+                phone_number_id=as_str(metadata.get("phone_number_id")),
+                echoes=tuple(e for e in (_echo_parse(raw) for raw in raws) if e),
+            ))
+    return values
+
+
+def webhook_app_syncs_parse(data: dict) -> list[WebhookAppSync]:
+    """Every ``smb_app_state_sync`` (contacts) and ``history`` change of every entry, in payload order."""
+    values = []
+    for entry in as_dicts(data.get("entry")):
+        for change in as_dicts(entry.get("changes")):
+            field_name, value = as_str(change.get("field")), as_dict(change.get("value"))
+            if field_name not in ("smb_app_state_sync", "history") or not value or holds_non_finite(value):
+                continue
+            metadata = as_dict(value.get("metadata"))
+            business = as_id(metadata.get("display_phone_number"), PHONE_MAX)
+            contacts, threads = [], []
+            for sync in as_dicts(value.get("state_sync")):
+                contact = as_dict(sync.get("contact"))
+                wa_id = as_id(contact.get("phone_number"), PHONE_MAX).lstrip("+")
+                if as_str(sync.get("type")) == "contact" and wa_id:
+                    name = as_str(contact.get("full_name")) or as_str(contact.get("first_name"))
+                    contacts.append(WebhookAppContact(
+                        wa_id=wa_id, name=name[:DISPLAY_NAME_MAX], removed=as_str(sync.get("action")) == "remove",
+                    ))
+            for chunk in as_dicts(value.get("history")):
+                for thread in as_dicts(chunk.get("threads")):
+                    wa_id = as_id(thread.get("id"), PHONE_MAX)
+                    if wa_id:
+                        parsed = (_history_message_parse(raw, business) for raw in as_dicts(thread.get("messages")))
+                        threads.append(WebhookHistoryThread(wa_id=wa_id, messages=tuple(m for m in parsed if m)))
+            values.append(WebhookAppSync(
+                phone_number_id=as_str(metadata.get("phone_number_id")), contacts=tuple(contacts),
+                threads=tuple(threads),
+            ))
     return values
 
 
@@ -276,6 +385,57 @@ def _inbound_parse(
     if errors:
         extra = {**extra, "error_code": errors[0].code, "error_title": errors[0].title}
     return InboundMessage(kind=InboundKind.UNSUPPORTED, extra=extra, **common), changed_number_to
+
+
+def _echo_parse(raw: dict) -> WebhookEcho | None:
+    message_id = as_id(raw.get("id"), CHANNEL_MESSAGE_ID_MAX)
+    if not message_id:
+        return None
+    channel_type = as_str(raw.get("type")) or "unknown"
+    edit_of = revoke_of = ""
+    body = raw
+    if channel_type == "edit":
+        edit = as_dict(raw.get("edit"))
+        edit_of = as_id(edit.get("original_message_id"), CHANNEL_MESSAGE_ID_MAX)
+        body = as_dict(edit.get("message"))
+        channel_type = as_str(body.get("type")) or "text"
+    elif channel_type == "revoke":
+        revoke_of = as_id(as_dict(raw.get("revoke")).get("original_message_id"), CHANNEL_MESSAGE_ID_MAX)
+    if channel_type == "text":
+        text = as_str(as_dict(body.get("text")).get("body"))
+    elif channel_type in MEDIA_TYPES:
+        text = as_str(as_dict(body.get(channel_type)).get("caption"))
+    else:
+        text = ""
+    return WebhookEcho(
+        id=message_id,
+        to_wa_id=as_id(raw.get("to"), PHONE_MAX),
+        to_user_id=as_id(raw.get("to_user_id"), USER_ID_MAX),
+        timestamp=unix_timestamp(raw.get("timestamp")),
+        message_type=_MESSAGE_TYPES.get(channel_type, Message.Type.UNKNOWN),
+        text=text,
+        raw=raw,
+        edit_of=edit_of,
+        revoke_of=revoke_of,
+    )
+
+
+def _history_message_parse(raw: dict, business: str) -> WebhookHistoryMessage | None:
+    message_id = as_id(raw.get("id"), CHANNEL_MESSAGE_ID_MAX)
+    if not message_id:
+        return None
+    channel_type = as_str(raw.get("type")) or "unknown"
+    if channel_type == "text":
+        text = as_str(as_dict(raw.get("text")).get("body"))
+    elif channel_type in MEDIA_TYPES:
+        text = as_str(as_dict(raw.get(channel_type)).get("caption"))
+    else:
+        text = ""
+    return WebhookHistoryMessage(
+        id=message_id, timestamp=unix_timestamp(raw.get("timestamp")),
+        message_type=_MESSAGE_TYPES.get(channel_type, Message.Type.UNKNOWN), text=text,
+        from_business=bool(business) and as_id(raw.get("from"), PHONE_MAX) == business, raw=raw,
+    )
 
 
 def _status_parse(raw: dict) -> WebhookStatus | None:

@@ -209,3 +209,16 @@ def test_anonymous_users_cannot_see_chats(client, conversation):
     for url in (_chat_url(conversation), TRY_URL):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+
+
+def test_the_owners_app_messages_show_as_sent_from_the_app(staff, conversation):
+    MessageFactory(conversation=conversation, direction="out", processing_status="", delivery_status="sent",
+                   channel_message_id="wamid.APP1", text="ok vi aspetto alle 21",
+                   payload={"sent_from_app": True, "edited": True})
+    MessageFactory(conversation=conversation, direction="out", processing_status="", delivery_status="sent",
+                   channel_message_id="wamid.APP2", text="", payload={"sent_from_app": True, "revoked": True})
+    html = staff.get(_chat_url(conversation)).content.decode()
+    assert "ok vi aspetto alle 21" in html
+    assert html.count('class="lyo-from-app"') == 2
+    assert "inviato dall'app · modificato" in html
+    assert "<em>Eliminato nell'app</em>" in html

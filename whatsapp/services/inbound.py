@@ -32,8 +32,12 @@ from whatsapp.parsing import (
     WebhookMessage,
     WebhookStatus,
     WebhookValue,
+    webhook_app_syncs_parse,
+    webhook_echoes_parse,
     webhook_values_parse,
 )
+from whatsapp.services.app_sync import whatsapp_app_sync_enqueue
+from whatsapp.services.echoes import whatsapp_echoes_receive
 from whatsapp.services.outbound import whatsapp_callback_tag
 
 logger = logging.getLogger(__name__)
@@ -53,6 +57,7 @@ class WebhookSummary:
     statuses: int = 0
     unknown_tenants: int = 0
     rejected: int = 0  # events holding a number JSON cannot carry
+    echoes: int = 0  # the owner's messages, edits and revokes from the WhatsApp Business app
 
 
 def whatsapp_webhook_handle(*, data: dict) -> WebhookSummary:
@@ -79,6 +84,27 @@ def whatsapp_webhook_handle(*, data: dict) -> WebhookSummary:
         tenant_scope_enter(tenant)
         with log_context(tenant_id=tenant.pk):
             _value_handle(tenant=tenant, value=value, summary=summary)
+    for echoes in webhook_echoes_parse(data):
+        tenant = tenant_for_phone_number_id(echoes.phone_number_id) if echoes.phone_number_id else None
+        if tenant is None:
+            logger.warning("WhatsApp app echoes for phone number id %r, which no active tenant owns; ignored",
+                           echoes.phone_number_id)
+            summary.unknown_tenants += 1
+            continue
+        tenant_scope_enter(tenant)
+        with log_context(tenant_id=tenant.pk):
+            outcomes = whatsapp_echoes_receive(tenant=tenant, echoes=echoes.echoes)
+        summary.echoes += outcomes[ReceiveOutcome.STORED]
+        summary.duplicates += outcomes[ReceiveOutcome.DUPLICATE]
+        summary.ignored += outcomes[ReceiveOutcome.IGNORED]
+    syncing: set[object] = set()
+    for sync in webhook_app_syncs_parse(data):
+        tenant = tenant_for_phone_number_id(sync.phone_number_id) if sync.phone_number_id else None
+        if tenant is None or not (sync.contacts or sync.threads) or tenant.pk in syncing:
+            continue
+        syncing.add(tenant.pk)
+        # The whole body goes along; the task keeps only what is addressed to this tenant's number.
+        whatsapp_app_sync_enqueue(tenant=tenant, data=data)
     return summary
 
 

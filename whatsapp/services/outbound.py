@@ -30,9 +30,11 @@ from conversations.models import Conversation, Message
 from conversations.replies import Reply
 from conversations.services.delivery import customer_window_open
 from conversations.services.outbound import SENT_PARTS_KEY
+from meta.graph import GraphError, GraphTransientError
 from tenants.models import Tenant
 from whatsapp.client import WhatsAppClient
 from whatsapp.rendering import Recipient, reply_render, template_body
+from whatsapp.services.send_rate import THROUGHPUT_ERROR_CODE, whatsapp_number_back_off, whatsapp_send_slot_wait
 
 logger = logging.getLogger(__name__)
 
@@ -130,9 +132,18 @@ def whatsapp_body_post(tenant: Tenant, body: dict) -> str | None:
             "WhatsApp → " + json.dumps({"from": tenant.whatsapp_phone_number_id, **body}, ensure_ascii=False) + "\n"
         )
         return f"console.{uuid.uuid4().hex}"
-    return WhatsAppClient().message_send(  # the phone number id is set: _unsendable_reason checked it
-        phone_number_id=tenant.whatsapp_phone_number_id or "", token=tenant.whatsapp_access_token, body=body
-    )
+    phone_number_id = tenant.whatsapp_phone_number_id or ""  # set: _unsendable_reason checked it
+    if not whatsapp_send_slot_wait(tenant=tenant):
+        # The number is backed off or swamped: the send task retries later, nothing was sent.
+        raise GraphTransientError("The number's sending rate is used up; try again later.", code=THROUGHPUT_ERROR_CODE)
+    try:
+        return WhatsAppClient().message_send(
+            phone_number_id=phone_number_id, token=tenant.whatsapp_access_token, body=body
+        )
+    except GraphError as error:
+        if error.code == THROUGHPUT_ERROR_CODE:
+            whatsapp_number_back_off(phone_number_id=phone_number_id)
+        raise
 
 
 def _unsendable_reason(tenant: Tenant, recipient: Recipient) -> str:
