@@ -31,6 +31,19 @@ def appointments_upcoming_for_customer(*, tenant: Tenant, customer: Customer, no
     )
 
 
+def appointment_of_customer(*, tenant: Tenant, customer: Customer, reference: str) -> Appointment | None:
+    """The customer's own booking with ``reference``, past or future, whatever its status (a visit's first)."""
+    if not reference:
+        return None
+    return (
+        Appointment.objects.filter(
+            tenant=tenant, customer=customer, reference=reference_normalise(reference), visit_first__isnull=True
+        )
+        .select_related("service", "resource")
+        .first()
+    )
+
+
 def appointment_upcoming_for_customer(
     *, tenant: Tenant, customer: Customer, now: datetime, reference: str = ""
 ) -> Appointment | None:

@@ -23,7 +23,7 @@ from bookings.services import appointment_reminded_mark
 from common import metrics
 from common.log_context import log_context
 from conversations.assistant.formatting import date_long, time_short, when_long
-from conversations.assistant.reminder_replies import CANCEL, CONFIRM, reminder_button_id
+from conversations.assistant.reminder_replies import AGAIN, CANCEL, CONFIRM, reminder_button_id
 from conversations.assistant.texts import say
 from conversations.models import Message
 from conversations.replies import BUTTON_BODY_MAX, TEXT_MAX, Option, Reply, ReplyType
@@ -146,6 +146,13 @@ def notification_content(
                 Option(reminder_button_id(CONFIRM, appointment.reference), say("reminder_button_confirm", language)),
                 Option(reminder_button_id(CANCEL, appointment.reference), say("reminder_button_cancel", language)),
             ),
+        )
+    elif purpose == Purpose.REBOOK_NUDGE:
+        # One tap books the same again: the booking flow starts with the same service(s) and staff member.
+        reply = Reply(
+            ReplyType.BUTTONS,
+            _shorten(say("rebook_nudge", language, **values), BUTTON_BODY_MAX),
+            (Option(reminder_button_id(AGAIN, appointment.reference), say("rebook_button", language)),),
         )
     elif purpose in _FOLLOW_UP_TEXT:
         link = reminder_settings_get(tenant=tenant).review_link

@@ -10,13 +10,16 @@ that was reminded (the soonest, if several).
 
 Confirm records that the customer is coming; cancel runs the ordinary cancel flow
 for that booking, so the cut-off and the "are you sure?" question apply.
+
+A rebook nudge carries ``remind:again:<REF>`` ("Book the same again"): the ordinary
+booking flow starts with that past visit's services and staff member, and asks the day.
 """
 
 from bookings.errors import AppointmentNotActive
-from bookings.models import Appointment
-from bookings.selectors import appointment_upcoming_for_customer
+from bookings.models import Appointment, Resource
+from bookings.selectors import appointment_of_customer, appointment_upcoming_for_customer, visit_services
 from bookings.services import appointment_customer_confirm
-from conversations.assistant import my_bookings
+from conversations.assistant import booking, my_bookings
 from conversations.assistant.formatting import when_long
 from conversations.assistant.texts import CATALOG
 from conversations.assistant.turn import Turn
@@ -26,6 +29,7 @@ PREFIX = "remind:"
 KIND = PREFIX.rstrip(":")
 CONFIRM = "confirm"
 CANCEL = "cancel"
+AGAIN = "again"
 # ``InboundMessage.channel_type`` of a template's quick-reply tap (WhatsApp's "button" message).
 TEMPLATE_BUTTON = "button"
 # Button titles in every language, as a template without payloads sends them back.
@@ -61,6 +65,8 @@ def reminder_choice(inbound: InboundMessage) -> str | None:
 def reminder_reply_handle(turn: Turn, value: str) -> bool:
     """Act on ``<action>:<REF>`` (the part after ``remind:``); False when there is no booking to act on."""
     action, _, reference = value.partition(":")
+    if action == AGAIN:
+        return _book_again(turn, reference.strip().upper())
     if action not in (CONFIRM, CANCEL):
         return False
     appointment = _appointment(turn, reference.strip().upper())
@@ -88,3 +94,25 @@ def _appointment(turn: Turn, reference: str) -> Appointment | None:
     return appointment_upcoming_for_customer(
         tenant=turn.tenant, customer=turn.customer, now=turn.now, reference=reference
     )
+
+
+def _book_again(turn: Turn, reference: str) -> bool:
+    """"Book the same again" on a rebook nudge: the same services and, if still free to choose, the same person."""
+    past = appointment_of_customer(tenant=turn.tenant, customer=turn.customer, reference=reference)
+    turn.flow_clear()
+    if past is None:
+        if not reference:
+            return False
+        turn.text(turn.t("booking_not_found", reference=reference))
+        return True
+    services = [service for service in visit_services(past) if service.is_active]
+    draft: dict[str, object] = {"party": past.party_size}
+    if services:
+        draft["service"] = services[0].pk
+        if len(services) > 1:
+            draft["then"] = [service.pk for service in services[1:]]
+    if past.resource.kind == Resource.Kind.STAFF and past.resource.is_active:
+        draft["staff"] = past.resource_id
+    turn.state["draft"] = draft
+    booking.book_start(turn)
+    return True

@@ -323,10 +323,11 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "rebook_nudge": {
         "it": "Ciao{name}, è passato un po' dall'ultima volta da {tenant} ({what}). "
-        "Vuoi prenotare di nuovo? Scrivici qui quando ti va bene.",
+        "Vuoi prenotare di nuovo? Tocca qui sotto, o scrivici quando ti va bene.",
         "en": "Hi{name}, it's been a while since your last visit to {tenant} ({what}). "
-        "Would you like to book again? Just tell us here when suits you.",
+        "Would you like to book again? Tap below, or just tell us here when suits you.",
     },
+    "rebook_button": {"it": "Prenota di nuovo", "en": "Book the same again"},
     "no_show_follow_up": {
         "it": "Ciao{name}, ci sei mancato oggi da {tenant}. Vuoi che troviamo un altro momento?",
         "en": "Hi{name}, we missed you today at {tenant}. Shall we find another time?",

@@ -160,6 +160,12 @@ def test_a_rebook_nudge_goes_after_the_services_weeks_unless_booked_again(tratto
     assert purpose == "rebook_nudge" and "(Colore)" in text
     assert _purposes(VISIT + timedelta(weeks=6, hours=1)) == []
 
+    nudge = Message.objects.get(payload__purpose="rebook_nudge")
+    visit = Appointment.objects.get(customer=customer)
+    assert (nudge.type, nudge.payload["options"]) == (
+        "interactive", [{"id": f"remind:again:{visit.reference}", "title": "Prenota di nuovo"}],
+    )
+
     other = CustomerFactory(tenant=trattoria, display_name="Anna")
     _visit(trattoria, other, service=colour, starts_at=VISIT + timedelta(days=1))
     book(trattoria, other, VISIT + timedelta(weeks=8))  # already has a future booking

@@ -67,6 +67,8 @@ def _setup(tenant: Tenant, customer, other_customer, setup: dict, now: datetime)
         )
         if row.get("reference"):
             Appointment.objects.filter(pk=appointment.pk).update(reference=row["reference"])
+        if row.get("status"):  # a visit already done ("completed"), for what follows it
+            Appointment.objects.filter(pk=appointment.pk).update(status=row["status"])
     for row in setup.get("closures", []):
         Closure.objects.create(
             tenant=tenant, starts_at=_local(tenant, row["start"]), ends_at=_local(tenant, row["end"]),
