@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from bookings.models import Appointment
-from bookings.selectors import appointments_upcoming_for_customer
+from bookings.selectors import appointments_upcoming_for_customer, visit_services
 from bookings.services import appointment_reminded_mark
 from common import metrics
 from common.log_context import log_context
-from conversations.assistant.formatting import date_long, time_short, when_long
+from conversations.assistant.formatting import date_long, services_text, time_short, when_long
 from conversations.assistant.reminder_replies import AGAIN, CANCEL, CONFIRM, reminder_button_id
 from conversations.assistant.texts import say
 from conversations.models import Message
@@ -302,7 +302,8 @@ def _template_spec(template: MessageTemplate, tenant: Tenant, appointment: Appoi
 
 def _what(appointment: Appointment, language: str) -> str:
     if appointment.service is not None:
-        return appointment.service.name(language)
+        # A visit of several services is reminded once, naming them all ("Colore e piega").
+        return services_text([service.name(language) for service in visit_services(appointment)], language)
     key = "party_one" if appointment.party_size == 1 else "party_people"
     return say(key, language, count=appointment.party_size)
 

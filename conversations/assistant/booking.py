@@ -22,7 +22,15 @@ from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnava
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
 from bookings.selectors import opening_hours_for_week, visit_services
 from bookings.services import appointment_book, appointment_reschedule
-from conversations.assistant.formatting import WEEKDAYS, date_long, date_short, day_number, time_short, when_long
+from conversations.assistant.formatting import (
+    WEEKDAYS,
+    date_long,
+    date_short,
+    day_number,
+    services_text,
+    time_short,
+    when_long,
+)
 from conversations.assistant.turn import JUST_BOOKED_KEY, Turn
 from conversations.assistant.understanding import DayPeriod, Understanding
 from conversations.assistant.understanding.catalogue import visit_order
@@ -148,12 +156,7 @@ def _visit_in_order(turn: Turn, draft: dict) -> None:
 
 
 def _services_name(turn: Turn, services: list[Service]) -> str:
-    """"Colore e piega", "Colour, cut and blow-dry": one visit, as the customer reads it."""
-    names = [s.name(turn.language) for s in services]
-    names = names[:1] + [name[:1].lower() + name[1:] for name in names[1:]]
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} {turn.t('and')} {names[-1]}"
+    return services_text([s.name(turn.language) for s in services], turn.language)
 
 
 def _staff(turn: Turn, staff_id: int | None) -> Resource | None:

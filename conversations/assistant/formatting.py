@@ -78,3 +78,11 @@ def price_text(price, language: str) -> str:
         return f"€{int(price)}"
     amount = f"{price:.2f}"
     return f"€{amount.replace('.', ',')}" if language == "it" else f"€{amount}"
+
+
+def services_text(names: list[str], language: str) -> str:
+    """One visit of several services as a customer reads it: "Colore e piega", "Colour, cut and blow-dry"."""
+    names = names[:1] + [name[:1].lower() + name[1:] for name in names[1:]]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {say('and', language)} {names[-1]}"

@@ -14,6 +14,7 @@ from django.test import override_settings
 
 from bookings.models import Appointment
 from bookings.services import appointment_cancel
+from bookings.tests.factories import ServiceFactory
 from conversations.models import Message
 from customers.tests.factories import CustomerFactory
 from reminders import services
@@ -287,3 +288,15 @@ def test_the_task_running_twice_at_once_sends_each_reminder_exactly_once(six_due
         a.pk for a in appointments
     )
     assert _outbound().count() == len(appointments)
+
+
+def test_a_visit_of_two_services_is_reminded_once_naming_both(trattoria, customer, django_capture_on_commit_callbacks):
+    colour = ServiceFactory(tenant=trattoria, name_it="Colore")
+    blow_dry = ServiceFactory(tenant=trattoria, name_it="Piega")
+    first = book(trattoria, customer, AT_20, service=colour)
+    book(trattoria, customer, AT_20 + timedelta(minutes=30), service=blow_dry, visit_first=first,
+         resource=first.resource)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = _run(AT_20 - timedelta(hours=24))
+    assert [s.reminder.appointment.pk for s in sent] == [first.pk]
+    assert "Trattoria Da Mario: Colore e piega, venerdì 4 dicembre alle 20:00" in _outbound().get().text
