@@ -47,7 +47,7 @@ from bookings.configuration import (
     opening_hours_replace,
 )
 from bookings.models import Closure, Resource, Service
-from feeds.services import FeedUnknown, calendar_feed_create_or_rotate, calendar_feed_rows
+from feeds.services import FeedUnknown, calendar_feed_create_or_rotate, calendar_feed_rows, public_base_url
 from reminders.selectors import reminder_settings_get
 from reminders.services import reminder_settings_update
 from tenants.admin import token_status_display
@@ -380,7 +380,7 @@ def feeds_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
         else:
             messages.success(request, _("Calendar address ready: copy it into your calendar app."))
         return _back(request, tenant, "feeds")
-    rows = calendar_feed_rows(tenant=tenant)
+    rows = calendar_feed_rows(tenant=tenant, base_url=public_base_url(request.build_absolute_uri("/")))
     return _page(request, tenant, "feeds", "backoffice/settings_feeds.html", {"rows": rows})
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -31,8 +30,11 @@ FEED_STATUSES = (Appointment.Status.CONFIRMED, Appointment.Status.COMPLETED)
 PRODID = "-//Lyo//Booking calendar//EN"
 
 
-def feed_calendar_build(*, feed: CalendarFeed, now: datetime) -> bytes:
-    """The feed's bookings from 30 days before ``now`` to 180 days after, as an .ics document."""
+def feed_calendar_build(*, feed: CalendarFeed, now: datetime, base_url: str) -> bytes:
+    """The feed's bookings from 30 days before ``now`` to 180 days after, as an .ics document.
+
+    ``base_url`` ("https://lyo.example.com") makes the bookings' links absolute.
+    """
     tenant = feed.tenant
     language = tenant.language if tenant.language in Language.values else Language.ITALIAN
     with translation.override(language):
@@ -48,7 +50,7 @@ def feed_calendar_build(*, feed: CalendarFeed, now: datetime) -> bytes:
         first, last = (now - WINDOW_BEFORE).date(), (now + WINDOW_AFTER + timedelta(days=1)).date()
         calendar.add_component(Timezone.from_tzid(tenant.timezone, first_date=first, last_date=last))
         for appointment in feed_appointments(feed=feed, now=now):
-            calendar.add_component(_event(appointment, tenant, feed, now))
+            calendar.add_component(_event(appointment, tenant, feed, now, base_url))
     return calendar.to_ical()
 
 
@@ -70,11 +72,10 @@ def feed_calendar_name(feed: CalendarFeed) -> str:
     return feed.tenant.name
 
 
-def booking_staff_link(appointment: Appointment, tenant: Tenant) -> str:
-    """The booking on the staff day page, absolute when the public URL is set."""
+def booking_staff_link(appointment: Appointment, tenant: Tenant, base_url: str) -> str:
+    """The booking on the staff day page."""
     day = appointment.starts_at.astimezone(tenant.tzinfo).date().isoformat()
-    path = f"{reverse('admin:backoffice_day')}?date={day}#booking-{appointment.pk}"
-    return f"{settings.LYO_PUBLIC_URL}{path}" if settings.LYO_PUBLIC_URL else path
+    return f"{base_url}{reverse('admin:backoffice_day')}?date={day}#booking-{appointment.pk}"
 
 
 def booking_summary(appointment: Appointment, tenant: Tenant, *, with_resource: bool) -> str:
@@ -94,8 +95,8 @@ def booking_uid(appointment: Appointment) -> str:
     return f"booking-{appointment.pk}@lyo"
 
 
-def _event(appointment: Appointment, tenant: Tenant, feed: CalendarFeed, now: datetime) -> Event:
-    link = booking_staff_link(appointment, tenant)
+def _event(appointment: Appointment, tenant: Tenant, feed: CalendarFeed, now: datetime, base_url: str) -> Event:
+    link = booking_staff_link(appointment, tenant, base_url)
     event = Event()
     event.add("uid", booking_uid(appointment))
     event.add("dtstamp", now)

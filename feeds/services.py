@@ -30,21 +30,28 @@ class FeedRow:
     url: str
 
 
-def calendar_feed_url(feed: CalendarFeed) -> str:
-    """The address to paste into a calendar app, absolute when the public URL is set."""
-    path = reverse("calendar_feed", args=[feed.token])
-    return f"{settings.LYO_PUBLIC_URL}{path}" if settings.LYO_PUBLIC_URL else path
+def public_base_url(request_base: str) -> str:
+    """Where links point: ``LYO_PUBLIC_URL`` when set, else the address the request came to.
+
+    A calendar app is outside Lyo: a link or a feed address without its host is useless there.
+    """
+    return settings.LYO_PUBLIC_URL or request_base.rstrip("/")
 
 
-def calendar_feed_rows(*, tenant: Tenant) -> list[FeedRow]:
+def calendar_feed_url(feed: CalendarFeed, base_url: str) -> str:
+    """The address to paste into a calendar app."""
+    return f"{base_url}{reverse('calendar_feed', args=[feed.token])}"
+
+
+def calendar_feed_rows(*, tenant: Tenant, base_url: str) -> list[FeedRow]:
     """The business, then each active table or staff member, in their order, each with its feed."""
     feeds = list(CalendarFeed.objects.filter(tenant=tenant).select_related("tenant", "resource"))
     business = next((feed for feed in feeds if feed.scope == CalendarFeed.Scope.BUSINESS), None)
     by_resource = {feed.resource_id: feed for feed in feeds if feed.resource_id}
-    rows = [FeedRow(tenant.name, None, business, calendar_feed_url(business) if business else "")]
+    rows = [FeedRow(tenant.name, None, business, calendar_feed_url(business, base_url) if business else "")]
     for resource in Resource.objects.filter(tenant=tenant, is_active=True).order_by("position", "name"):
         feed = by_resource.get(resource.pk)
-        rows.append(FeedRow(resource.name, resource.pk, feed, calendar_feed_url(feed) if feed else ""))
+        rows.append(FeedRow(resource.name, resource.pk, feed, calendar_feed_url(feed, base_url) if feed else ""))
     return rows
 
 
@@ -94,4 +101,4 @@ def _token() -> str:
 
 
 __all__ = ["FeedUnknown", "calendar_feed_create_or_rotate", "calendar_feed_for_token", "calendar_feed_rows",
-           "calendar_feed_url"]
+           "calendar_feed_url", "public_base_url"]

@@ -41,6 +41,13 @@ def test_the_page_lists_the_business_and_each_table_with_its_address(staff_en, r
     assert f'id="feed-{table.pk}-submit">New address<' in page
 
 
+@override_settings(LYO_PUBLIC_URL="")
+def test_without_a_public_url_the_address_is_the_one_the_page_was_opened_at(staff_en, restaurant):
+    feed = CalendarFeedFactory(tenant=restaurant)
+
+    assert f'value="http://testserver/feeds/{feed.token}.ics"' in staff_en.get(URL).content.decode()
+
+
 def test_staff_create_the_business_address_then_rotate_it(staff_en, restaurant, frozen_now):
     response = staff_en.post(URL, {"resource": ""})
 

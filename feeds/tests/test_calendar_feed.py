@@ -103,6 +103,16 @@ def test_each_event_links_to_the_booking_on_the_staff_day_page(client, restauran
     assert str(event["DESCRIPTION"]) == f"Booking K7Q2PX\nT4\n{link}"
 
 
+@override_settings(LYO_PUBLIC_URL="")
+def test_without_a_public_url_the_link_uses_the_address_the_feed_was_fetched_from(client, restaurant, table):
+    booking = _booking(restaurant, table, datetime(2026, 12, 5, 20, 0, tzinfo=ROME))
+    feed = CalendarFeedFactory(tenant=restaurant)
+
+    [event] = _calendar(client, feed).walk("VEVENT")
+
+    assert str(event["URL"]) == f"http://testserver/admin/day/?date=2026-12-05#booking-{booking.pk}"
+
+
 def test_a_uid_stays_the_same_on_every_fetch_and_when_the_booking_moves(client, restaurant, table):
     booking = _booking(restaurant, table, datetime(2026, 12, 5, 20, 0, tzinfo=ROME))
     other = _booking(restaurant, table, datetime(2026, 12, 6, 20, 0, tzinfo=ROME), name="Anna")
@@ -165,10 +175,11 @@ def test_only_confirmed_and_completed_bookings_are_listed(client, restaurant, ta
 
 def test_the_feed_covers_30_days_back_and_180_days_ahead(client, restaurant, table):
     now = NOW.astimezone(UTC)  # whole days of elapsed time, whatever the clocks do in between
+    other_table = ResourceFactory(tenant=restaurant, name="T6")  # one minute apart: on another table
     inside = [_booking(restaurant, table, now - timedelta(days=30)),
               _booking(restaurant, table, now + timedelta(days=180) - timedelta(minutes=1))]
-    _booking(restaurant, table, now - timedelta(days=30, minutes=1), status=Appointment.Status.COMPLETED)
-    _booking(restaurant, table, now + timedelta(days=180))
+    _booking(restaurant, other_table, now - timedelta(days=30, minutes=1), status=Appointment.Status.COMPLETED)
+    _booking(restaurant, other_table, now + timedelta(days=180))
     feed = CalendarFeedFactory(tenant=restaurant)
 
     assert set(_events(_calendar(client, feed))) == {f"booking-{booking.pk}@lyo" for booking in inside}
