@@ -47,6 +47,7 @@ from bookings.configuration import (
     opening_hours_replace,
 )
 from bookings.models import Closure, Resource, Service
+from feeds.services import FeedUnknown, calendar_feed_create_or_rotate, calendar_feed_rows, public_base_url
 from reminders.selectors import reminder_settings_get
 from reminders.services import reminder_settings_update
 from tenants.admin import token_status_display
@@ -78,6 +79,9 @@ def sections(tenant: Tenant) -> list[Section]:
         Section("reminders", _("Reminders"), _("When customers are reminded of their bookings.")),
         Section("channels", _("Channels and tokens"),
                 _("Your WhatsApp and Instagram accounts and their access tokens.")),
+        Section("feeds", _("Calendar feeds"),
+                _("Your bookings in Google Calendar or Apple Calendar: one address for the business and one "
+                  "for each table or staff member.")),
     ]
 
 
@@ -357,6 +361,29 @@ def _rows_page(request: HttpRequest, tenant: Tenant, slug: str, form: type, quer
     return _page(request, tenant, slug, "backoffice/settings_rows.html", {"formset": formset, "new_row": new_row})
 
 
+# --- Calendar feeds -------------------------------------------------------------------------------
+
+
+def feeds_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    """Any staff member of the business creates an address or replaces it with a new one."""
+    if request.method == "POST":
+        raw = request.POST.get("resource", "").strip()
+        if raw and not raw.isdigit():
+            raise Http404("No such table or staff member.")
+        try:
+            feed = calendar_feed_create_or_rotate(tenant=tenant, resource_id=int(raw) if raw else None,
+                                                  now=timezone.now())
+        except FeedUnknown:
+            raise Http404("No such table or staff member.") from None  # another business's answers like a missing one
+        if feed.rotated_at:
+            messages.success(request, _("New calendar address ready: the old one no longer works."))
+        else:
+            messages.success(request, _("Calendar address ready: copy it into your calendar app."))
+        return _back(request, tenant, "feeds")
+    rows = calendar_feed_rows(tenant=tenant, base_url=public_base_url(request.build_absolute_uri("/")))
+    return _page(request, tenant, "feeds", "backoffice/settings_feeds.html", {"rows": rows})
+
+
 SECTION_VIEWS = {
     "business": business_page,
     "hours": hours_page,
@@ -366,4 +393,5 @@ SECTION_VIEWS = {
     "booking": booking_rules_page,
     "reminders": reminders_page,
     "channels": channels_page,
+    "feeds": feeds_page,
 }

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "chatwoot",
     "reminders",
     "alerts",
+    "feeds",
     "operators",
     "backoffice",
 ]

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from backoffice.password_views import StaffPasswordSetDoneView, StaffPasswordSetView
 from chatwoot.views import ChatwootWebhookView
 from conversations.apis import TestMessageApi
+from feeds.views import calendar_feed
 from instagram.views import InstagramWebhookView
 from lyo import views
 from whatsapp.views import WhatsAppWebhookView
@@ -36,6 +37,8 @@ urlpatterns = [
     optional_slash("api/schema", SpectacularAPIView.as_view(), name="api_schema"),
     optional_slash("api/docs", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", include("bookings.urls")),
+    # Calendar subscriptions (Google Calendar, Apple Calendar): the secret token is the key.
+    path("feeds/<str:token>.ics", calendar_feed, name="calendar_feed"),
 ]
 
 # The admin site's titles (translated) are set on backoffice.sites.LyoAdminSite.

@@ -57,7 +57,8 @@ def _hours_post(week: dict[int, list[tuple[str, str]]], closed: set[int] = froze
 
 def test_the_settings_index_lists_every_section_with_what_it_is_for(owner, restaurant):
     page = owner.get(_url()).content.decode()
-    for section in ("business", "hours", "closures", "resources", "services", "booking", "reminders", "channels"):
+    for section in ("business", "hours", "closures", "resources", "services", "booking", "reminders", "channels",
+                    "feeds"):
         assert f'href="{_url(section)}"' in page
     assert "Your tables and how many guests each one seats." in page
     assert 'id="lyo-settings-advanced"' in page
