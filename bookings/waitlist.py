@@ -49,7 +49,7 @@ WAITLIST_WINDOW_MINUTES = 60
 
 
 def _count(event: str) -> None:
-    transaction.on_commit(lambda: metrics.waitlist.labels(event=event).inc())
+    transaction.on_commit(lambda: metrics.waitlist.labels(action=event).inc())
 
 
 def waitlist_join(
@@ -261,7 +261,7 @@ def waitlist_expired_close(*, now: datetime, tenant: Tenant | None = None) -> in
         due = due.filter(tenant=tenant)
     closed = due.update(status=WaitlistRequest.Status.EXPIRED, updated_at=now)
     if closed:
-        metrics.waitlist.labels(event="expired").inc(closed)
+        metrics.waitlist.labels(action="expired").inc(closed)
     return closed
 
 

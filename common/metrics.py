@@ -23,8 +23,9 @@ webhook_value_errors = Counter(
 )
 waitlist = Counter(
     "lyo_waitlist_total",
-    "Waitlist events: joined, offered, booked (conversions), declined, missed (offer expired), expired, withdrawn.",
-    ["event"],
+    "Waitlist events by action: joined, offered, booked (conversions), declined, missed (offer expired), expired, "
+    "withdrawn.",
+    ["action"],
 )
 bookings = Counter("lyo_bookings_total", "Bookings by action (created, cancelled, rescheduled).", ["action"])
 notifications = Counter(
