@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from bookings.models import Appointment
 from conversations.models import Message
+from customers.models import Channel
 from reminders.models import MessageTemplate, Purpose, ReminderSettings, TemplateCategory, category_for_purpose
 from reminders.timing import reminder_due_at
 from tenants.models import Tenant
@@ -174,10 +175,15 @@ def messages_sent_in_month(*, tenant: Tenant, year: int, month: int) -> Messages
     # The outbox rows are the record of what went; queued or never-sent rows have no sent_at.
     start = datetime(year, month, 1, tzinfo=tenant.tzinfo)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tenant.tzinfo)
-    rows = Message.objects.filter(
-        tenant=tenant, direction=Message.Direction.OUTBOUND, sent_at__gte=start.astimezone(UTC),
-        sent_at__lt=end.astimezone(UTC),
-    ).values_list("type", "payload")
+    rows = (
+        Message.objects.filter(
+            tenant=tenant, direction=Message.Direction.OUTBOUND, sent_at__gte=start.astimezone(UTC),
+            sent_at__lt=end.astimezone(UTC),
+        )
+        # The "try your assistant" chat is marked sent at once but reaches nobody.
+        .exclude(channel=Channel.TEST)
+        .values_list("type", "payload")
+    )
     categories = {
         (name, language): category
         for name, language, category in MessageTemplate.objects.filter(tenant=tenant).values_list(

@@ -6,6 +6,7 @@ import pytest
 
 from conversations.models import Message
 from conversations.tests.factories import ConversationFactory
+from customers.models import Channel
 from customers.tests.factories import CustomerFactory
 from reminders.models import MessageTemplate, Purpose
 from reminders.selectors import REPLIES, MessagesSent, SentByKind, messages_sent_in_month
@@ -67,6 +68,8 @@ def test_a_seeded_month_is_counted_exactly_by_kind_and_purpose(trattoria):
         tenant=trattoria, conversation=conversation, direction=Message.Direction.OUTBOUND,
         channel=conversation.channel, type=Message.Type.TEXT, text="x", delivery_status=Message.Delivery.QUEUED,
     )
+    trial = ConversationFactory(customer=CustomerFactory(tenant=trattoria, channel=Channel.TEST))
+    _sent(trial, rome(2026, 11, 12, 9))  # staff trying the assistant: reaches nobody, billed to nobody
     Message.objects.create(  # the customer's own message
         tenant=trattoria, conversation=conversation, direction=Message.Direction.INBOUND,
         channel=conversation.channel, type=Message.Type.TEXT, text="x", sent_at=rome(2026, 11, 10, 9),
