@@ -168,9 +168,9 @@ class MessagesSent:
 def messages_sent_in_month(*, tenant: Tenant, year: int, month: int) -> MessagesSent:
     """Count the tenant's outbound messages sent (``sent_at``) in ``year``-``month`` of the tenant's calendar.
 
-    A template counts as utility or marketing by the category of the tenant's template of
-    that name and language (as staff set it, else from its purpose); one no longer there
-    by the category its purpose is usually approved in.
+    A template counts as utility or marketing by the category kept on the row when it was
+    queued; a row without one by the tenant's template of that name and language, else by
+    the category its purpose is usually approved in.
     """
     # The outbox rows are the record of what went; queued or never-sent rows have no sent_at.
     start = datetime(year, month, 1, tzinfo=tenant.tzinfo)
@@ -198,8 +198,10 @@ def messages_sent_in_month(*, tenant: Tenant, year: int, month: int) -> Messages
         kind = SERVICE_WINDOW
         if message_type == Message.Type.TEMPLATE:
             spec = payload.get("template")
-            key = (spec.get("name"), spec.get("language")) if isinstance(spec, dict) else None
-            kind = categories.get(key) or category_for_purpose(purpose)  # type: ignore[arg-type]
+            spec = spec if isinstance(spec, dict) else {}
+            kind = str(spec.get("category") or "")
+            if kind not in TemplateCategory.values:  # rows sent before categories were kept on them
+                kind = categories.get((spec.get("name"), spec.get("language"))) or category_for_purpose(purpose)
         total = total.plus(kind)
         by_purpose[purpose] = by_purpose.get(purpose, SentByKind()).plus(kind)
     order = [REPLIES, *Purpose.values]

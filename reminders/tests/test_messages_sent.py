@@ -115,3 +115,19 @@ def test_another_tenant_s_messages_and_templates_never_count(trattoria):
     assert messages_sent_in_month(tenant=other, year=2026, month=11) == MessagesSent(
         0, 0, 1, {"reminder": SentByKind(marketing_templates=1)}
     )
+
+
+def test_a_template_counts_as_the_category_it_was_sent_with_even_after_staff_change_it(trattoria):
+    template = MessageTemplate.objects.create(tenant=trattoria, purpose=Purpose.REMINDER, name="promemoria",
+                                              language="it")
+    conversation = ConversationFactory(customer=CustomerFactory(tenant=trattoria))
+    row = _sent(conversation, rome(2026, 11, 5, 9), template=("promemoria", "it"), purpose="reminder")
+    row.payload["template"]["category"] = "utility"  # as the senders keep it on the row
+    row.save(update_fields=["payload"])
+    _sent(conversation, rome(2026, 11, 6, 9), template=("promemoria", "it"), purpose="reminder")  # an older row
+    template.category = "marketing"  # Meta re-classified it later
+    template.save()
+
+    assert messages_sent_in_month(tenant=trattoria, year=2026, month=11) == MessagesSent(
+        0, 1, 1, {"reminder": SentByKind(utility_templates=1, marketing_templates=1)}
+    )
