@@ -103,6 +103,8 @@ def test_another_business_s_messages_are_never_counted_and_its_page_is_a_404(sta
 def test_a_superuser_chooses_the_business_and_sees_only_its_count(client, november, other_restaurant):
     _sent(other_restaurant, rome(2026, 11, 3, 9), template="recensione", purpose="review_request")
     client.force_login(UserFactory(is_superuser=True))
+    home = client.get(reverse("admin:index")).content.decode()
+    assert f'href="{SENDS_URL}?tenant={other_restaurant.slug}"' in home
     html = client.get(SENDS_URL).content.decode()
     assert f"?tenant={november.slug}" in html and f"?tenant={other_restaurant.slug}" in html
     html = client.get(SENDS_URL, {"tenant": other_restaurant.slug, "month": "2026-11"}).content.decode()
