@@ -48,13 +48,22 @@ class LyoAdminSite(admin.AdminSite):
 
     def get_urls(self):
         # These import the admin's models: load them after the registry.
-        from backoffice import alert_views, service_views, settings_views, two_factor_views, views, week_views
+        from backoffice import (
+            alert_views,
+            sends_views,
+            service_views,
+            settings_views,
+            two_factor_views,
+            views,
+            week_views,
+        )
 
         staff_pages = [
             path("day/", self.admin_view(views.day_view), name="backoffice_day"),
             path("day/book/", self.admin_view(views.day_book), name="backoffice_day_book"),
             path("day/print/", self.admin_view(week_views.day_print), name="backoffice_day_print"),
             path("week/", self.admin_view(week_views.week_view), name="backoffice_week"),
+            path("sends/", self.admin_view(sends_views.sends_view), name="backoffice_sends"),
             path("day/visit/<int:appointment_id>/", self.admin_view(service_views.day_visit),
                  name="backoffice_day_visit"),
             path("day/walk-in/", self.admin_view(service_views.day_walk_in), name="backoffice_day_walk_in"),

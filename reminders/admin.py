@@ -29,7 +29,7 @@ class ReminderSettingsAdmin(TenantScopedAdmin):
 class MessageTemplateAdmin(TenantScopedAdmin):
     """WhatsApp templates Lyo sends outside the 24-hour window, one per purpose and language."""
 
-    list_display = ("purpose", "name", "language", "parameters", "confirm_cancel_buttons", "tenant")
-    list_filter = ("purpose", ("tenant", admin.RelatedOnlyFieldListFilter))
+    list_display = ("purpose", "name", "language", "category", "parameters", "confirm_cancel_buttons", "tenant")
+    list_filter = ("purpose", "category", ("tenant", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name",)
     list_select_related = ("tenant",)

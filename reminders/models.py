@@ -35,6 +35,24 @@ class Purpose(models.TextChoices):
     NO_SHOW_FOLLOW_UP = "no_show_follow_up", _("No-show follow-up")
 
 
+class TemplateCategory(models.TextChoices):
+    """What Meta bills a template as (WhatsApp's "Pricing" page): utility serves a booking made,
+    marketing invites a new visit and costs more."""
+
+    UTILITY = "utility", _("Utility")
+    MARKETING = "marketing", _("Marketing")
+
+
+# Purposes whose templates Meta approves as marketing: they ask for something new, a review
+# or another visit. Every other purpose is about a booking the customer made (utility).
+MARKETING_PURPOSES = frozenset({Purpose.REVIEW_REQUEST.value, Purpose.REBOOK_NUDGE.value})
+
+
+def category_for_purpose(purpose: str) -> str:
+    """The category a template of ``purpose`` usually gets approved in."""
+    return TemplateCategory.MARKETING if purpose in MARKETING_PURPOSES else TemplateCategory.UTILITY
+
+
 class TemplateParameter(models.TextChoices):
     """What fills a template's {{1}}, {{2}}, ... (in the order the template lists them)."""
 
@@ -171,6 +189,12 @@ class MessageTemplate(TenantOwnedModel):
         ),
         blank=True,
     )
+    category = models.CharField(
+        _("category"), max_length=10, choices=TemplateCategory.choices, blank=True,
+        help_text=_("As approved in WhatsApp Manager: Meta bills marketing templates at a higher price than "
+                    "utility ones. Empty: from the purpose (review requests and rebook nudges are marketing, "
+                    "the rest utility)."),
+    )
     confirm_cancel_buttons = models.BooleanField(
         _("Confirm / Cancel buttons"), default=False,
         help_text=_("Reminders: the template has two quick-reply buttons, Confirm first and Cancel second. "
@@ -190,6 +214,11 @@ class MessageTemplate(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()}: {self.name} ({self.language})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.category:
+            self.category = category_for_purpose(self.purpose)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def parameter_names(self) -> list[str]:

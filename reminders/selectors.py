@@ -8,7 +8,8 @@ from django.db.models import Q
 
 from bookings.models import Appointment
 from conversations.models import Message
-from reminders.models import MessageTemplate, ReminderSettings
+from customers.models import Channel
+from reminders.models import MessageTemplate, Purpose, ReminderSettings, TemplateCategory, category_for_purpose
 from reminders.timing import reminder_due_at
 from tenants.models import Tenant
 
@@ -124,39 +125,88 @@ def _reminder_due(
     return chosen
 
 
-# What Meta bills as marketing: messages that invite a new visit rather than serve a booking made.
-MARKETING_PURPOSES = frozenset({"review_request", "rebook_nudge", "no_show_follow_up"})
+@dataclass(frozen=True)
+class SentByKind:
+    """Messages counted by what Meta bills (WhatsApp's "Pricing" page, per message since July 2025)."""
+
+    service_window: int = 0  # free-form, inside the customer's 24-hour window: not billed per message
+    utility_templates: int = 0
+    marketing_templates: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.service_window + self.utility_templates + self.marketing_templates
+
+    def plus(self, kind: str) -> "SentByKind":
+        return SentByKind(
+            self.service_window + (kind == SERVICE_WINDOW), self.utility_templates + (kind == TemplateCategory.UTILITY),
+            self.marketing_templates + (kind == TemplateCategory.MARKETING),
+        )
+
+
+SERVICE_WINDOW = "service_window"
+# The row of messages that no sender of Lyo's started: the assistant's replies and what staff wrote.
+REPLIES = ""
 
 
 @dataclass(frozen=True)
 class MessagesSent:
-    """Outbound messages that left for the customer's channel in one month, by what Meta bills."""
+    """Outbound messages that left for the customer's channel in one month."""
 
-    service_window: int  # free-form replies inside the customer's 24-hour window (not billed per message)
+    service_window: int
     utility_templates: int
     marketing_templates: int
-    by_purpose: dict[str, int]  # every Lyo-initiated message, in or out of the window, by purpose
+    # Every purpose Lyo sends for (reminders, follow-ups...), in or out of the window, and
+    # ``REPLIES`` for the rest; in the order of ``Purpose``, replies first.
+    by_purpose: dict[str, SentByKind]
+
+    @property
+    def total(self) -> int:
+        return self.service_window + self.utility_templates + self.marketing_templates
 
 
 def messages_sent_in_month(*, tenant: Tenant, year: int, month: int) -> MessagesSent:
-    """Count the tenant's outbound messages sent (``sent_at``) in ``year``-``month`` of the tenant's calendar."""
-    # The outbox rows are the record of what went.
+    """Count the tenant's outbound messages sent (``sent_at``) in ``year``-``month`` of the tenant's calendar.
+
+    A template counts as utility or marketing by the category kept on the row when it was
+    queued; a row without one by the tenant's template of that name and language, else by
+    the category its purpose is usually approved in.
+    """
+    # The outbox rows are the record of what went; queued or never-sent rows have no sent_at.
     start = datetime(year, month, 1, tzinfo=tenant.tzinfo)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tenant.tzinfo)
-    rows = Message.objects.filter(
-        tenant=tenant, direction=Message.Direction.OUTBOUND, sent_at__gte=start.astimezone(UTC),
-        sent_at__lt=end.astimezone(UTC),
-    ).values_list("type", "payload")
-    window = utility = marketing = 0
-    by_purpose: dict[str, int] = {}
-    for kind, payload in rows:
-        purpose = (payload or {}).get("purpose")
-        if purpose:
-            by_purpose[purpose] = by_purpose.get(purpose, 0) + 1
-        if kind != Message.Type.TEMPLATE:
-            window += 1
-        elif purpose in MARKETING_PURPOSES:
-            marketing += 1
-        else:
-            utility += 1
-    return MessagesSent(window, utility, marketing, dict(sorted(by_purpose.items())))
+    rows = (
+        Message.objects.filter(
+            tenant=tenant, direction=Message.Direction.OUTBOUND, sent_at__gte=start.astimezone(UTC),
+            sent_at__lt=end.astimezone(UTC),
+        )
+        # The "try your assistant" chat is marked sent at once but reaches nobody.
+        .exclude(channel=Channel.TEST)
+        .values_list("type", "payload")
+    )
+    categories = {
+        (name, language): category
+        for name, language, category in MessageTemplate.objects.filter(tenant=tenant).values_list(
+            "name", "language", "category"
+        )
+    }
+    total = SentByKind()
+    by_purpose: dict[str, SentByKind] = {}
+    for message_type, payload in rows:
+        payload = payload if isinstance(payload, dict) else {}
+        purpose = str(payload.get("purpose") or REPLIES)
+        kind = SERVICE_WINDOW
+        if message_type == Message.Type.TEMPLATE:
+            spec = payload.get("template")
+            spec = spec if isinstance(spec, dict) else {}
+            kind = str(spec.get("category") or "")
+            if kind not in TemplateCategory.values:  # rows sent before categories were kept on them
+                kind = categories.get((spec.get("name"), spec.get("language"))) or category_for_purpose(purpose)
+        total = total.plus(kind)
+        by_purpose[purpose] = by_purpose.get(purpose, SentByKind()).plus(kind)
+    order = [REPLIES, *Purpose.values]
+    return MessagesSent(
+        total.service_window, total.utility_templates, total.marketing_templates,
+        dict(sorted(by_purpose.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order),
+                                                          item[0]))),
+    )

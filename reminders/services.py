@@ -225,12 +225,13 @@ def _staff_template(
         spec = {
             "name": template.name, "language": template.language,
             "parameters": [name for _parameter in template.parameter_names], "buttons": [],
+            "category": template.category,
         }
     parameters = tuple(spec["parameters"])
     summary = f"{template.name} ({template.language})" + (": " + " · ".join(parameters) if parameters else "")
     return StaffTemplate(
         name=spec["name"], language=spec["language"], parameters=parameters, buttons=tuple(spec["buttons"]),
-        summary=summary,
+        summary=summary, category=spec["category"],
     )
 
 
@@ -297,6 +298,9 @@ def _template_spec(template: MessageTemplate, tenant: Tenant, appointment: Appoi
         "language": template.language,
         "parameters": [values[name] for name in template.parameter_names],
         "buttons": buttons,
+        # What Meta bills it as, kept on the row: "What Lyo sends" counts it so even if staff
+        # change the template later.
+        "category": template.category,
     }
 
 

@@ -163,6 +163,7 @@ def test_outside_the_window_whatsapp_offers_the_approved_templates_and_sends_the
     assert response.status_code == 302
     (message,) = _outbound(conversation)
     assert (message.type, message.payload["template"]["name"]) == ("template", "staff_follow_up")
+    assert message.payload["template"]["category"] == "utility"  # what Meta bills it as, kept on the row
 
 
 def test_outside_the_window_without_an_approved_template_the_page_says_why(staff, restaurant):

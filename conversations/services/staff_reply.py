@@ -65,12 +65,17 @@ class StaffTemplate:
     buttons: tuple[str, ...] = ()
     # What the transcript shows for it: the template's name and what fills it.
     summary: str = ""
+    # What Meta bills it as (utility, marketing), kept on the row for the count of what Lyo sends.
+    category: str = ""
 
     def as_payload(self) -> dict:
-        return {
+        payload = {
             "name": self.name, "language": self.language,
             "parameters": list(self.parameters), "buttons": list(self.buttons),
         }
+        if self.category:
+            payload["category"] = self.category
+        return payload
 
 
 @dataclass(frozen=True)

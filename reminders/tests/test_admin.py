@@ -103,3 +103,16 @@ def test_staff_cannot_see_another_tenants_templates(staff, mine, theirs):
     reminder_template(mine, name="mine")
     assert [t.name for t in staff.get(TEMPLATE_LIST).context["cl"].result_list] == ["mine"]
     assert staff.get(reverse("admin:reminders_messagetemplate_change", args=[other.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(("purpose", "category", "saved"), [
+    ("review_request", "", "marketing"), ("reminder", "", "utility"), ("no_show_follow_up", "marketing", "marketing"),
+])
+def test_staff_set_a_template_s_category_or_leave_it_to_its_purpose(staff, mine, purpose, category, saved):
+    response = staff.post(TEMPLATE_ADD, {
+        "tenant": mine.pk, "purpose": purpose, "name": "modello", "language": "it", "parameters": "",
+        "category": category,
+    })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert MessageTemplate.objects.get(tenant=mine).category == saved
+    assert staff.get(TEMPLATE_LIST, {"category": saved}).context["cl"].result_count == 1

@@ -88,7 +88,7 @@ def test_review_request_outside_the_window_carries_the_approved_template(trattor
     _visit(trattoria, customer)
     (message,) = follow_ups_send_due(now=END + timedelta(hours=3))
     assert message.payload["template"] == {
-        "name": "review_invite", "language": "it", "parameters": ["Giulia"], "buttons": []
+        "name": "review_invite", "language": "it", "parameters": ["Giulia"], "buttons": [], "category": "marketing",
     }
 
 
@@ -125,7 +125,8 @@ def test_each_follow_up_goes_free_form_in_the_window_and_carries_its_template_fo
     assert message.payload["purpose"] == purpose
     assert message.text.startswith("Ciao Giulia, ")
     assert message.payload["template"] == {
-        "name": f"{purpose}_it", "language": "it", "parameters": ["Giulia"], "buttons": []
+        "name": f"{purpose}_it", "language": "it", "parameters": ["Giulia"], "buttons": [],
+        "category": "utility" if purpose == "no_show_follow_up" else "marketing",
     }
 
 
