@@ -5,7 +5,8 @@ policy's minutes and opens the provider's checkout; Stripe's webhook
 (``payments.webhooks``) calls ``deposit_checkout_completed``, which confirms the hold,
 or refunds a payment that came after the hold ran out. A hold nobody paid for expires
 by itself (``bookings.services.holds_expired_release``): ``_on_hold_expired`` closes
-the checkout so the link stops working.
+the checkout so the link stops working. A paid booking cancelled before the policy's
+cut-off is refunded (``deposit_cancellation_refund``); after it the deposit is kept.
 
 Payment and expiry at the same moment end in one state: the deposit's row is locked
 by both, and the hold's confirmation is one conditional UPDATE the expiry sweep also
@@ -23,7 +24,7 @@ from django.utils import timezone
 from bookings.errors import HoldExpired
 from bookings.models import Appointment, Resource, Service
 from bookings.services import appointment_hold, appointment_hold_confirm, appointment_hold_release
-from bookings.signals import appointment_hold_expired
+from bookings.signals import appointment_customer_changed, appointment_hold_expired, appointment_staff_changed
 from customers.models import Customer
 from payments.models import Payment, PaymentPolicy
 from payments.providers import ProviderError, provider_for
@@ -33,6 +34,7 @@ from payments.signals import DepositOutcome, deposit_settled
 from tenants.models import Tenant
 
 __all__ = [
+    "deposit_cancellation_refund",
     "deposit_checkout_completed",
     "deposit_checkout_expired",
     "deposit_checkout_start",
@@ -216,6 +218,36 @@ def _refund_send(tenant: Tenant, refund_id: int, now: datetime) -> None:
         Payment.objects.filter(pk=deposit.pk).update(status=Payment.Status.REFUNDED, updated_at=now)
 
 
+def deposit_cancellation_refund(*, tenant: Tenant, appointment: Appointment, now: datetime) -> Payment | None:
+    """A paid booking was cancelled: before the policy's cut-off the deposit goes back, after it it is kept.
+
+    The refund (``None`` when there is none to make: no deposit paid, or too late). A card
+    guarantee charges nothing, so there is nothing to give back.
+    """
+    deposit = (
+        Payment.objects.filter(
+            tenant=tenant, appointment=appointment, kind=Payment.Kind.DEPOSIT, status=Payment.Status.SUCCEEDED,
+        ).order_by("-created_at", "-pk").first()
+    )
+    if deposit is None:
+        return None
+    policy = payment_policy_get(tenant=tenant)
+    cutoff_hours = policy.cutoff_hours if policy is not None else 0
+    if now > appointment.starts_at - timedelta(hours=cutoff_hours):
+        logger.info("Payment %s of tenant %s kept: cancelled inside the %s-hour cut-off", deposit.pk, tenant.pk,
+                    cutoff_hours)
+        return None
+    return payment_refund(tenant=tenant, deposit=deposit, now=now)
+
+
+def _on_cancelled(
+    sender: object, tenant: Tenant, appointment: Appointment, change: str, now: datetime, **kwargs: object
+) -> None:
+    # Sent inside the cancelling transaction: the refund row commits (and is sent) with it.
+    if change == "cancelled":
+        deposit_cancellation_refund(tenant=tenant, appointment=appointment, now=now)
+
+
 def _on_hold_expired(sender: object, appointment_id: int, now: datetime, **kwargs: object) -> None:
     """A payment hold ran out unpaid: the payment expires and its checkout is closed."""
     with transaction.atomic():
@@ -261,3 +293,5 @@ def _id(value: object) -> str:
 
 def deposit_receivers_connect() -> None:
     appointment_hold_expired.connect(_on_hold_expired, dispatch_uid="payments_hold_expired")
+    appointment_customer_changed.connect(_on_cancelled, dispatch_uid="payments_customer_cancelled")
+    appointment_staff_changed.connect(_on_cancelled, dispatch_uid="payments_staff_cancelled")
