@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from bookings.models import Appointment
 from payments.deposits import deposit_checkout_start
-from payments.models import Payment, StripeEvent
+from payments.models import Payment, PaymentPolicy, StripeEvent
 from payments.services import payment_policy_applies
 from payments.signals import deposit_settled
 from payments.tests.conftest import AT_20, NOW, session_event, signed
@@ -176,3 +176,30 @@ def test_an_expired_checkout_releases_the_hold(client, pending, settled, django_
     pending.refresh_from_db()
     assert (pending.status, pending.appointment.status) == ("expired", Appointment.Status.EXPIRED)
     assert settled == [(pending.tenant_id, pending.pk, "expired")]
+
+
+def test_a_card_saved_for_a_guarantee_confirms_the_booking_and_keeps_the_card(
+    client, policy, tables, fake, time_machine,
+):
+    PaymentPolicy.objects.filter(pk=policy.pk).update(mode=PaymentPolicy.Mode.GUARANTEE)
+    fake.answer("POST", "/v1/customers", {"id": "cus_g", "object": "customer"})
+    fake.answer("POST", "/v1/checkout/sessions", {"id": "cs_g", "object": "checkout.session",
+                                                   "url": "https://checkout.test/cs_g"})
+    fake.answer("GET", "/v1/setup_intents/seti_g", {"id": "seti_g", "object": "setup_intent",
+                                                     "customer": "cus_g", "payment_method": "pm_g"})
+    quote = payment_policy_applies(tenant=policy.tenant, start=AT_20, party_size=4, service=None, customer=None)
+    guarantee = deposit_checkout_start(tenant=policy.tenant, quote=quote, start=AT_20, party_size=4,
+                                       description="Garanzia", channel="whatsapp", now=NOW)
+    time_machine.move_to(NOW + timedelta(minutes=5), tick=False)
+    body, signature = signed(session_event("evt_g", {
+        "id": "cs_g", "mode": "setup", "setup_intent": "seti_g", "metadata": {"tenant_id": str(policy.tenant_id)},
+    }))
+    assert _post(client, body, signature).json() == {"status": "handled"}
+    guarantee.refresh_from_db()
+    assert (guarantee.kind, guarantee.status, guarantee.amount_cents) == ("guarantee", "succeeded", 5000)
+    assert (guarantee.setup_intent_id, guarantee.provider_customer_id, guarantee.payment_method_id) == (
+        "seti_g", "cus_g", "pm_g"
+    )
+    assert guarantee.appointment.status == "confirmed"
+    # Saving a card moves no money: nothing was charged or refunded.
+    assert not Payment.objects.filter(kind__in=("refund", "no_show_fee")).exists()
