@@ -67,7 +67,8 @@ def deposit_checkout_start(
     The hold and the pending payment commit first (the tenant's booking lock is never
     held across a call to the provider); the checkout is opened after, and when the
     provider refuses, the hold is released and ``ProviderError`` raised. A slot that is
-    not free raises the ``BookingError`` of ``appointment_hold``.
+    not free, or a customer over the business's limits, raises the ``BookingError`` of
+    ``appointment_hold``.
     """
     now = now or timezone.now()
     policy = payment_policy_get(tenant=tenant)
@@ -78,6 +79,7 @@ def deposit_checkout_start(
         held = appointment_hold(
             tenant=tenant, start=start, minutes=quote.hold_minutes, reason=Appointment.HoldReason.PAYMENT,
             party_size=party_size, service=service, resource=resource, customer=customer, channel=channel, now=now,
+            customer_limits=True,
         )
         payment = Payment.objects.create(
             tenant=tenant, appointment=held, customer=customer, kind=quote.kind, amount_cents=quote.amount_cents,

@@ -4,10 +4,11 @@ from datetime import time, timedelta
 
 import pytest
 
-from bookings.errors import SlotUnavailable
+from bookings.errors import CustomerBookingLimitReached, SlotUnavailable
 from bookings.models import Appointment
 from bookings.services import appointment_hold, appointment_staff_book, holds_expired_release
-from bookings.tests.factories import OpeningHoursFactory, ResourceFactory
+from bookings.tests.factories import AppointmentFactory, OpeningHoursFactory, ResourceFactory
+from customers.tests.factories import CustomerFactory
 from payments.deposits import deposit_checkout_start
 from payments.models import Payment, PaymentPolicy
 from payments.providers import ProviderError
@@ -94,3 +95,16 @@ def test_another_tenants_expired_hold_leaves_the_payment_alone(policy, tables, f
         assert holds_expired_release(now=NOW + timedelta(minutes=6)) == [elsewhere.pk]
     payment.refresh_from_db()
     assert (payment.status, payment.appointment.status) == ("pending", "held")
+
+
+def test_a_customer_over_the_businesss_limits_holds_nothing(policy, tables, fake):
+    policy.tenant.max_active_bookings_per_customer = 1
+    policy.tenant.save()
+    customer = CustomerFactory(tenant=policy.tenant)
+    AppointmentFactory(tenant=policy.tenant, customer=customer, resource=tables[2], starts_at=AT_20 + timedelta(days=1))
+    quote = payment_policy_applies(tenant=policy.tenant, start=AT_20, party_size=4, service=None, customer=customer)
+    with pytest.raises(CustomerBookingLimitReached):
+        deposit_checkout_start(tenant=policy.tenant, quote=quote, start=AT_20, party_size=4, description="x",
+                               customer=customer, channel="whatsapp", now=NOW)
+    assert not Payment.objects.exists() and not fake.requests
+    assert not Appointment.objects.filter(status="held").exists()
