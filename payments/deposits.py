@@ -254,7 +254,8 @@ def _on_hold_expired(sender: object, appointment_id: int, now: datetime, **kwarg
     """A payment hold ran out unpaid: the payment expires and its checkout is closed."""
     with transaction.atomic():
         deposit = (
-            Payment.objects.select_for_update()
+            # The payment's row only: locking the tenant's too would hold up every write pointing at it.
+            Payment.objects.select_for_update(of=("self",))
             .select_related("tenant")
             .filter(appointment_id=appointment_id, status=Payment.Status.PENDING,
                     kind__in=(Payment.Kind.DEPOSIT, Payment.Kind.GUARANTEE))
