@@ -186,6 +186,8 @@ class Appointment(TenantOwnedModel):
     class HoldReason(models.TextChoices):
         WAITLIST_OFFER = "waitlist_offer", _("Offered from the waitlist")
         APPROVAL = "approval", _("Waiting for staff approval")
+        # A deposit or card guarantee asked by the payment policy: held while the customer pays.
+        PAYMENT = "payment", _("Waiting for payment")
 
     class Channel(models.TextChoices):
         WHATSAPP = "whatsapp", "WhatsApp"

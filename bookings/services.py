@@ -538,6 +538,7 @@ def appointment_hold(
     channel: str,
     notes: str = "",
     now: datetime | None = None,
+    customer_limits: bool = False,
 ) -> Appointment:
     """Keep ``start`` for ``customer`` for ``minutes``: a held booking (``reason``: an ``HoldReason``).
 
@@ -545,6 +546,8 @@ def appointment_hold(
     the slot itself: no notice, grid or per-customer limit stops it), but nobody is told:
     the caller sends the offer. The hold occupies the resource (the exclusion constraint
     covers it) until ``appointment_hold_confirm`` books it or it expires by itself.
+    ``customer_limits``: the customer asked for this slot themselves (held while they
+    pay), so the business's limits per customer apply (``CustomerBookingLimitReached``).
     Raises a ``BookingError`` when the slot is not free.
     """
     now = now or timezone.now()
@@ -553,6 +556,9 @@ def appointment_hold(
     if reason not in Appointment.HoldReason.values:
         raise ValueError(f"Not a reason to hold a booking: {reason!r}")
     with transaction.atomic():
+        if customer_limits and customer is not None:
+            _booking_lock(tenant)  # tenant, then customer: appointment_book's order
+            _customer_limits_check(tenant, customer, start, now)
         appointment = appointment_book(
             tenant=tenant, start=start, party_size=party_size, service=service, resource=resource,
             customer=customer, channel=channel, notes=notes, by_staff=True, now=now,

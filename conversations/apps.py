@@ -15,3 +15,6 @@ class ConversationsConfig(AppConfig):
         from conversations.channels import channel_adapter_register
 
         channel_adapter_register(TrialChannelAdapter())
+        from conversations.assistant.payment import payment_receivers_connect
+
+        payment_receivers_connect()

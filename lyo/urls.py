@@ -8,6 +8,7 @@ from conversations.apis import TestMessageApi
 from feeds.views import calendar_feed
 from instagram.views import InstagramWebhookView
 from lyo import views
+from payments.views import StripeWebhookView
 from whatsapp.views import WhatsAppWebhookView
 
 
@@ -33,6 +34,7 @@ urlpatterns = [
     optional_slash("webhooks/chatwoot", ChatwootWebhookView.as_view(), name="chatwoot_webhook"),
     # Chatwoot versions that do not sign their webhooks: the tenant's secret is the last path segment.
     optional_slash(r"webhooks/chatwoot/(?P<token>[^/]+)", ChatwootWebhookView.as_view(), name="chatwoot_webhook_token"),
+    optional_slash("webhooks/stripe", StripeWebhookView.as_view(), name="stripe_webhook"),
     optional_slash("api/test-message", TestMessageApi.as_view(), name="api_test_message"),
     optional_slash("api/schema", SpectacularAPIView.as_view(), name="api_schema"),
     optional_slash("api/docs", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

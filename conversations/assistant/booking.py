@@ -31,6 +31,7 @@ from conversations.assistant.formatting import (
     time_short,
     when_long,
 )
+from conversations.assistant.payment import payment_hold_start, payment_quote, payment_quote_text
 from conversations.assistant.turn import JUST_BOOKED_KEY, Turn
 from conversations.assistant.understanding import DayPeriod, Understanding
 from conversations.assistant.understanding.catalogue import visit_order
@@ -378,16 +379,26 @@ def _confirm_text(turn: Turn, start: datetime) -> str:
     when = when_long(start, turn.language, twelve_hour=turn.twelve_hour)
     if turn.state.get("flow") == "move":
         return turn.t("confirm_move", summary=turn.state.get("move_summary", ""), when=when)
-    if turn.is_restaurant:
-        return turn.t("confirm_table", party=draft.get("party", 1), when=when)
     service = _service(turn, draft.get("service"))
+    # A deposit or card guarantee is quoted before the customer commits.
+    quote = payment_quote_text(turn, payment_quote(turn, start, service))
+    if turn.is_restaurant:
+        return _quoted(turn.t("confirm_table", party=draft.get("party", 1), when=when), quote)
     staff = _staff(turn, draft.get("staff"))
-    return turn.t(
+    return _quoted(turn.t(
         "confirm_service",
         service=_services_name(turn, [service, *_then(turn)]) if service else "",
         when=when,
         staff=turn.t("with_staff", staff=staff.name) if staff else "",
-    )
+    ), quote)
+
+
+def _quoted(question: str, quote: str) -> str:
+    # "Riepilogo: tavolo per 4 sabato alle 20:00. <the deposit> Confermo?"
+    if not quote:
+        return question
+    summary, _, ask = question.rpartition(". ")
+    return f"{summary}. {quote} {ask}" if summary else f"{quote} {question}"
 
 
 # --- the flow ------------------------------------------------------------------------
@@ -571,6 +582,13 @@ def book_confirm(turn: Turn) -> None:
     try:
         if turn.state.get("flow") == "move":
             appointment = _move(turn, start)
+        elif quote := payment_quote(turn, start, _service(turn, draft.get("service"))):
+            # Held while the customer pays; Stripe's webhook confirms it.
+            payment_hold_start(
+                turn, quote=quote, start=start, service=_service(turn, draft.get("service")),
+                resource=Resource.objects.filter(tenant=turn.tenant, pk=offered["resource"]).first(),
+            )
+            return
         else:
             appointment = appointment_book(
                 tenant=turn.tenant,

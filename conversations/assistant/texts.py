@@ -340,6 +340,56 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     # A template parameter may not be empty (Meta refuses the message): the name when unknown.
     "customer_name_unknown": {"it": "cliente", "en": "there"},
+    # --- deposits and card guarantees (conversations.assistant.payment) ----------
+    "payment_quote_deposit": {
+        "it": "Per questa prenotazione chiediamo un acconto di {amount}, da pagare con un link entro "
+        "{minutes} minuti. Se disdici almeno {hours} ore prima ti viene restituito; dopo, o se non vieni, "
+        "resta a noi.",
+        "en": "This booking needs a deposit of {amount}, paid by a link within {minutes} minutes. "
+        "Cancel at least {hours} hours before and it is refunded; later, or if you don't come, it is kept.",
+    },
+    "payment_quote_guarantee": {
+        "it": "Per questa prenotazione chiediamo una carta a garanzia, da lasciare con un link entro "
+        "{minutes} minuti: non addebitiamo nulla, ma se non vieni o disdici meno di {hours} ore prima "
+        "possiamo addebitare fino a {amount}.",
+        "en": "This booking needs a card as a guarantee, left by a link within {minutes} minutes: nothing is "
+        "charged, but if you don't come or cancel less than {hours} hours before we may charge up to {amount}.",
+    },
+    "payment_link_deposit": {
+        "it": "Ti tengo il posto fino alle {deadline}. Paga l'acconto di {amount} qui: {link} "
+        "Appena arriva il pagamento la prenotazione {reference} è confermata.",
+        "en": "I'm holding it for you until {deadline}. Pay the {amount} deposit here: {link} "
+        "As soon as the payment arrives, booking {reference} is confirmed.",
+    },
+    "payment_link_guarantee": {
+        "it": "Ti tengo il posto fino alle {deadline}. Lascia la carta a garanzia (fino a {amount}) qui: "
+        "{link} Appena è registrata la prenotazione {reference} è confermata.",
+        "en": "I'm holding it for you until {deadline}. Leave your card as a guarantee (up to {amount}) here: "
+        "{link} As soon as it is saved, booking {reference} is confirmed.",
+    },
+    "payment_confirmed": {
+        "it": "Pagamento ricevuto, grazie! Prenotazione {reference} confermata: {what}, {when}.",
+        "en": "Payment received, thank you! Booking {reference} is confirmed: {what}, {when}.",
+    },
+    "payment_expired": {
+        "it": "Il tempo per pagare è scaduto, quindi il posto ({what}, {when}) non è più tenuto. "
+        "Se vuoi riprovare scrivici qui.",
+        "en": "The time to pay has run out, so the place ({what}, {when}) is no longer held. "
+        "To try again, just write to us here.",
+    },
+    "payment_refunded_late": {
+        "it": "Il pagamento di {amount} è arrivato dopo la scadenza e il posto ({what}, {when}) non era più "
+        "tenuto: te lo stiamo restituendo per intero. Se vuoi riprovare scrivici qui.",
+        "en": "Your payment of {amount} came after the deadline and the place ({what}, {when}) was no longer "
+        "held: we are refunding it in full. To try again, just write to us here.",
+    },
+    "payment_unavailable": {
+        "it": "Mi dispiace, ora non riesco a preparare il link di pagamento. Riprova tra poco o scrivi "
+        "\"persona\" per parlare con noi.",
+        "en": "Sorry, I can't make the payment link right now. Try again shortly or write \"person\" "
+        "to talk to us.",
+    },
+    "payment_what_table": {"it": "tavolo per {party}", "en": "table for {party}"},
     # --- date and time words -----------------------------------------------------
     "when": {"it": "{date} alle {time}", "en": "{date} at {time}"},
     "today": {"it": "oggi", "en": "today"},
