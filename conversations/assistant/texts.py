@@ -331,6 +331,21 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "it": "Ciao{name}, ci sei mancato oggi da {tenant}. Vuoi che troviamo un altro momento?",
         "en": "Hi{name}, we missed you today at {tenant}. Shall we find another time?",
     },
+    # A freed slot held for a waitlisted customer (``reminders.waitlist_offers``).
+    "waitlist_offer_table": {
+        "it": "Ciao{name}, si è liberato un tavolo per {count} {when}. Lo prendo per te? "
+        "Te lo tengo per {minutes} minuti.",
+        "en": "Hi{name}, a table for {count} has freed up {when}. Shall I take it for you? "
+        "I'll keep it for you for {minutes} minutes.",
+    },
+    "waitlist_offer_service": {
+        "it": "Ciao{name}, si è liberato un posto per {what} {when}. Lo prendo per te? "
+        "Te lo tengo per {minutes} minuti.",
+        "en": "Hi{name}, a slot for {what} has freed up {when}. Shall I take it for you? "
+        "I'll keep it for you for {minutes} minutes.",
+    },
+    "waitlist_button_confirm": {"it": "Confermo", "en": "Confirm"},
+    "waitlist_button_decline": {"it": "No grazie", "en": "No thanks"},
     "opted_out": {
         "it": "Va bene, non ti scriveremo più per primi: niente promemoria né altri messaggi. "
         "Le conferme delle tue prenotazioni arriveranno comunque. Per prenotare scrivici quando vuoi.",
