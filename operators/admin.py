@@ -55,7 +55,7 @@ class TenantAdminForm(forms.ModelForm):
             "name", "slug", "kind", "timezone", "language", "address", "contact_phone", "is_active",
             "whatsapp_phone_number_id", "whatsapp_business_account_id", "whatsapp_display_phone_number",
             "instagram_account_id", "slot_minutes", "min_notice_minutes", "max_days_ahead", "default_duration_minutes",
-            "cancellation_cutoff_hours", "pacing_max_covers", "conversation_timeout_minutes",
+            "cancellation_cutoff_hours", "pacing_max_covers", "waitlist_hold_minutes", "conversation_timeout_minutes",
             "reply_limit_per_minute", "reply_limit_per_hour", "staff_hand_back_hours",
             "max_active_bookings_per_customer", "max_bookings_per_customer_per_day",
         )
@@ -131,6 +131,7 @@ class TenantAdmin(TenantLocalTimeMixin, TenantScopedPermissionsMixin, admin.Mode
                     "default_duration_minutes",
                     "cancellation_cutoff_hours",
                     "pacing_max_covers",
+                    "waitlist_hold_minutes",
                     "conversation_timeout_minutes",
                     "max_active_bookings_per_customer",
                     "max_bookings_per_customer_per_day",

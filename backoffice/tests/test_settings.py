@@ -108,7 +108,7 @@ def test_the_booking_rules_section_saves_the_rules(owner, restaurant):
         "slot_minutes": "30", "min_notice_minutes": "60", "max_days_ahead": "30", "default_duration_minutes": "120",
         "cancellation_cutoff_hours": "4", "pacing_max_covers": "20", "conversation_timeout_minutes": "15",
         "max_active_bookings_per_customer": "2", "max_bookings_per_customer_per_day": "1",
-        "reply_limit_per_minute": "5", "reply_limit_per_hour": "40",
+        "reply_limit_per_minute": "5", "reply_limit_per_hour": "40", "waitlist_hold_minutes": "15",
     }
     assert owner.post(_url("booking"), data).status_code == 302
     restaurant.refresh_from_db()
