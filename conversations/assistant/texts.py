@@ -361,9 +361,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "waitlist_joined": {
         "it": "Fatto! Sei in lista d'attesa: {request}. Se si libera un posto ti scrivo qui e te lo tengo "
-        "per qualche minuto.",
+        "per {minutes} minuti.",
         "en": "Done! You're on the waitlist: {request}. If a place frees up I'll write to you here and keep "
-        "it for you for a few minutes.",
+        "it for you for {minutes} minutes.",
     },
     "waitlist_join_past": {
         "it": "Mi dispiace, quell'orario è già passato.",

@@ -108,7 +108,9 @@ def _join(turn: Turn, value: str) -> bool:
     except ValueError:
         turn.text(turn.t("waitlist_join_past"))
         return True
-    turn.text(turn.t("waitlist_joined", request=_request_text(turn, request)))
+    turn.text(turn.t(
+        "waitlist_joined", request=_request_text(turn, request), minutes=turn.tenant.waitlist_hold_minutes
+    ))
     return True
 
 
