@@ -42,7 +42,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# How long a freed slot is kept for the customer it is offered to.
+# How long a freed slot is kept for the customer it is offered to, unless the tenant set
+# otherwise (``Tenant.waitlist_hold_minutes``, whose default this is).
 WAITLIST_HOLD_MINUTES = 10
 # A request covers this much either side of the asked time.
 WAITLIST_WINDOW_MINUTES = 60
@@ -147,7 +148,7 @@ def waitlist_match(
     start: datetime,
     resource: Resource,
     now: datetime | None = None,
-    hold_minutes: int = WAITLIST_HOLD_MINUTES,
+    hold_minutes: int | None = None,
 ) -> WaitlistRequest | None:
     """Offer the freed ``start`` on ``resource`` to the oldest waiting request it can serve; that request, or ``None``.
 
@@ -155,8 +156,10 @@ def waitlist_match(
     staff booking (opening hours, closures, the table's seats, the staff member's
     services and the service's length), so a request the slot cannot serve is passed
     over and keeps waiting. The offer is announced after commit (``waitlist_offered``).
+    The slot is held for ``hold_minutes``, by default the tenant's setting.
     """
     now = now or timezone.now()
+    hold_minutes = hold_minutes or tenant.waitlist_hold_minutes or WAITLIST_HOLD_MINUTES
     if resource.tenant_id != tenant.pk:
         raise ValueError("The resource must be the tenant's own.")
     for candidate in _candidates(tenant, start, resource, now):

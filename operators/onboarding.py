@@ -84,6 +84,7 @@ BOOKING_FIELDS = (
     "default_duration_minutes",
     "cancellation_cutoff_hours",
     "pacing_max_covers",
+    "waitlist_hold_minutes",
     "conversation_timeout_minutes",
 )
 SECTIONS = ("whatsapp", "booking", "opening_hours", "closures", "services", "resources")

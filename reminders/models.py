@@ -33,6 +33,9 @@ class Purpose(models.TextChoices):
     REVIEW_REQUEST = "review_request", _("Review request")
     REBOOK_NUDGE = "rebook_nudge", _("Rebook nudge")
     NO_SHOW_FOLLOW_UP = "no_show_follow_up", _("No-show follow-up")
+    # A freed slot held for a waitlisted customer; its template's Confirm / No thanks buttons
+    # are given the held booking's code like a reminder's.
+    WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
 
 
 class TemplateCategory(models.TextChoices):
@@ -197,8 +200,9 @@ class MessageTemplate(TenantOwnedModel):
     )
     confirm_cancel_buttons = models.BooleanField(
         _("Confirm / Cancel buttons"), default=False,
-        help_text=_("Reminders: the template has two quick-reply buttons, Confirm first and Cancel second. "
-                    "Lyo then gives each the booking's code, so a tap acts on that very booking."),
+        help_text=_("Reminders and waitlist offers: the template has two quick-reply buttons, Confirm first "
+                    "and Cancel (or No thanks) second. Lyo then gives each the booking's code, so a tap acts "
+                    "on that very booking."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

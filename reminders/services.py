@@ -25,7 +25,10 @@ from common.log_context import log_context
 from conversations.assistant.formatting import date_long, services_text, time_short, when_long
 from conversations.assistant.reminder_replies import AGAIN, CANCEL, CONFIRM, reminder_button_id
 from conversations.assistant.texts import say
-from conversations.models import Message
+from conversations.assistant.waitlist import CONFIRM as WAITLIST_CONFIRM
+from conversations.assistant.waitlist import DECLINE as WAITLIST_DECLINE
+from conversations.assistant.waitlist import waitlist_button_id
+from conversations.models import Conversation, Message
 from conversations.replies import BUTTON_BODY_MAX, TEXT_MAX, Option, Reply, ReplyType
 from conversations.services.conversations import conversation_get_or_open
 from conversations.services.outbound import outbound_message_enqueue
@@ -251,6 +254,18 @@ def _notification_queue(*, tenant: Tenant, appointment: Appointment, purpose: st
     reply, template = notification_content(tenant=tenant, appointment=appointment, purpose=purpose)
     assert appointment.customer is not None  # only a booking with a customer is ever told anything
     conversation = conversation_get_or_open(tenant=tenant, customer=appointment.customer)
+    return notification_store(
+        tenant=tenant, conversation=conversation, appointment=appointment, purpose=purpose, reply=reply,
+        template=template,
+    )
+
+
+def notification_store(
+    *, tenant: Tenant, conversation: Conversation, appointment: Appointment, purpose: str, reply: Reply,
+    template: dict | None,
+) -> Message:
+    """Store ``reply`` about ``appointment`` (and the template to send instead outside the window) as queued
+    in ``conversation``; it is handed to the channel once the transaction commits."""
     payload = {**reply.as_dict(), PURPOSE_KEY: str(purpose), REFERENCE_KEY: appointment.reference}
     if template is not None:
         payload[TEMPLATE_KEY] = template
@@ -275,6 +290,11 @@ def _committed(message_id: int, channel: str, purpose: str) -> None:
     outbound_message_enqueue(message_id, channel)
 
 
+def template_spec(*, template: MessageTemplate, tenant: Tenant, appointment: Appointment) -> dict:
+    """What the channel needs to send ``template`` about ``appointment`` (name, language, parameters, buttons)."""
+    return _template_spec(template, tenant, appointment)
+
+
 def _template_spec(template: MessageTemplate, tenant: Tenant, appointment: Appointment) -> dict:
     """What the channel needs to send ``template``: name, language, body parameters, button payloads."""
     language = _language(template.base_language, tenant)
@@ -293,6 +313,8 @@ def _template_spec(template: MessageTemplate, tenant: Tenant, appointment: Appoi
     if template.purpose == Purpose.REMINDER and template.confirm_cancel_buttons:
         # In the template's button order: Confirm first, Cancel second (see MessageTemplate).
         buttons = [reminder_button_id(action, appointment.reference) for action in (CONFIRM, CANCEL)]
+    elif template.purpose == Purpose.WAITLIST_OFFER and template.confirm_cancel_buttons:
+        buttons = [waitlist_button_id(action, appointment.reference) for action in (WAITLIST_CONFIRM, WAITLIST_DECLINE)]
     return {
         "name": template.name,
         "language": template.language,
@@ -302,6 +324,16 @@ def _template_spec(template: MessageTemplate, tenant: Tenant, appointment: Appoi
         # change the template later.
         "category": template.category,
     }
+
+
+def what_text(appointment: Appointment, language: str) -> str:
+    """"4 persone" / "Taglio": what the booking is, as the customer reads it."""
+    return _what(appointment, language)
+
+
+def language_for(language: str, tenant: Tenant) -> str:
+    """``language`` when Lyo speaks it, else the business's (else Italian)."""
+    return _language(language, tenant)
 
 
 def _what(appointment: Appointment, language: str) -> str:

@@ -106,6 +106,11 @@ class Tenant(models.Model):
         _("most guests per slot"), null=True, blank=True,
         help_text=_("Restaurants: at most this many guests may start in one slot (empty: no limit)."),
     )
+    waitlist_hold_minutes = models.PositiveSmallIntegerField(
+        _("waitlist offer held for (minutes)"), default=10, validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("A freed time offered to a waitlisted customer is kept for them this long; unanswered, it goes "
+                    "to the next."),
+    )
     conversation_timeout_minutes = models.PositiveSmallIntegerField(
         _("conversation timeout (minutes)"), default=30,
         help_text=_("A half-finished conversation is forgotten after this much silence."),

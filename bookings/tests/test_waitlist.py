@@ -236,3 +236,16 @@ def test_moving_a_booking_away_offers_its_old_time(restaurant, tables, offers, d
     assert (request.status, request.offer.starts_at, request.offer.resource, offers) == (
         "offered", AT_20, tables[4], [request.pk],
     )
+
+
+def test_the_offer_is_held_for_the_tenants_minutes(restaurant, tables, django_capture_on_commit_callbacks):
+    restaurant.waitlist_hold_minutes = 25
+    restaurant.save(update_fields=["waitlist_hold_minutes"])
+    booking = _full_evening(restaurant, tables)
+    request = _join(restaurant)
+    _cancel(restaurant, booking, django_capture_on_commit_callbacks)
+    request.refresh_from_db()
+    assert (request.status, request.offer.hold_expires_at) == ("offered", NOW + timedelta(minutes=25))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert holds_expired_release(now=NOW + timedelta(minutes=24, seconds=59)) == []
+        assert holds_expired_release(now=NOW + timedelta(minutes=25)) == [request.offer_id]

@@ -22,6 +22,7 @@ from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnava
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
 from bookings.selectors import opening_hours_for_week, visit_services
 from bookings.services import appointment_book, appointment_reschedule
+from conversations.assistant import waitlist
 from conversations.assistant.formatting import (
     WEEKDAYS,
     date_long,
@@ -365,13 +366,23 @@ def _offer_alternatives(turn: Turn, day: date, wanted: time, intro: str) -> None
         then=_then(turn),
     )
     options = [_slot_option(s, turn, with_day=s.start.date() != day) for s in alternatives]
+    join = waitlist.join_option(turn, day, wanted)  # a full time: "avvisami se si libera" too
     turn.state["step"] = "time"
     draft.pop("time", None)
     if not options:
+        if join:
+            turn.buttons(" ".join([intro, turn.t("no_days_free"), turn.t("waitlist_join_ask")]),
+                         [waitlist.join_button(join, turn)])
+            return
         turn.text(" ".join([intro, turn.t("no_days_free")]))
         turn.flow_clear()
         return
-    turn.choice_list(f"{intro} {turn.t('alternatives')}", options, turn.t("time_button"))
+    turn.choice_list(f"{intro} {turn.t('alternatives')}", [*options, *([join] if join else [])], turn.t("time_button"))
+
+
+def alternatives_offer(turn: Turn, day: date, wanted: time, intro: str) -> None:
+    """``intro``, then the nearest free times to ``wanted`` on ``day`` (the draft says for what)."""
+    _offer_alternatives(turn, day, wanted, intro)
 
 
 def _confirm_text(turn: Turn, start: datetime) -> str:

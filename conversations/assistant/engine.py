@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from conversations.assistant import booking, info, my_bookings, opt_out, reminder_replies
+from conversations.assistant import booking, info, my_bookings, opt_out, reminder_replies, waitlist
 from conversations.assistant.turn import JUST_BOOKED_KEY, TWELVE_HOUR_KEY, Turn
 from conversations.assistant.understanding import Intent, Understanding, understand, vocabulary_for_tenant
 from conversations.inbound import InboundKind, InboundMessage
@@ -26,7 +26,7 @@ UNDERSTOOD_CHARS_MAX = 2000
 MISSES_BEFORE_MENU = 2
 MISSES_BEFORE_HANDOFF = 3
 # Options that mean the same thing whatever state the conversation is in.
-SELF_CONTAINED_CHOICES = ("m:", reminder_replies.PREFIX)
+SELF_CONTAINED_CHOICES = ("m:", reminder_replies.PREFIX, waitlist.PREFIX)
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,8 @@ def _choice_handle(turn: Turn, choice: str) -> bool:
         return _menu_item(turn, value)
     if kind == reminder_replies.KIND:
         return reminder_replies.reminder_reply_handle(turn, value)
+    if kind == waitlist.KIND:
+        return waitlist.waitlist_choice_handle(turn, value)
     if choice == "yes":
         if flow in ("book", "move") and state.get("step") == "confirm":
             booking.book_confirm(turn)
@@ -173,6 +175,8 @@ def _choice_handle(turn: Turn, choice: str) -> bool:
             _menu(turn)
         return True
     if choice == "no":
+        if flow == "book" and state.get("step") == "time" and waitlist.join_ask(turn):
+            return True  # no to the alternatives of a full time: the waitlist, once
         if flow in ("book", "move"):
             booking.book_drop(turn)
         elif flow == "cancel":
@@ -254,6 +258,11 @@ def _text_handle(turn: Turn) -> None:
             _understood(turn)
             _choice_handle(turn, "no")
             return
+
+    no_to_alternatives = flow == "book" and step == "time" and u.intent == Intent.NO and not _has_booking_details(u)
+    if no_to_alternatives and waitlist.join_ask(turn):
+        _understood(turn)
+        return
 
     if flow in ("cancel", "move") and step == "choose" and u.reference:
         _understood(turn)

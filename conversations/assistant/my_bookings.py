@@ -4,6 +4,7 @@ from bookings.errors import AppointmentNotActive, BookingError, TooLateToCancel
 from bookings.models import Appointment
 from bookings.selectors import appointments_upcoming_for_customer
 from bookings.services import appointment_cancel
+from conversations.assistant import waitlist
 from conversations.assistant.booking import appointment_summary, move_start, too_late_answer
 from conversations.assistant.formatting import date_short, time_short
 from conversations.assistant.turn import JUST_BOOKED_KEY, Turn
@@ -32,7 +33,8 @@ def _within_cutoff(turn: Turn, appointment: Appointment) -> bool:
 def my_bookings_answer(turn: Turn) -> None:
     upcoming = _upcoming(turn)
     if not upcoming:
-        _no_bookings(turn)
+        if not waitlist.waiting_answer(turn):
+            _no_bookings(turn)
         return
     lines = [turn.t("your_bookings")]
     lines += [f"• {appointment_summary(turn, a)}" for a in upcoming[:10]]
@@ -41,6 +43,7 @@ def my_bookings_answer(turn: Turn) -> None:
         turn.t("menu_prompt"),
         [("m:cancel", turn.t("menu_cancel")), ("m:move", turn.t("menu_reschedule")), ("m:book", _book_label(turn))],
     )
+    waitlist.waiting_answer(turn)
 
 
 def _book_label(turn: Turn) -> str:

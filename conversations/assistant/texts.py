@@ -332,6 +332,84 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "it": "Ciao{name}, ci sei mancato oggi da {tenant}. Vuoi che troviamo un altro momento?",
         "en": "Hi{name}, we missed you today at {tenant}. Shall we find another time?",
     },
+    # A freed slot held for a waitlisted customer (``reminders.waitlist_offers``).
+    "waitlist_offer_table": {
+        "it": "Ciao{name}, si è liberato un tavolo per {count} {when}. Lo prendo per te? "
+        "Te lo tengo per {minutes} minuti.",
+        "en": "Hi{name}, a table for {count} has freed up {when}. Shall I take it for you? "
+        "I'll keep it for you for {minutes} minutes.",
+    },
+    "waitlist_offer_service": {
+        "it": "Ciao{name}, si è liberato un posto per {what} {when}. Lo prendo per te? "
+        "Te lo tengo per {minutes} minuti.",
+        "en": "Hi{name}, a slot for {what} has freed up {when}. Shall I take it for you? "
+        "I'll keep it for you for {minutes} minutes.",
+    },
+    # --- the waitlist in the chat (``conversations.assistant.waitlist``) --------------
+    "waitlist_join_option": {"it": "Avvisami se si libera", "en": "Tell me if it frees up"},
+    "waitlist_join_button": {"it": "Sì, avvisami", "en": "Yes, let me know"},
+    "waitlist_join_ask": {
+        "it": "Vuoi che ti avvisi qui se si libera un posto a quell'ora?",
+        "en": "Shall I tell you here if a place frees up at that time?",
+    },
+    "waitlist_not_joined": {
+        "it": "Va bene. Scrivimi quando vuoi per prenotare.",
+        "en": "All right. Write to me any time to book.",
+    },
+    "waitlist_request": {
+        "it": "{what}, {date} tra le {start} e le {end}",
+        "en": "{what}, {date} between {start} and {end}",
+    },
+    "waitlist_joined": {
+        "it": "Fatto! Sei in lista d'attesa: {request}. Se si libera un posto ti scrivo qui e te lo tengo "
+        "per {minutes} minuti.",
+        "en": "Done! You're on the waitlist: {request}. If a place frees up I'll write to you here and keep "
+        "it for you for {minutes} minutes.",
+    },
+    "waitlist_join_past": {
+        "it": "Mi dispiace, quell'orario è già passato.",
+        "en": "Sorry, that time has already passed.",
+    },
+    "waitlist_booked": {
+        "it": "Perfetto, è tuo! {what}, {when}. Codice prenotazione: {reference}.",
+        "en": "Great, it's yours! {what}, {when}. Booking code: {reference}.",
+    },
+    "waitlist_already_booked": {
+        "it": "Questo posto è già tuo: codice prenotazione {reference}.",
+        "en": "This place is already yours: booking code {reference}.",
+    },
+    "waitlist_taken": {
+        "it": "Mi dispiace, il posto {when} non è più tenuto per te.",
+        "en": "Sorry, the place {when} is no longer kept for you.",
+    },
+    "waitlist_declined": {
+        "it": "Va bene, lo lascio a qualcun altro. Scrivimi quando vuoi per prenotare.",
+        "en": "All right, I'll let someone else have it. Write to me any time to book.",
+    },
+    "waitlist_offer_closed": {
+        "it": "Ok, quel posto non è più tenuto per te.",
+        "en": "OK, that place is no longer kept for you.",
+    },
+    "waitlist_offer_unknown": {
+        "it": "Non trovo questa proposta. Scrivimi giorno e ora per prenotare.",
+        "en": "I can't find this offer. Tell me a day and time to book.",
+    },
+    "waitlist_waiting": {"it": "Sei in lista d'attesa per:", "en": "You're on the waitlist for:"},
+    "waitlist_withdraw_button": {"it": "Esci dalla lista", "en": "Leave the waitlist"},
+    "waitlist_withdraw_which": {
+        "it": "Tocca una richiesta per uscire dalla lista.",
+        "en": "Tap a request to leave the waitlist.",
+    },
+    "waitlist_withdrawn": {
+        "it": "Fatto, non sei più in lista d'attesa per {request}.",
+        "en": "Done, you're no longer on the waitlist for {request}.",
+    },
+    "waitlist_not_waiting": {
+        "it": "Questa richiesta non è più in lista d'attesa.",
+        "en": "This request is no longer on the waitlist.",
+    },
+    "waitlist_button_confirm": {"it": "Confermo", "en": "Confirm"},
+    "waitlist_button_decline": {"it": "No grazie", "en": "No thanks"},
     "opted_out": {
         "it": "Va bene, non ti scriveremo più per primi: niente promemoria né altri messaggi. "
         "Le conferme delle tue prenotazioni arriveranno comunque. Per prenotare scrivici quando vuoi.",

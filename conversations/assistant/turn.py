@@ -37,7 +37,11 @@ def shorten(text: str, limit: int) -> str:
 JUST_BOOKED_KEY = "just_booked"
 # The customer writes the 12-hour clock ("8 pm"): kept for the conversation, like its language.
 TWELVE_HOUR_KEY = "clock12"
-FLOW_KEYS = ("flow", "step", "draft", "move_reference", "move_id", "move_summary", "cancel_reference", "options")
+# "waitlist_join": the waitlist option offered with the alternatives of a full time (assistant/waitlist.py).
+FLOW_KEYS = (
+    "flow", "step", "draft", "move_reference", "move_id", "move_summary", "cancel_reference", "options",
+    "waitlist_join",
+)
 
 
 @dataclass

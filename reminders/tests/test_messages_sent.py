@@ -36,7 +36,7 @@ def test_a_template_s_category_comes_from_its_purpose_unless_staff_set_one(tratt
     assert {purpose: template.category for purpose, template in made.items()} == {
         "reminder": "utility", "staff_booked": "utility", "staff_moved": "utility", "staff_cancelled": "utility",
         "staff_alert": "utility", "review_request": "marketing", "rebook_nudge": "marketing",
-        "no_show_follow_up": "utility",
+        "no_show_follow_up": "utility", "waitlist_offer": "utility",
     }
     chosen = MessageTemplate.objects.create(
         tenant=trattoria, purpose=Purpose.NO_SHOW_FOLLOW_UP, name="ci_manchi", language="en", category="marketing"

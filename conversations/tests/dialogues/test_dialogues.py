@@ -15,10 +15,10 @@ import time_machine
 import yaml
 
 from bookings.models import Appointment, Closure, Resource, Service
-from bookings.services import appointment_book
+from bookings.services import appointment_book, appointment_cancel
 from conversations.assistant_trial import trial_customer_get_or_create, trial_message_id, trial_message_send
 from conversations.inbound import InboundKind, InboundMessage, Location
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
 from conversations.replies import Reply, reply_limit_violations
 from conversations.services.handoff import conversation_hand_back
 from operators.demo import demo_tenants_seed
@@ -83,6 +83,15 @@ def _inbound_for(turn: dict, customer) -> InboundMessage:
     if "send_repeat" in turn:
         text = turn["send_repeat"]["text"] * turn["send_repeat"]["times"]
         return InboundMessage(kind=InboundKind.TEXT, text=text, **common)
+    if "tap_offer" in turn:
+        # A button of the latest waitlist offer sent to the customer: its id names the held booking.
+        offer = (
+            Message.objects.filter(conversation__customer=customer, payload__purpose="waitlist_offer")
+            .order_by("-pk").first()
+        )
+        assert offer is not None, "no waitlist offer was sent"
+        option = next(o for o in offer.payload["options"] if o["id"].startswith(f"wl:{turn['tap_offer']}:"))
+        return InboundMessage(kind=InboundKind.CHOICE, choice_id=option["id"], choice_title=option["title"], **common)
     if "tap" in turn or "tap_title" in turn:
         # A tap may come first: a button of a message the customer did not ask for (a reminder).
         conversation = Conversation.objects.filter(customer=customer, status__in=["bot", "human"]).first()
@@ -126,6 +135,21 @@ def _check_turn(number: int, turn: dict, replies: list[Reply]) -> None:
         assert option not in titles, f"{where}: option {option!r} offered; options: {titles}"
 
 
+def _staff_cancel(tenant: Tenant, customer, turn: dict, now: datetime, capture) -> None:
+    """Staff cancel a booking: the freed time is offered (after commit) to the waitlist."""
+    with time_machine.travel(now, tick=False), capture(execute=True):
+        appointment = Appointment.objects.get(tenant=tenant, reference=turn["reference"])
+        appointment_cancel(tenant=tenant, appointment=appointment, by_staff=True, now=now)
+    offers = [
+        message.text for message in
+        Message.objects.filter(conversation__customer=customer, payload__purpose="waitlist_offer").order_by("pk")
+    ]
+    for expected in turn.get("offer", []):
+        assert offers and expected in offers[-1], f"{expected!r} not in the waitlist offer: {offers}"
+    if turn.get("no_offer"):
+        assert offers == [], f"a waitlist offer was sent: {offers}"
+
+
 def _check_final(tenant: Tenant, customer, final: dict) -> None:
     if "appointments" in final:
         actual = []
@@ -154,7 +178,7 @@ def _check_final(tenant: Tenant, customer, final: dict) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("dialogue", _dialogues())
-def test_dialogue(dialogue):
+def test_dialogue(dialogue, django_capture_on_commit_callbacks):
     demo_tenants_seed()
     tenant = Tenant.objects.get(slug=TENANTS[dialogue.get("tenant", "trattoria")])
     customer = trial_customer_get_or_create(
@@ -170,6 +194,9 @@ def test_dialogue(dialogue):
     for number, turn in enumerate(dialogue["turns"], start=1):
         if "advance" in turn:
             now += _duration(turn["advance"])
+        if turn.get("staff") == "cancel":
+            _staff_cancel(tenant, customer, turn, now, django_capture_on_commit_callbacks)
+            continue
         if turn.get("staff") == "hand_back":
             conversation = Conversation.objects.get(customer=customer, status="human")
             assert conversation_hand_back(conversation=conversation) is True
