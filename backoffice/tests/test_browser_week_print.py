@@ -50,12 +50,14 @@ def _week_monday(driver) -> date:
 
 
 def _monday_is(driver, monday: date) -> None:
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import WebDriverException
 
     def shown(driver) -> bool:
         try:
             return driver.find_element("id", "lyo-week").get_attribute("data-monday") == monday.isoformat()
-        except (NoSuchElementException, StaleElementReferenceException):
+        except WebDriverException:
+            # Not there yet, or the page was replaced between finding the element and reading it
+            # (stale, or Chromium's "node does not belong to the document"): look again.
             return False
 
     _wait(driver).until(shown, f"the week of {monday} never showed")

@@ -294,8 +294,7 @@ def test_a_visit_of_two_services_is_reminded_once_naming_both(trattoria, custome
     colour = ServiceFactory(tenant=trattoria, name_it="Colore")
     blow_dry = ServiceFactory(tenant=trattoria, name_it="Piega")
     first = book(trattoria, customer, AT_20, service=colour)
-    book(trattoria, customer, AT_20 + timedelta(minutes=30), service=blow_dry, visit_first=first,
-         resource=first.resource)
+    book(trattoria, customer, first.blocks_until, service=blow_dry, visit_first=first)
     with django_capture_on_commit_callbacks(execute=True):
         sent = _run(AT_20 - timedelta(hours=24))
     assert [s.reminder.appointment.pk for s in sent] == [first.pk]
