@@ -9,7 +9,7 @@ booking), which is how a calendar app updates an event instead of adding a secon
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.urls import reverse
 from django.utils import translation
@@ -48,10 +48,38 @@ def feed_calendar_build(*, feed: CalendarFeed, now: datetime, base_url: str) -> 
         # The zone's rules (with its summer-time changes) for the whole window, so an app
         # shows 20:00 in Rome as 20:00 in Rome on either side of a change.
         first, last = (now - WINDOW_BEFORE).date(), (now + WINDOW_AFTER + timedelta(days=1)).date()
-        calendar.add_component(Timezone.from_tzid(tenant.timezone, first_date=first, last_date=last))
+        calendar.add_component(feed_timezone(tenant, first, last))
         for appointment in feed_appointments(feed=feed, now=now):
             calendar.add_component(_event(appointment, tenant, feed, now, base_url))
     return calendar.to_ical()
+
+
+def feed_timezone(tenant: Tenant, first: date, last: date) -> Timezone:
+    """The tenant's VTIMEZONE from ``first`` to ``last``, each change dated as RFC 5545 says.
+
+    An observance's DTSTART is the local time *before* the change (the wall clock still on
+    TZOFFSETFROM): in Rome 2027-03-28 02:00, not 03:00. icalendar writes the time after
+    a spring change, one hour late for a client that reads the rules rather than the zone's
+    name, so each change is dated again here from the zone itself.
+    """
+    zone = Timezone.from_tzid(tenant.timezone, first_date=first, last_date=last)
+    tz = tenant.tzinfo
+    for observance in zone.subcomponents:
+        offset_from: timedelta = observance.decoded("TZOFFSETFROM")
+        offset_to: timedelta = observance.decoded("TZOFFSETTO")
+        if offset_from == offset_to:
+            continue  # the window's opening, not a change
+        wall: datetime = observance.decoded("DTSTART")
+        # The real change: the first minute, around the date icalendar gives, from one offset to the other.
+        guess = (wall - offset_to).replace(tzinfo=UTC) - timedelta(hours=3)
+        for minute in range(0, 6 * 60):
+            instant = guess + timedelta(minutes=minute)
+            before, after = instant - timedelta(minutes=1), instant
+            if before.astimezone(tz).utcoffset() == offset_from and after.astimezone(tz).utcoffset() == offset_to:
+                del observance["DTSTART"]
+                observance.add("DTSTART", (instant + offset_from).replace(tzinfo=None))
+                break
+    return zone
 
 
 def feed_appointments(*, feed: CalendarFeed, now: datetime) -> list[Appointment]:

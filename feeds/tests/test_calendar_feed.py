@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,9 +15,11 @@ from bookings.models import Appointment, Resource
 from bookings.services import appointment_cancel, appointment_reschedule
 from bookings.tests.factories import AppointmentFactory, OpeningHoursFactory, ResourceFactory, ServiceFactory
 from customers.tests.factories import CustomerFactory
+from feeds.calendars import feed_timezone
 from feeds.models import CalendarFeed
 from feeds.services import calendar_feed_create_or_rotate
 from feeds.tests.factories import CalendarFeedFactory
+from tenants.models import Tenant
 from tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +252,26 @@ def test_the_feed_answers_only_reads(client, restaurant):
     feed = CalendarFeedFactory(tenant=restaurant)
 
     assert client.post(reverse("calendar_feed", args=[feed.token])).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("zone", "changes"),
+    [
+        ("Europe/Rome", ["2027-03-28T02:00", "2027-10-31T03:00"]),
+        ("America/New_York", ["2027-03-14T02:00", "2027-11-07T02:00"]),
+        ("Australia/Sydney", ["2027-04-04T03:00", "2027-10-03T02:00"]),
+    ],
+)
+def test_each_summer_time_change_is_dated_at_the_local_time_before_it(zone, changes):
+    vtimezone = feed_timezone(Tenant(timezone=zone), date(2027, 1, 1), date(2027, 12, 31))
+    observed = [
+        (part["DTSTART"].dt, part["TZOFFSETFROM"].td, part["TZOFFSETTO"].td)
+        for part in vtimezone.subcomponents if part["TZOFFSETFROM"].td != part["TZOFFSETTO"].td
+    ]
+    assert [start.isoformat(timespec="minutes") for start, _from, _to in observed] == changes
+    tz = ZoneInfo(zone)
+    for start, offset_from, offset_to in observed:
+        # RFC 5545: DTSTART is local time on TZOFFSETFROM; the zone changes offset at exactly that instant.
+        instant = (start - offset_from).replace(tzinfo=UTC)
+        assert (instant - timedelta(minutes=1)).astimezone(tz).utcoffset() == offset_from
+        assert instant.astimezone(tz).utcoffset() == offset_to
