@@ -633,6 +633,36 @@ def visit_starts(tenant: Tenant, services: Sequence[Service], start: datetime) -
     return starts
 
 
+def visit_rest_check(
+    tenant: Tenant,
+    *,
+    first_blocks_until: datetime,
+    services: Sequence[Service],
+    party_size: int = 1,
+    now: datetime,
+    exclude_appointment_id: int | None = None,
+) -> StartCheck:
+    """Why the later ``services`` of a visit cannot follow a first one over at ``first_blocks_until``.
+
+    The first refusal among them, each starting when the one before is over; a service
+    that would start or end outside the hours makes the visit end after closing (it
+    started while open). ``TAKEN`` when every one fits: the whole visit was refused for
+    a reason that is none of theirs.
+    """
+    previous_end = first_blocks_until
+    for service in services:
+        check = start_check(
+            tenant, start=visit_part_start(tenant, previous_end), service=service, party_size=party_size, now=now,
+            exclude_appointment_id=exclude_appointment_id,
+        )
+        if check.verdict in (Verdict.OUTSIDE_HOURS, Verdict.ENDS_AFTER_CLOSING):
+            return StartCheck(Verdict.ENDS_AFTER_CLOSING, first_blocks_until)
+        if check.verdict is not Verdict.FREE or check.blocks_until is None:
+            return check
+        previous_end = check.blocks_until
+    return StartCheck(Verdict.TAKEN, first_blocks_until)
+
+
 def _visit_slots(
     tenant: Tenant,
     *,

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from bookings.availability import available_slots, slot_alternatives, visit_part_start
+from bookings.availability import Verdict, available_slots, slot_alternatives, visit_part_start, visit_rest_check
 from bookings.errors import CustomerBookingLimitReached, SlotUnavailable
 from bookings.models import Appointment
 from bookings.selectors import visit_services
@@ -182,3 +182,13 @@ def test_cancelling_a_visit_frees_the_time_of_every_service_for_the_waitlist(
         appointment_capacity_freed.disconnect(dispatch_uid="test_visit_freed")
     giulia = salon["giulia"].pk
     assert sorted(freed) == [(rome(2026, 12, 4, 10), giulia), (rome(2026, 12, 4, 11, 30), giulia)]
+
+
+def test_a_visit_that_cannot_follow_says_why_its_later_service_cannot(salon, piega):
+    # Colour from 17:30 ends at 19:00, closing time: the blow-dry would start after it.
+    late = visit_rest_check(salon["tenant"], first_blocks_until=rome(2026, 12, 4, 19), services=[piega], now=NOW)
+    assert late.verdict is Verdict.ENDS_AFTER_CLOSING
+    appointment_staff_book(tenant=salon["tenant"], start=rome(2026, 12, 4, 11, 30), service=salon["cut"],
+                           resource=salon["giulia"], channel="admin", now=NOW)
+    taken = visit_rest_check(salon["tenant"], first_blocks_until=rome(2026, 12, 4, 11, 30), services=[piega], now=NOW)
+    assert taken.verdict is Verdict.TAKEN

@@ -11,12 +11,11 @@ from datetime import date, datetime, time, timedelta
 
 from bookings.availability import (
     Slot,
-    StartCheck,
     Verdict,
     available_slots,
     slot_alternatives,
     start_check,
-    visit_part_start,
+    visit_rest_check,
 )
 from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnavailable, TooLateToCancel
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
@@ -142,11 +141,14 @@ def _service(turn: Turn, service_id: int | None) -> Service | None:
 
 def _then(turn: Turn) -> list[Service]:
     """The services that follow the first in the same visit, in order (none for a single service)."""
-    ids = turn.state.get("draft", {}).get("then") or []
+    ids = tuple(turn.state.get("draft", {}).get("then") or ())
     if not ids:
         return []
-    by_id = Service.objects.filter(tenant=turn.tenant, pk__in=ids, is_active=True).in_bulk()
-    return [by_id[pk] for pk in ids if pk in by_id]
+    key = ("then", ids)
+    if key not in turn.rows:
+        by_id = Service.objects.filter(tenant=turn.tenant, pk__in=ids, is_active=True).in_bulk()
+        turn.rows[key] = [by_id[pk] for pk in ids if pk in by_id]
+    return list(turn.rows[key])
 
 
 def _visit_in_order(turn: Turn, draft: dict) -> None:
@@ -519,7 +521,10 @@ def _refusal_text(turn: Turn, day: date, wanted: time) -> str:
     )
     if check.verdict is Verdict.FREE and check.blocks_until is not None:
         # The first service fits, a later one of the visit does not: say why that one.
-        check = _visit_rest_check(turn, check.blocks_until)
+        check = visit_rest_check(
+            turn.tenant, first_blocks_until=check.blocks_until, services=_then(turn),
+            party_size=draft.get("party", 1), now=turn.now, exclude_appointment_id=_moving_id(turn),
+        )
     label = _day_label(turn, day)
     if check.verdict is Verdict.TOO_SOON:
         return turn.t("slot_too_soon", notice=_notice_text(turn))
@@ -536,24 +541,6 @@ def _refusal_text(turn: Turn, day: date, wanted: time) -> str:
         key = "time_closed" if check.verdict is Verdict.OUTSIDE_HOURS else "time_ends_after_closing"
         return turn.t(key, date=label, time=time_short(wanted, twelve_hour=turn.twelve_hour), hours=spans)
     return turn.t("slot_taken", when=when_long(start, turn.language, twelve_hour=turn.twelve_hour))
-
-
-def _visit_rest_check(turn: Turn, first_blocks_until: datetime) -> StartCheck:
-    """The first refusal among the later services of the visit, each starting when the one before is over."""
-    check = StartCheck(Verdict.TAKEN, first_blocks_until)
-    previous_end = first_blocks_until
-    for service in _then(turn):
-        check = start_check(
-            turn.tenant, start=visit_part_start(turn.tenant, previous_end), service=service,
-            party_size=turn.state["draft"].get("party", 1), now=turn.now, exclude_appointment_id=_moving_id(turn),
-        )
-        if check.verdict in (Verdict.OUTSIDE_HOURS, Verdict.ENDS_AFTER_CLOSING):
-            # The visit started while open: it is its end that comes too late.
-            return StartCheck(Verdict.ENDS_AFTER_CLOSING, first_blocks_until)
-        if check.verdict is not Verdict.FREE or check.blocks_until is None:
-            return check
-        previous_end = check.blocks_until
-    return StartCheck(Verdict.TAKEN, first_blocks_until)
 
 
 def _closure_reason(turn: Turn, start: datetime) -> str:
