@@ -2,8 +2,9 @@
 
 from datetime import datetime
 
-from bookings.models import Appointment, OpeningHours, Service, Weekday
+from bookings.models import Appointment, OpeningHours, Resource, Service, Weekday
 from bookings.references import reference_normalise
+from bookings.setup import booking_setup_in_use
 from customers.models import Customer
 from tenants.models import Tenant
 
@@ -93,6 +94,40 @@ def appointments_for_tenant(
 def opening_hours_for_week(*, tenant: Tenant) -> dict[int, list[OpeningHours]]:
     """Every weekday (0 = Monday ... 6 = Sunday) with its ranges in opening order; closed days map to []."""
     week: dict[int, list[OpeningHours]] = {day: [] for day in Weekday.values}
+    if (setup := booking_setup_in_use(tenant)) is not None:
+        for weekday, rows in setup.hours.items():
+            week[weekday] = list(rows)
+        return week
     for row in OpeningHours.objects.filter(tenant=tenant).order_by("weekday", "opens"):
         week[row.weekday].append(row)
     return week
+
+
+# The three below read the process's cached setup inside ``bookings.setup.booking_setup_cached``
+# (an assistant turn), the database otherwise.
+
+
+def service_active_get(*, tenant: Tenant, pk: int) -> Service | None:
+    """One of the tenant's active services."""
+    if (setup := booking_setup_in_use(tenant)) is not None:
+        return setup.services.get(pk)
+    return Service.objects.filter(tenant=tenant, pk=pk, is_active=True).first()
+
+
+def staff_active_get(*, tenant: Tenant, pk: int) -> Resource | None:
+    """One of the tenant's active staff members."""
+    if (setup := booking_setup_in_use(tenant)) is not None:
+        return next((r for r in setup.resources if r.pk == pk and r.kind == Resource.Kind.STAFF), None)
+    return Resource.objects.filter(tenant=tenant, pk=pk, kind=Resource.Kind.STAFF, is_active=True).first()
+
+
+def largest_table_seats(*, tenant: Tenant) -> int:
+    """The most guests one active table seats (0 without tables)."""
+    if (setup := booking_setup_in_use(tenant)) is not None:
+        return setup.largest_table_seats
+    return (
+        Resource.objects.filter(tenant=tenant, kind=Resource.Kind.TABLE, is_active=True)
+        .order_by("-max_seats")
+        .values_list("max_seats", flat=True)
+        .first()
+    ) or 0

@@ -19,7 +19,13 @@ from bookings.availability import (
 )
 from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnavailable, TooLateToCancel
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
-from bookings.selectors import opening_hours_for_week, visit_services
+from bookings.selectors import (
+    largest_table_seats,
+    opening_hours_for_week,
+    service_active_get,
+    staff_active_get,
+    visit_services,
+)
 from bookings.services import appointment_book, appointment_reschedule
 from conversations.assistant import waitlist
 from conversations.assistant.formatting import (
@@ -135,7 +141,7 @@ def _service(turn: Turn, service_id: int | None) -> Service | None:
         return None
     key = ("service", service_id)
     if key not in turn.rows:
-        turn.rows[key] = Service.objects.filter(tenant=turn.tenant, pk=service_id, is_active=True).first()
+        turn.rows[key] = service_active_get(tenant=turn.tenant, pk=service_id)
     return turn.rows[key]
 
 
@@ -146,8 +152,8 @@ def _then(turn: Turn) -> list[Service]:
         return []
     key = ("then", ids)
     if key not in turn.rows:
-        by_id = Service.objects.filter(tenant=turn.tenant, pk__in=ids, is_active=True).in_bulk()
-        turn.rows[key] = [by_id[pk] for pk in ids if pk in by_id]
+        found = [service_active_get(tenant=turn.tenant, pk=pk) for pk in ids]
+        turn.rows[key] = [service for service in found if service is not None]
     return list(turn.rows[key])
 
 
@@ -168,20 +174,13 @@ def _staff(turn: Turn, staff_id: int | None) -> Resource | None:
         return None
     key = ("staff", staff_id)
     if key not in turn.rows:
-        turn.rows[key] = Resource.objects.filter(
-            tenant=turn.tenant, pk=staff_id, kind=Resource.Kind.STAFF, is_active=True
-        ).first()
+        turn.rows[key] = staff_active_get(tenant=turn.tenant, pk=staff_id)
     return turn.rows[key]
 
 
 def _largest_table(turn: Turn) -> int:
     if "largest_table" not in turn.rows:
-        turn.rows["largest_table"] = (
-            Resource.objects.filter(tenant=turn.tenant, kind=Resource.Kind.TABLE, is_active=True)
-            .order_by("-max_seats")
-            .values_list("max_seats", flat=True)
-            .first()
-        ) or 0
+        turn.rows["largest_table"] = largest_table_seats(tenant=turn.tenant)
     return turn.rows["largest_table"]
 
 

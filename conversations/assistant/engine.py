@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bookings.setup import booking_setup_cached
 from conversations.assistant import booking, info, my_bookings, opt_out, reminder_replies, waitlist
 from conversations.assistant.turn import JUST_BOOKED_KEY, TWELVE_HOUR_KEY, Turn
 from conversations.assistant.understanding import Intent, Understanding, understand, vocabulary_for_tenant
@@ -84,7 +85,10 @@ def assistant_handle(
     )
     if understanding.twelve_hour:
         turn.state[TWELVE_HOUR_KEY] = True
-    _dispatch(turn, expired=expired and had_flow)
+    # The tenant row was read for this message: its setup may come from the process's
+    # cache, which keys on the row's config_version (bookings.setup).
+    with booking_setup_cached():
+        _dispatch(turn, expired=expired and had_flow)
     turn.state["updated_at"] = now.isoformat()
     return AssistantResult(
         replies=turn.replies, state=turn.state, handoff=turn.handoff, handoff_reason=turn.handoff_reason,
