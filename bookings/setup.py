@@ -65,10 +65,10 @@ class BookingSetup:
     resources: tuple[Resource, ...]
     # staff member's pk -> the services they do.
     staff_services: dict[int, frozenset[int]]
-    # (starts_at, ends_at) of the closures ending after ``closures_from``, by start.
-    closures: tuple[tuple[datetime, datetime], ...]
+    # The closures ending after ``closures_from``, by start.
+    closures: tuple[Closure, ...]
     closures_from: datetime
-    # Active services by pk.
+    # Active services by pk, in the order customers see them (position, Italian name).
     services: dict[int, Service]
     # name -> a value read by an app above for the same config_version (its payment policy).
     extras: dict[str, object] = field(default_factory=dict)
@@ -108,7 +108,7 @@ class BookingSetup:
         """The closures overlapping [start, end), or None when the window reaches before what is kept."""
         if start < self.closures_from:
             return None
-        return [(s, e) for s, e in self.closures if s < end and e > start]
+        return [(c.starts_at, c.ends_at) for c in self.closures if c.starts_at < end and c.ends_at > start]
 
 
 # tenant pk -> its setup. Replacing an entry and clear() are each atomic in CPython;
@@ -201,12 +201,11 @@ def _setup_read(tenant: Tenant, now: datetime) -> BookingSetup:
     for resource_id, service_id in links.values_list("resource_id", "service_id"):
         staff_services[resource_id].add(service_id)
     closures_from = now - CLOSURES_KEPT_BEFORE
-    closures = tuple(
-        Closure.objects.filter(tenant=tenant, ends_at__gt=closures_from)
-        .order_by("starts_at")
-        .values_list("starts_at", "ends_at")
-    )
-    services = {service.pk: service for service in Service.objects.filter(tenant=tenant, is_active=True)}
+    closures = tuple(Closure.objects.filter(tenant=tenant, ends_at__gt=closures_from).order_by("starts_at", "pk"))
+    services = {
+        service.pk: service
+        for service in Service.objects.filter(tenant=tenant, is_active=True).order_by("position", "name_it", "pk")
+    }
     return BookingSetup(
         config_version=tenant.config_version,
         services=services,

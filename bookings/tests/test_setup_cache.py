@@ -10,7 +10,17 @@ from django.test.utils import CaptureQueriesContext
 from bookings.availability import available_slots, start_check, suitable_resources
 from bookings.errors import BookingError, OutsideOpeningHours
 from bookings.models import Appointment, Closure, Resource
-from bookings.selectors import largest_table_seats, opening_hours_for_week, service_active_get, staff_active_get
+from bookings.selectors import (
+    closure_at,
+    closure_covering,
+    closures_upcoming,
+    largest_table_seats,
+    opening_hours_for_week,
+    service_active_get,
+    services_active,
+    staff_active_get,
+    staff_doing_service,
+)
 from bookings.services import appointment_book
 from bookings.setup import booking_setup_cached, booking_setup_in_use
 from bookings.tests.conftest import NOW, rome
@@ -167,3 +177,35 @@ def test_another_tenants_setup_is_never_served(restaurant, tables, salon):
         assert [r.pk for r in suitable_resources(salon_row, service=None, party_size=2)] == [
             salon["giulia"].pk, salon["marco"].pk
         ]
+
+
+def test_the_assistants_reads_give_the_same_rows_cached_or_not(salon, restaurant):
+    tenant = salon["tenant"]
+    ServiceFactory(tenant=tenant, name_it="Barba", position=0)
+    ServiceFactory(tenant=tenant, name_it="Spento", is_active=False)
+    christmas = ClosureFactory(tenant=tenant, starts_at=rome(2026, 12, 25), ends_at=rome(2026, 12, 26), reason="Natale")
+    ClosureFactory(tenant=tenant, starts_at=rome(2026, 12, 31, 15), ends_at=rome(2026, 12, 31, 19), reason="")
+    ClosureFactory(tenant=restaurant, starts_at=rome(2026, 12, 24), ends_at=rome(2026, 12, 27), reason="Altro")
+    tenant = _fresh(tenant)
+
+    def reads():
+        return (
+            [s.name_it for s in services_active(tenant=tenant)],
+            [s.name_it for s in services_active(tenant=tenant, pks=[salon["colour"].pk, salon["cut"].pk])],
+            [r.name for r in staff_doing_service(tenant=tenant, service=salon["cut"])],
+            [r.name for r in staff_doing_service(tenant=tenant, service=salon["colour"])],
+            closure_at(tenant=tenant, moment=rome(2026, 12, 25, 12)),
+            closure_at(tenant=tenant, moment=rome(2026, 12, 24, 12)),
+            closure_covering(tenant=tenant, start=rome(2026, 12, 25), end=rome(2026, 12, 26)),
+            closure_covering(tenant=tenant, start=rome(2026, 12, 31), end=rome(2027, 1, 1)),
+            [c.reason for c in closures_upcoming(tenant=tenant, now=NOW, until=rome(2027, 1, 31), limit=5)],
+            [c.reason for c in closures_upcoming(tenant=tenant, now=NOW, until=rome(2027, 1, 31), limit=1)],
+        )
+
+    expected = (
+        ["Barba", "Colore", "Taglio"], ["Colore", "Taglio"], ["Giulia", "Marco"], ["Giulia"],
+        christmas, None, christmas, None, ["Natale", ""], ["Natale"],
+    )
+    assert reads() == expected
+    with booking_setup_cached():
+        assert reads() == expected

@@ -18,12 +18,15 @@ from bookings.availability import (
     visit_rest_check,
 )
 from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnavailable, TooLateToCancel
-from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
+from bookings.models import Appointment, Resource, Service
 from bookings.selectors import (
+    closure_at,
     largest_table_seats,
     opening_hours_for_week,
     service_active_get,
+    services_active,
     staff_active_get,
+    staff_doing_service,
     visit_services,
 )
 from bookings.services import appointment_book, appointment_reschedule
@@ -248,9 +251,7 @@ def _ask_party(turn: Turn) -> None:
 
 
 def _ask_service(turn: Turn, candidates: list[int] | None = None) -> None:
-    services = Service.objects.filter(tenant=turn.tenant, is_active=True).order_by("position", "name_it")
-    if candidates:
-        services = services.filter(pk__in=candidates)
+    services = services_active(tenant=turn.tenant, pks=candidates or None)
     options = [
         (f"svc:{s.pk}", s.name(turn.language), turn.t("minutes", minutes=s.duration_minutes)) for s in services
     ]
@@ -308,7 +309,7 @@ def _day_label(turn: Turn, day: date) -> str:
 
 
 def _day_closed(turn: Turn, day: date) -> bool:
-    return not OpeningHours.objects.filter(tenant=turn.tenant, weekday=day.weekday()).exists()
+    return not opening_hours_for_week(tenant=turn.tenant)[day.weekday()]
 
 
 def _ask_time(turn: Turn, day: date, *, intro: str = "") -> None:
@@ -470,11 +471,11 @@ def _staff_who_does_the_service(turn: Turn) -> None:
     them (the customer confirms or says "chiunque"), with several with whoever is free.
     """
     staff, service = _staff(turn, turn.draft.staff), _service(turn, turn.draft.service)
-    if staff is None or service is None or staff.services.filter(pk=service.pk).exists():
+    if staff is None or service is None:
         return
-    doers = list(
-        Resource.objects.filter(tenant=turn.tenant, kind=Resource.Kind.STAFF, is_active=True, services=service)
-    )
+    doers = staff_doing_service(tenant=turn.tenant, service=service)
+    if staff in doers:
+        return
     turn.dialogue.draft_update(staff=None)
     if not doers:
         return
@@ -520,13 +521,8 @@ def _refusal_text(turn: Turn, day: date, wanted: time) -> str:
 
 
 def _closure_reason(turn: Turn, start: datetime) -> str:
-    closure = (
-        Closure.objects.filter(tenant=turn.tenant, starts_at__lte=start, ends_at__gt=start)
-        .exclude(reason="")
-        .values_list("reason", flat=True)
-        .first()
-    )
-    return closure or ""
+    closure = closure_at(tenant=turn.tenant, moment=start)
+    return closure.reason if closure is not None else ""
 
 
 def _day_opening_text(turn: Turn, day: date) -> str:
