@@ -312,6 +312,11 @@ def _bare_party_size(turn: Turn) -> bool:
     return False
 
 
+def _names_a_booking(u: Understanding) -> bool:
+    """A day, a time and who or what for: a request to book, whatever else the message asks."""
+    return bool(u.date and u.time and (u.party_size or u.service_ids))
+
+
 def _has_booking_details(u: Understanding) -> bool:
     return bool(u.date or u.time or u.period or u.party_size or u.service_ids or u.staff_id)
 
@@ -321,6 +326,10 @@ def _intent_answer(turn: Turn, u: Understanding) -> None:
     if intent == Intent.UNKNOWN and _has_booking_details(u):
         intent = Intent.BOOK
     if intent == Intent.GREETING and _has_booking_details(u):
+        intent = Intent.BOOK
+    if intent == Intent.SERVICES and _names_a_booking(u):
+        # "sabato alle 21 per 4, ci vuole un'ora per il menu degustazione?": a booking with a side
+        # question about the menu; a receptionist takes the booking.
         intent = Intent.BOOK
     # "grazie", "ok", "👍" on their own: nothing to act on, so they do not reset the miss count.
     acknowledgement = intent == Intent.THANKS or (intent == Intent.YES and not _has_booking_details(u))
