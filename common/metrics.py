@@ -12,6 +12,11 @@ inbound_messages = Counter(
 outbound_messages = Counter(
     "lyo_outbound_messages_total", "Outbound message status changes, by channel and status.", ["channel", "status"]
 )
+inbound_tasks_coalesced = Counter(
+    "lyo_inbound_tasks_coalesced_total",
+    "Tasks not published, by task: the message's conversation had its task queued and not started yet.",
+    ["task"],
+)
 webhook_signature_failures = Counter(
     "lyo_webhook_signature_failures_total", "Webhook POSTs refused for a missing or wrong signature.", ["channel"]
 )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from common import metrics
 from common.log_context import log_context
 from conversations.services.inbound import INBOUND_PROCESS_TASK, inbound_message_process, inbound_pending_enqueue
+from conversations.services.inbound_queue import conversation_task_unmark
 from conversations.services.outbound import outbound_queued_enqueue
 from conversations.services.owner_app import conversations_owner_app_silence_end
 from conversations.services.retention import messages_retention_apply
@@ -21,8 +22,15 @@ PROCESS_RETRY_BASE_SECONDS = 5
 
 
 @shared_task(bind=True, name=INBOUND_PROCESS_TASK, max_retries=None, ignore_result=True)
-def inbound_message_process_task(self, message_id: int) -> None:
-    """Handle a stored inbound message (idempotent: a second run finds it processed)."""
+def inbound_message_process_task(self, message_id: int, conversation_id: int | None = None) -> None:
+    """Handle a stored inbound message (idempotent: a second run finds it processed).
+
+    ``conversation_id``: published for a conversation marked as having a task queued
+    (``conversations.services.inbound_queue``); the mark goes before the pending messages
+    are read, so a message stored from now on publishes a task of its own.
+    """
+    if conversation_id is not None:
+        conversation_task_unmark(conversation_id)
     with log_context(message_id=message_id):
         result = inbound_message_process(message_id=message_id)
         if result.retry:

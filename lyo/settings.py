@@ -212,6 +212,9 @@ STORAGES = {
 REDIS_URL = env.str("REDIS_URL", default="")
 
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# One processing task per conversation with messages waiting, not one per message
+# (conversations/services/inbound_queue.py). Needs Redis; off with in-process tasks.
+INBOUND_TASK_PER_CONVERSATION = bool(REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host named, or kombu warns on every publish
 CELERY_RESULT_BACKEND = None

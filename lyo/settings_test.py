@@ -27,6 +27,8 @@ from lyo.settings import *  # noqa: F403
 # need a real worker configure their own app.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# In-process tasks: one per message, as the tests count them (inbound_queue's own tests turn it on).
+INBOUND_TASK_PER_CONVERSATION = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -28,6 +28,7 @@ from conversations.selectors import (
 )
 from conversations.services.broker import broker_holds_at_least, broker_publish
 from conversations.services.handoff import conversation_needs_person_announce, handoff_mirror
+from conversations.services.inbound_queue import conversation_task_mark, conversation_task_unmark, inbound_coalescing_on
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
 from conversations.services.reply_budget import ReplySuppressed, reply_budget_check
 from customers.models import Customer
@@ -99,7 +100,7 @@ def inbound_message_record(
         return None
     metrics.inbound_messages.labels(channel=channel, type=message_type).inc()
     if needs_reply:
-        transaction.on_commit(partial(inbound_message_enqueue, message.pk))
+        transaction.on_commit(partial(inbound_message_enqueue, message.pk, conversation_id=conversation.pk))
     return message
 
 
@@ -143,7 +144,9 @@ def inbound_messages_record_bulk(*, tenant: Tenant, records: list[InboundRecord]
     for message, record in zip(messages, records, strict=True):
         metrics.inbound_messages.labels(channel=message.channel, type=message.type).inc()
         if record.needs_reply:
-            transaction.on_commit(partial(inbound_message_enqueue, message.pk))
+            transaction.on_commit(
+                partial(inbound_message_enqueue, message.pk, conversation_id=record.conversation.pk)
+            )
     return messages
 
 
@@ -154,12 +157,26 @@ def inbound_messages_record_bulk(*, tenant: Tenant, records: list[InboundRecord]
 INBOUND_PROCESS_TASK = "conversations.inbound_message_process"
 
 
-def inbound_message_enqueue(message_id: int) -> bool:
-    """Hand a stored message to the workers; ``False`` (and it stays pending) if the broker is down."""
+def inbound_message_enqueue(message_id: int, *, conversation_id: int | None = None) -> bool:
+    """Hand a stored message to the workers; ``False`` (and it stays pending) if the broker is down.
+
+    With ``conversation_id``, nothing is published while that conversation's task is queued and
+    not started yet: it will handle this message too (``inbound_queue``).
+    """
     task = current_app.tasks[INBOUND_PROCESS_TASK]
+    what = f"inbound message {message_id}"
     # If the broker is unreachable the message stays stored and pending; the periodic
     # sweep (or ``manage.py process_pending``) picks it up once it is older than a minute.
-    return broker_publish(lambda: task.delay(message_id), what=f"inbound message {message_id}")
+    if conversation_id is None or not inbound_coalescing_on():
+        return broker_publish(lambda: task.delay(message_id), what=what)
+    marked = conversation_task_mark(conversation_id)
+    if marked is False:
+        metrics.inbound_tasks_coalesced.labels(task=INBOUND_PROCESS_TASK).inc()
+        return True
+    published = broker_publish(lambda: task.delay(message_id, conversation_id=conversation_id), what=what)
+    if marked and not published:
+        conversation_task_unmark(conversation_id)  # no task is coming: the next message tries again
+    return published
 
 
 def inbound_message_process(*, message_id: int) -> ProcessResult:

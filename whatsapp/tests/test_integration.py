@@ -179,3 +179,43 @@ def test_webhook_post_is_answered_through_redis_and_a_worker_with_a_graph_send(
     assert send["body"]["to"] == "393471234567"
     assert sent.channel_message_id == send["wamid"]
     assert sent.reply_to_id == inbound.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_of_one_conversation_queued_together_take_one_task_and_all_get_answers(
+    client, graph_server, queue, publish_to_broker, request, settings
+):
+    """Three messages of one customer while no worker runs: one task in the broker, three messages answered."""
+    import redis
+
+    settings.INBOUND_TASK_PER_CONVERSATION = True
+    tenant = TenantFactory(whatsapp_phone_number_id=SAMPLE_PHONE_NUMBER_ID, whatsapp_access_token="EAAG-integration")
+    sample = payload_bytes("whatsapp_text.json")
+    wamid = b"wamid.HBgMMzkzNDcxMjM0NTY3FQIAEhggQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUEA"
+    texts = (b"Ciao, vorrei prenotare un tavolo per 4 domani alle 20", b"che orari avete?", b"dove siete?")
+    for n, text in enumerate(texts):
+        body = sample.replace(wamid, b"wamid.COALESCED%d" % n).replace(texts[0], text)
+        response = client.post(
+            WEBHOOK, data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign(body)
+        )
+        assert response.status_code == 200
+    assert redis.Redis.from_url(settings.REDIS_URL).llen(queue) == 1
+
+    worker = request.getfixturevalue("worker")
+    deadline = time.monotonic() + WORKER_WAIT_SECONDS
+    pending = 3
+    while time.monotonic() < deadline and worker.poll() is None:
+        pending = Message.objects.filter(
+            tenant=tenant, direction=Message.Direction.INBOUND
+        ).exclude(processing_status=Message.Processing.PROCESSED).count()
+        if pending == 0 and not Message.objects.filter(
+            tenant=tenant, direction=Message.Direction.OUTBOUND, delivery_status=Message.Delivery.QUEUED
+        ).exists():
+            break
+        time.sleep(0.2)
+    assert pending == 0, "messages left unanswered; worker log:\n" + worker.log_path.read_text()[-4000:]
+    answered = Message.objects.filter(tenant=tenant, direction=Message.Direction.OUTBOUND).values_list(
+        "reply_to__channel_message_id", flat=True
+    )
+    assert set(answered) == {f"wamid.COALESCED{n}" for n in range(3)}  # each one answered, in one task
+    assert len(graph_server.sends) == len(answered)

@@ -60,8 +60,8 @@ def test_a_returning_customer_message_is_one_lookup_and_one_insert(tenant, enque
     ]
     second = Message.objects.get(channel_message_id="wamid.second")
     assert enqueued.call_args_list == [
-        mock.call(Message.objects.get(channel_message_id="wamid.first").pk),
-        mock.call(second.pk),
+        mock.call(Message.objects.get(channel_message_id="wamid.first").pk, conversation_id=conversation.pk),
+        mock.call(second.pk, conversation_id=conversation.pk),
     ]
 
 
