@@ -12,6 +12,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from bookings.configuration import closure_delete
 from bookings.errors import (
     AppointmentNotActive,
     BookingError,
@@ -24,7 +25,7 @@ from bookings.errors import (
     booking_refusal_text,
 )
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
-from bookings.services import appointment_staff_book, appointment_staff_change
+from bookings.services import appointment_delete, appointment_staff_book, appointment_staff_change
 from customers.services import (
     PhoneNumberInvalid,
     customer_get_or_create_for_staff_booking,
@@ -113,6 +114,14 @@ class ClosureAdmin(TenantScopedAdmin):
     search_fields = ("reason",)
     date_hierarchy = "starts_at"
     list_select_related = ("tenant",)
+
+    # Through the service: the days open again are offered to the waitlist.
+    def delete_model(self, request, obj):
+        closure_delete(tenant=obj.tenant, closure_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for closure in queryset.select_related("tenant"):
+            closure_delete(tenant=closure.tenant, closure_id=closure.pk)
 
 
 @admin.register(Resource)
@@ -441,6 +450,14 @@ class AppointmentAdmin(TenantScopedAdmin):
         except BookingError as error:
             raise _Refused(error) from error
         _row_copy(saved, obj)
+
+    # Through the service: a future booking deleted frees its slot for the waitlist.
+    def delete_model(self, request, obj):
+        appointment_delete(tenant=obj.tenant, appointment=obj)
+
+    def delete_queryset(self, request, queryset):
+        for appointment in queryset.select_related("tenant"):
+            appointment_delete(tenant=appointment.tenant, appointment=appointment)
 
     @admin.display(description=_("confirmed by customer"), boolean=True, ordering="customer_confirmed_at")
     def confirmed_by_customer(self, appointment: Appointment) -> bool:

@@ -1,6 +1,6 @@
 """What a tenant offers (services, hours, tables or staff) and what customers booked."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -307,6 +307,10 @@ class Appointment(TenantOwnedModel):
         return self.status in self.ACTIVE_STATUSES
 
 
+# A waitlist request covers this much either side of the asked time (``bookings.waitlist.waitlist_join``).
+WAITLIST_WINDOW_MINUTES = 60
+
+
 class WaitlistRequest(TenantOwnedModel):
     """A customer asked to be told if a full time frees up ("avvisami se si libera").
 
@@ -379,6 +383,11 @@ class WaitlistRequest(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant.local_time_text(self.window_starts_at)} x{self.party_size}"
+
+    @property
+    def asked_at(self) -> datetime:
+        """The time the customer asked for: the window ends ``WAITLIST_WINDOW_MINUTES`` after it."""
+        return self.window_ends_at - timedelta(minutes=WAITLIST_WINDOW_MINUTES)
 
     @property
     def expires_at(self) -> datetime:

@@ -75,6 +75,7 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_customer_confirm",
+    "appointment_delete",
     "appointment_details_update",
     "appointment_hold",
     "appointment_hold_confirm",
@@ -651,11 +652,37 @@ def appointment_hold_release(*, tenant: Tenant, appointment: Appointment, now: d
     return bool(released)
 
 
-def _capacity_freed_on_commit(tenant: Tenant, appointment: Appointment, now: datetime) -> None:
-    starts_at, resource_id = appointment.starts_at, appointment.resource_id
+def _capacity_freed_on_commit(
+    tenant: Tenant, appointment: Appointment, now: datetime, *, starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> None:
+    """Announce after commit that ``appointment``'s slot is free (``ends_at``: a span from ``starts_at``)."""
+    start, resource_id = starts_at or appointment.starts_at, appointment.resource_id
     transaction.on_commit(lambda: appointment_capacity_freed.send(
-        sender=Appointment, tenant=tenant, starts_at=starts_at, resource_id=resource_id, now=now,
+        sender=Appointment, tenant=tenant, starts_at=start, resource_id=resource_id, now=now, ends_at=ends_at,
     ))
+
+
+def appointment_delete(*, tenant: Tenant, appointment: Appointment, now: datetime | None = None) -> bool:
+    """Staff delete a booking outright (the admin's delete); ``False`` when the tenant has no such row.
+
+    A visit's later services go with it (they point to it). A future booking that occupied
+    its slot frees it for the waitlist, after commit. Nobody is messaged: deleting is
+    correcting a mistake, cancelling is what tells the customer.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().filter(pk=appointment.pk, tenant=tenant).first()
+        if locked is None:
+            return False
+        parts = list(Appointment.objects.filter(tenant=tenant, visit_first=locked))
+        freed = [row for row in (locked, *parts) if row.is_active and row.starts_at > now]
+        Appointment.objects.filter(pk__in=[part.pk for part in parts]).delete()
+        locked.delete()
+        for row in freed:
+            _capacity_freed_on_commit(tenant, row, now)
+    logger.info("Booking %s of tenant %s deleted", appointment.pk, tenant.pk)
+    return True
 
 
 def appointment_cancel(
@@ -806,8 +833,12 @@ def appointment_status_set(
             )
         if status == Appointment.Status.NO_SHOW and locked.starts_at > now:
             raise AppointmentNotActive(gettext("A booking that has not started yet cannot be a no-show."))
+        was_active = locked.is_active
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
+        if status == Appointment.Status.NO_SHOW and was_active and locked.blocks_until > now:
+            # The rest of the sitting is free: the waitlist may take a start in it.
+            _capacity_freed_on_commit(tenant, locked, now, ends_at=locked.blocks_until, starts_at=now)
     _mirror(locked, appointment)
     return locked
 

@@ -20,9 +20,12 @@ occupies its slot (``bookings.services.holds_expired_release``). Sent after comm
 receiver may offer the slot to someone else. Arguments: ``appointment_id`` and ``now``.
 
 ``appointment_capacity_freed``: a booking stopped occupying its slot before its time
-(a cancellation, an unconfirmed hold released or expired). Sent after commit, so a
-receiver (the waitlist, ``bookings.waitlist``) may offer the slot to someone else.
-Arguments: ``tenant``, ``starts_at``, ``resource_id`` and ``now``.
+(a cancellation, a move, a booking deleted, an unconfirmed hold released or expired), or
+a span opened up (a closure removed: ``resource_id`` is ``None``, every resource; a
+no-show: the rest of its sitting). Sent after commit, so a receiver (the waitlist,
+``bookings.waitlist``) may offer the slot to someone else. Arguments: ``tenant``,
+``starts_at``, ``resource_id``, ``now`` and ``ends_at`` (``None`` for one start, else
+the end of the span freed from ``starts_at``).
 
 ``waitlist_offered``: a freed slot is held for a waitlisted customer
 (``bookings.waitlist.waitlist_match``). Sent after commit; the channel apps send the
