@@ -11,7 +11,7 @@ from alerts.models import AlertKind
 from alerts.selectors import alert_settings_get
 from alerts.services import alert_raise
 from bookings.models import Appointment
-from bookings.signals import CustomerChange, appointment_customer_changed
+from bookings.signals import CustomerChange, appointment_approval_asked, appointment_customer_changed
 from conversations.models import Conversation, Message
 from conversations.signals import conversation_needs_person, outbound_message_failed, party_size_asked
 from customers.models import Channel
@@ -70,6 +70,20 @@ def customer_change_receive(
     )
 
 
+def approval_asked_receive(sender, *, tenant: Tenant, appointment: Appointment, now: datetime, **kwargs) -> None:
+    # A big party waits for a yes or no: a large party asking, with the booking to answer on.
+    if appointment.channel == Appointment.Channel.TEST:
+        return
+    alert_raise(
+        tenant=tenant, kind=AlertKind.LARGE_PARTY, event_key=f"appointment:{appointment.pk}:approval",
+        data={
+            "party_size": appointment.party_size, "approval": True, "starts_at": appointment.starts_at.isoformat(),
+            "reference": appointment.reference,
+        },
+        appointment=appointment,
+    )
+
+
 def send_failed_receive(sender, *, tenant: Tenant, message: Message, now: datetime, **kwargs) -> None:
     if message.channel == Channel.TEST:
         return
@@ -85,3 +99,4 @@ def signals_connect() -> None:
     party_size_asked.connect(party_size_receive, dispatch_uid="alerts_large_party")
     appointment_customer_changed.connect(customer_change_receive, dispatch_uid="alerts_last_minute")
     outbound_message_failed.connect(send_failed_receive, dispatch_uid="alerts_send_failed")
+    appointment_approval_asked.connect(approval_asked_receive, dispatch_uid="alerts_approval_asked")

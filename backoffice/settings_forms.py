@@ -30,7 +30,8 @@ RANGES_PER_DAY = 2
 BUSINESS_FIELDS = ("name", "address", "contact_phone", "language", "timezone")
 BOOKING_RULE_FIELDS = (
     "slot_minutes", "min_notice_minutes", "max_days_ahead", "default_duration_minutes", "cancellation_cutoff_hours",
-    "pacing_max_covers", "waitlist_hold_minutes", "conversation_timeout_minutes", "max_active_bookings_per_customer",
+    "pacing_max_covers", "waitlist_hold_minutes", "approval_party_size", "approval_hold_hours",
+    "conversation_timeout_minutes", "max_active_bookings_per_customer",
     "max_bookings_per_customer_per_day", "reply_limit_per_minute", "reply_limit_per_hour", "owner_app_silence_minutes",
 )
 

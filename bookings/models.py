@@ -182,6 +182,9 @@ class Appointment(TenantOwnedModel):
         HELD = "held", _("Held")
         # A hold nobody confirmed in time: the resource is free again.
         EXPIRED = "expired", _("Hold expired")
+        # A big party's request waiting for staff approval with nothing kept for it
+        # (``bookings.approvals``): it occupies nothing; approving books it if still free.
+        PENDING = "pending", _("Waiting for approval")
 
     class HoldReason(models.TextChoices):
         WAITLIST_OFFER = "waitlist_offer", _("Offered from the waitlist")
@@ -270,6 +273,10 @@ class Appointment(TenantOwnedModel):
             # A hold always says until when.
             models.CheckConstraint(
                 condition=~Q(status="held") | Q(hold_expires_at__isnull=False), name="appointment_held_expires"
+            ),
+            # A request pending approval says until when staff may answer.
+            models.CheckConstraint(
+                condition=~Q(status="pending") | Q(hold_expires_at__isnull=False), name="appointment_pending_expires"
             ),
             models.CheckConstraint(
                 condition=Q(seated_at__isnull=True) | Q(arrived_at__isnull=False), name="appointment_seated_arrived"

@@ -90,6 +90,7 @@ __all__ = [
     "appointments_anonymise",
     "appointments_past_complete",
     "appointments_trial_delete",
+    "booking_lock",
     "booking_request_check",
     "holds_expired_release",
 ]
@@ -301,6 +302,10 @@ def _booking_lock(tenant: Tenant) -> None:
         list(locked.filter(pk=tenant.pk).values_list("pk", flat=True))
     else:
         Tenant.objects.filter(pk=tenant.pk).update(updated_at=F("updated_at"))
+
+
+# For the other booking modules (``bookings.approvals``): the same lock, in the same order.
+booking_lock = _booking_lock
 
 
 def _appointment_lock(tenant: Tenant, appointment: Appointment) -> Appointment:
@@ -605,14 +610,20 @@ def appointment_hold_confirm(*, tenant: Tenant, appointment: Appointment, now: d
     return current
 
 
+# What lapses at ``hold_expires_at``: a hold, and a request pending approval without one.
+_LAPSING = (Appointment.Status.HELD, Appointment.Status.PENDING)
+
+
 def holds_expired_release(*, now: datetime, tenant: Tenant | None = None) -> list[int]:
     """Mark holds past due expired (periodic, and before every booking); the ids released.
 
     A conditional UPDATE per row set: a hold confirmed a moment ago is left alone, and two
     sweeps at once cannot release anything twice. Each released hold is announced
     (``appointment_hold_expired``) after commit, so the apps above offer the slot again.
+    A big party's request pending approval without a hold (``bookings.approvals``) lapses
+    here too at its deadline, announced the same way (it kept nothing, so nothing is freed).
     """
-    due = Appointment.objects.filter(status=Appointment.Status.HELD, hold_expires_at__lte=now)
+    due = Appointment.objects.filter(status__in=_LAPSING, hold_expires_at__lte=now)
     if tenant is not None:
         due = due.filter(tenant=tenant)
     ids = list(due.values_list("pk", flat=True)[:COMPLETE_BATCH])
@@ -620,11 +631,11 @@ def holds_expired_release(*, now: datetime, tenant: Tenant | None = None) -> lis
         return []
     with transaction.atomic():
         released = list(
-            Appointment.objects.filter(pk__in=ids, status=Appointment.Status.HELD, hold_expires_at__lte=now)
+            Appointment.objects.filter(pk__in=ids, status__in=_LAPSING, hold_expires_at__lte=now)
             .select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
             .values_list("pk", flat=True)
         )
-        Appointment.objects.filter(pk__in=released, status=Appointment.Status.HELD).update(
+        Appointment.objects.filter(pk__in=released, status__in=_LAPSING).update(
             status=Appointment.Status.EXPIRED, updated_at=now
         )
         transaction.on_commit(lambda: _holds_expired_announce(released, now))

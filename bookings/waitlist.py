@@ -33,10 +33,12 @@ from tenants.models import Tenant
 __all__ = [
     "WAITLIST_HOLD_MINUTES",
     "WAITLIST_WINDOW_MINUTES",
+    "waitlist_for_day",
     "waitlist_join",
     "waitlist_match",
     "waitlist_match_range",
     "waitlist_offer_accept",
+    "waitlist_offer_by_staff",
     "waitlist_offer_decline",
     "waitlist_offer_skip",
     "waitlist_withdraw",
@@ -209,6 +211,44 @@ def waitlist_match_range(
                 offered.append(candidate)
                 break
     return offered
+
+
+def waitlist_offer_by_staff(
+    *, tenant: Tenant, request: WaitlistRequest, now: datetime | None = None, hold_minutes: int | None = None
+) -> WaitlistRequest | None:
+    """Staff offer a waiting request a free time by hand (the day view): the matcher's own hold and offer.
+
+    The free start closest to the time the customer asked for, inside the request's
+    window, is held for them and the offer is sent as the matcher's would be. ``None``
+    when nothing in the window can serve it (or the request is no longer waiting, or
+    another tenant's).
+    """
+    now = now or timezone.now()
+    hold_minutes = hold_minutes or tenant.waitlist_hold_minutes or WAITLIST_HOLD_MINUTES
+    waiting = (
+        WaitlistRequest.objects.select_related("customer", "service", "resource")
+        .filter(pk=request.pk, tenant=tenant, status=WaitlistRequest.Status.WAITING, window_ends_at__gt=now)
+        .first()
+    )
+    if waiting is None:
+        return None
+    for start, on in _starts_for(tenant, waiting, waiting.window_starts_at, waiting.window_ends_at, None, now):
+        if start > now and _offer_hold(tenant, waiting, start, on, hold_minutes, now):
+            request.status, request.offer = waiting.status, waiting.offer
+            return waiting
+    return None
+
+
+def waitlist_for_day(*, tenant: Tenant, starts: datetime, ends: datetime):
+    """The tenant's open waitlist requests (waiting or offered) whose window meets ``[starts, ends)``, oldest first."""
+    return (
+        WaitlistRequest.objects.filter(
+            tenant=tenant, status__in=WaitlistRequest.OPEN_STATUSES, window_starts_at__lt=ends,
+            window_ends_at__gte=starts,
+        )
+        .select_related("customer", "service", "resource", "offer")
+        .order_by("created_at", "pk")
+    )
 
 
 def _starts_for(

@@ -110,7 +110,7 @@ def test_the_booking_rules_section_saves_the_rules(owner, restaurant):
         "cancellation_cutoff_hours": "4", "pacing_max_covers": "20", "conversation_timeout_minutes": "15",
         "max_active_bookings_per_customer": "2", "max_bookings_per_customer_per_day": "1",
         "reply_limit_per_minute": "5", "reply_limit_per_hour": "40", "owner_app_silence_minutes": "45",
-        "waitlist_hold_minutes": "15",
+        "waitlist_hold_minutes": "15", "approval_party_size": "8", "approval_hold_hours": "3",
     }
     assert owner.post(_url("booking"), data).status_code == 302
     restaurant.refresh_from_db()
