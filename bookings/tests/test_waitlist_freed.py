@@ -147,3 +147,20 @@ def test_a_no_show_of_a_booking_already_over_offers_nothing(restaurant, tables, 
         appointment_staff_change(tenant=restaurant, appointment=booking, status=Appointment.Status.NO_SHOW, now=at)
     request.refresh_from_db()
     assert request.status == WaitlistRequest.Status.WAITING
+
+
+def test_the_waitlist_admin_lists_the_tenants_own_requests_and_takes_one_off(client, restaurant, tables):
+    request = _join(restaurant)
+    other_tenant = TenantFactory()
+    foreign = waitlist_join(tenant=other_tenant, customer=CustomerFactory(tenant=other_tenant, display_name="Zeta"),
+                            start=AT_20, now=NOW)
+    client.force_login(MembershipFactory(tenant=restaurant).user)
+    url = reverse("admin:bookings_waitlistrequest_changelist")
+    page = client.get(url).content.decode()
+    assert str(request.customer) in page and "Zeta" not in page
+    assert client.get(reverse("admin:bookings_waitlistrequest_change", args=[foreign.pk])).status_code == 404
+    response = client.post(url, {"action": "withdraw_selected", "_selected_action": [request.pk, foreign.pk]})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    foreign.refresh_from_db()
+    assert (request.status, foreign.status) == ("withdrawn", "waiting")
