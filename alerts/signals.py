@@ -15,6 +15,7 @@ from bookings.signals import CustomerChange, appointment_approval_asked, appoint
 from conversations.models import Conversation, Message
 from conversations.signals import conversation_needs_person, outbound_message_failed, party_size_asked
 from customers.models import Channel
+from reminders.reconfirm import reconfirmation_missed
 from tenants.models import Tenant
 
 
@@ -84,6 +85,22 @@ def approval_asked_receive(sender, *, tenant: Tenant, appointment: Appointment, 
     )
 
 
+def reconfirmation_missed_receive(
+    sender, *, tenant: Tenant, appointment: Appointment, released: bool, now: datetime, **kwargs
+) -> None:
+    # A booking not reconfirmed by its deadline is a last-minute change staff should know of.
+    if appointment.channel == Appointment.Channel.TEST:
+        return
+    alert_raise(
+        tenant=tenant, kind=AlertKind.LAST_MINUTE, event_key=f"appointment:{appointment.pk}:unconfirmed",
+        data={
+            "change": "released" if released else "unconfirmed", "reference": appointment.reference,
+            "starts_at": appointment.starts_at.isoformat(), "party_size": appointment.party_size,
+        },
+        appointment=appointment,
+    )
+
+
 def send_failed_receive(sender, *, tenant: Tenant, message: Message, now: datetime, **kwargs) -> None:
     if message.channel == Channel.TEST:
         return
@@ -100,3 +117,4 @@ def signals_connect() -> None:
     appointment_customer_changed.connect(customer_change_receive, dispatch_uid="alerts_last_minute")
     outbound_message_failed.connect(send_failed_receive, dispatch_uid="alerts_send_failed")
     appointment_approval_asked.connect(approval_asked_receive, dispatch_uid="alerts_approval_asked")
+    reconfirmation_missed.connect(reconfirmation_missed_receive, dispatch_uid="alerts_reconfirmation_missed")

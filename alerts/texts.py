@@ -63,6 +63,11 @@ def alert_summary(alert: Alert) -> str:
             "reference": data.get("reference", ""),
         }
         change = data.get("change")
+        if change == "unconfirmed":
+            return _("%(customer)s has not confirmed booking %(reference)s of %(when)s by the deadline.") % values
+        if change == "released":
+            return _("%(customer)s did not confirm booking %(reference)s of %(when)s by the deadline: it was "
+                     "released and the customer told.") % values
         if change == "cancelled":
             return _("%(customer)s cancelled their booking %(reference)s of %(when)s.") % values
         if change == "moved":

@@ -65,7 +65,8 @@ class ReminderSettingsForm(forms.ModelForm):
         fields = (
             "reminders_enabled", "hours_before", "second_hours_before", "quiet_hours_start", "quiet_hours_end",
             "notify_staff_changes", "review_requests_enabled", "review_delay_hours", "review_link",
-            "review_every_days", "rebook_nudges_enabled", "no_show_follow_up_enabled",
+            "review_every_days", "rebook_nudges_enabled", "no_show_follow_up_enabled", "reconfirm_party_size",
+            "reconfirm_hours_before", "reconfirm_deadline_hours", "reconfirm_release",
         )
         widgets = {"quiet_hours_start": _time_input(), "quiet_hours_end": _time_input()}
         field_classes = {"review_link": partial(forms.URLField, assume_scheme="https")}

@@ -58,10 +58,21 @@ def approval_answer_send(
     Call inside the transaction of the answer (or after the sweep committed): the message
     is stored with it and sent once it commits.
     """
+    return booking_news_send(
+        tenant=tenant, appointment=appointment, text_key=_TEXT[outcome], template_purpose=_TEMPLATE_PURPOSE[outcome],
+        now=now,
+    )
+
+
+def booking_news_send(
+    *, tenant: Tenant, appointment: Appointment, text_key: str, template_purpose: str, now: datetime
+) -> Message | None:
+    """Tell the booking's customer ``text_key`` (``conversations.assistant.texts``): free-form in the 24-hour
+    window, else the tenant's template of ``template_purpose``, else nothing (``None``)."""
     if appointment.tenant_id != tenant.pk:
         raise ValueError("The appointment belongs to another tenant.")
     customer = appointment.customer
-    if customer is None or customer.opted_out_at is not None or appointment.channel == Appointment.Channel.ADMIN:
+    if customer is None or customer.opted_out_at is not None:
         return None
     with transaction.atomic():
         conversation = conversation_get_or_open(tenant=tenant, customer=customer)
@@ -71,26 +82,23 @@ def approval_answer_send(
         )
         template = None
         if not window_open and conversation.channel == Channel.WHATSAPP:
-            template = message_template_for(tenant=tenant, purpose=_TEMPLATE_PURPOSE[outcome], language=language)
+            template = message_template_for(tenant=tenant, purpose=template_purpose, language=language)
         if window_open or template is not None:
             return notification_store(
-                tenant=tenant, conversation=conversation, appointment=appointment,
-                purpose=_TEMPLATE_PURPOSE[outcome],
-                reply=approval_answer_reply(tenant=tenant, appointment=appointment, outcome=outcome,
-                                            language=language),
+                tenant=tenant, conversation=conversation, appointment=appointment, purpose=template_purpose,
+                reply=booking_news_reply(tenant=tenant, appointment=appointment, text_key=text_key,
+                                         language=language),
                 template=template_spec(template=template, tenant=tenant, appointment=appointment)
                 if template else None,
             )
-    logger.info("Booking %s of tenant %s: the customer cannot be told it was %s", appointment.pk, tenant.pk, outcome)
+    logger.info("Booking %s of tenant %s: the customer cannot be told (%s)", appointment.pk, tenant.pk, text_key)
     return None
 
 
-def approval_answer_reply(
-    *, tenant: Tenant, appointment: Appointment, outcome: ApprovalOutcome, language: str
-) -> Reply:
+def booking_news_reply(*, tenant: Tenant, appointment: Appointment, text_key: str, language: str) -> Reply:
     first_name = (appointment.customer.display_name or "").split(" ")[0].strip() if appointment.customer else ""
     text = say(
-        _TEXT[outcome], language, name=f" {first_name}" if first_name else "", tenant=tenant.name,
+        text_key, language, name=f" {first_name}" if first_name else "", tenant=tenant.name,
         party=appointment.party_size, reference=appointment.reference,
         when=when_long(appointment.starts_at.astimezone(tenant.tzinfo), language),
     )

@@ -297,6 +297,18 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "Hi{name}, a reminder of your booking at {tenant}: {what}, {when} (code {reference}). "
         "Will you be there?",
     },
+    # Double confirmation (``reminders.reconfirm``): added to the reminder, and the release.
+    "reconfirm_ask": {
+        "it": "Per favore conferma entro {deadline} con il pulsante qui sotto: senza conferma la prenotazione "
+        "potrebbe essere liberata.",
+        "en": "Please confirm by {deadline} with the button below: without it the booking may be released.",
+    },
+    "reconfirm_released": {
+        "it": "Ciao{name}, non avendo ricevuto la tua conferma, {tenant} ha liberato la prenotazione {reference} "
+        "({when}). Se vuoi ancora venire, scrivimi e cerchiamo un posto.",
+        "en": "Hi{name}, as we did not hear back from you, {tenant} has released booking {reference} ({when}). "
+        "If you'd still like to come, write to me and we'll look for a place.",
+    },
     "reminder_button_confirm": {"it": "Confermo", "en": "Confirm"},
     "reminder_button_cancel": {"it": "Annulla", "en": "Cancel"},
     "reminder_confirmed": {
