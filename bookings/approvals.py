@@ -116,7 +116,9 @@ def _locked_request(tenant: Tenant, appointment: Appointment, now: datetime) -> 
     if locked.hold_reason != Appointment.HoldReason.APPROVAL or locked.status not in APPROVAL_STATUSES:
         raise AppointmentNotActive(gettext("This request has already been answered."))
     if locked.hold_expires_at is not None and locked.hold_expires_at <= now:
-        raise AppointmentNotActive(gettext("This request ran out before it was answered; the customer was told."))
+        raise AppointmentNotActive(
+            gettext("This request ran out before it was answered: it is declined and the customer told.")
+        )
     return locked
 
 
