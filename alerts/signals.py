@@ -11,10 +11,11 @@ from alerts.models import AlertKind
 from alerts.selectors import alert_settings_get
 from alerts.services import alert_raise
 from bookings.models import Appointment
-from bookings.signals import CustomerChange, appointment_customer_changed
+from bookings.signals import CustomerChange, appointment_approval_asked, appointment_customer_changed
 from conversations.models import Conversation, Message
 from conversations.signals import conversation_needs_person, outbound_message_failed, party_size_asked
 from customers.models import Channel
+from reminders.reconfirm import reconfirmation_missed
 from tenants.models import Tenant
 
 
@@ -70,6 +71,36 @@ def customer_change_receive(
     )
 
 
+def approval_asked_receive(sender, *, tenant: Tenant, appointment: Appointment, now: datetime, **kwargs) -> None:
+    # A big party waits for a yes or no: a large party asking, with the booking to answer on.
+    if appointment.channel == Appointment.Channel.TEST:
+        return
+    alert_raise(
+        tenant=tenant, kind=AlertKind.LARGE_PARTY, event_key=f"appointment:{appointment.pk}:approval",
+        data={
+            "party_size": appointment.party_size, "approval": True, "starts_at": appointment.starts_at.isoformat(),
+            "reference": appointment.reference,
+        },
+        appointment=appointment,
+    )
+
+
+def reconfirmation_missed_receive(
+    sender, *, tenant: Tenant, appointment: Appointment, released: bool, now: datetime, **kwargs
+) -> None:
+    # A booking not reconfirmed by its deadline is a last-minute change staff should know of.
+    if appointment.channel == Appointment.Channel.TEST:
+        return
+    alert_raise(
+        tenant=tenant, kind=AlertKind.LAST_MINUTE, event_key=f"appointment:{appointment.pk}:unconfirmed",
+        data={
+            "change": "released" if released else "unconfirmed", "reference": appointment.reference,
+            "starts_at": appointment.starts_at.isoformat(), "party_size": appointment.party_size,
+        },
+        appointment=appointment,
+    )
+
+
 def send_failed_receive(sender, *, tenant: Tenant, message: Message, now: datetime, **kwargs) -> None:
     if message.channel == Channel.TEST:
         return
@@ -85,3 +116,5 @@ def signals_connect() -> None:
     party_size_asked.connect(party_size_receive, dispatch_uid="alerts_large_party")
     appointment_customer_changed.connect(customer_change_receive, dispatch_uid="alerts_last_minute")
     outbound_message_failed.connect(send_failed_receive, dispatch_uid="alerts_send_failed")
+    appointment_approval_asked.connect(approval_asked_receive, dispatch_uid="alerts_approval_asked")
+    reconfirmation_missed.connect(reconfirmation_missed_receive, dispatch_uid="alerts_reconfirmation_missed")

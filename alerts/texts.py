@@ -46,6 +46,11 @@ def alert_summary(alert: Alert) -> str:
         return _("%(customer)s is waiting for a person.") % {"customer": customer}
     if alert.kind == AlertKind.LARGE_PARTY:
         values = {"customer": customer, "count": data.get("party_size", "?")}
+        if data.get("approval"):
+            return _("%(customer)s asks for a table for %(count)s on %(when)s (%(reference)s): it waits for your "
+                     "approval on the day view.") % {
+                **values, "when": _local(tenant, data.get("starts_at")), "reference": data.get("reference", ""),
+            }
         if data.get("refused"):
             return _("%(customer)s asked for a table for %(count)s: no table seats that many, "
                      "the assistant told them to call.") % values
@@ -58,6 +63,11 @@ def alert_summary(alert: Alert) -> str:
             "reference": data.get("reference", ""),
         }
         change = data.get("change")
+        if change == "unconfirmed":
+            return _("%(customer)s has not confirmed booking %(reference)s of %(when)s by the deadline.") % values
+        if change == "released":
+            return _("%(customer)s did not confirm booking %(reference)s of %(when)s by the deadline: it was "
+                     "released and the customer told.") % values
         if change == "cancelled":
             return _("%(customer)s cancelled their booking %(reference)s of %(when)s.") % values
         if change == "moved":

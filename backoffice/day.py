@@ -277,6 +277,8 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
         if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.EXPIRED):
             cancelled.append(appointment)
             continue
+        if appointment.status == Appointment.Status.PENDING:
+            continue  # a request that keeps no table: listed under the grid (_day_waitlist.html)
         first = row_at(appointment.starts_at, math.floor)
         last = max(row_at(appointment.ends_at, math.ceil), first + 1)
         blocks.append(

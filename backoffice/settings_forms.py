@@ -30,7 +30,8 @@ RANGES_PER_DAY = 2
 BUSINESS_FIELDS = ("name", "address", "contact_phone", "language", "timezone")
 BOOKING_RULE_FIELDS = (
     "slot_minutes", "min_notice_minutes", "max_days_ahead", "default_duration_minutes", "cancellation_cutoff_hours",
-    "pacing_max_covers", "waitlist_hold_minutes", "conversation_timeout_minutes", "max_active_bookings_per_customer",
+    "pacing_max_covers", "waitlist_hold_minutes", "approval_party_size", "approval_hold_hours",
+    "conversation_timeout_minutes", "max_active_bookings_per_customer",
     "max_bookings_per_customer_per_day", "reply_limit_per_minute", "reply_limit_per_hour", "owner_app_silence_minutes",
 )
 
@@ -64,7 +65,8 @@ class ReminderSettingsForm(forms.ModelForm):
         fields = (
             "reminders_enabled", "hours_before", "second_hours_before", "quiet_hours_start", "quiet_hours_end",
             "notify_staff_changes", "review_requests_enabled", "review_delay_hours", "review_link",
-            "review_every_days", "rebook_nudges_enabled", "no_show_follow_up_enabled",
+            "review_every_days", "rebook_nudges_enabled", "no_show_follow_up_enabled", "reconfirm_party_size",
+            "reconfirm_hours_before", "reconfirm_deadline_hours", "reconfirm_release",
         )
         widgets = {"quiet_hours_start": _time_input(), "quiet_hours_end": _time_input()}
         field_classes = {"review_link": partial(forms.URLField, assume_scheme="https")}

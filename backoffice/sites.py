@@ -50,6 +50,7 @@ class LyoAdminSite(admin.AdminSite):
         # These import the admin's models: load them after the registry.
         from backoffice import (
             alert_views,
+            approval_views,
             sends_views,
             service_views,
             settings_views,
@@ -67,6 +68,10 @@ class LyoAdminSite(admin.AdminSite):
             path("day/visit/<int:appointment_id>/", self.admin_view(service_views.day_visit),
                  name="backoffice_day_visit"),
             path("day/walk-in/", self.admin_view(service_views.day_walk_in), name="backoffice_day_walk_in"),
+            path("day/approval/<int:appointment_id>/", self.admin_view(approval_views.day_approval),
+                 name="backoffice_day_approval"),
+            path("day/waitlist/<int:request_id>/offer/", self.admin_view(approval_views.day_waitlist_offer),
+                 name="backoffice_day_waitlist_offer"),
             path("try/", self.admin_view(views.assistant_try), name="backoffice_try"),
             path("try/clear/", self.admin_view(views.assistant_try_clear), name="backoffice_try_clear"),
             path("chat/<int:conversation_id>/", self.admin_view(views.conversation_chat),

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST, require_safe
 from alerts.selectors import alerts_unseen
 from alerts.texts import alert_lines
 from backoffice.day import day_grid
+from backoffice.day_waitlist import day_waitlist, waiting_counts
 from backoffice.media import (
     MediaTooLargeToKeep,
     MediaUnavailable,
@@ -129,6 +130,7 @@ def staff_home_context(request: HttpRequest) -> dict:
         return {
             "lyo_home": staff_home(tenant=tenant, now=timezone.now()),
             "lyo_alerts": alert_lines(alerts_unseen(tenant=tenant, user=user)),
+            "lyo_waiting": waiting_counts(tenant=tenant, now=timezone.now()),
             "lyo_tenant_query": _tenant_query(request, tenant),
             "lyo_tenant_slug": _tenant_slug(request, tenant),
             "lyo_today": timezone.localdate(),
@@ -183,6 +185,7 @@ def day_page(
         "day": day,
         "today": today,
         "walk_in_form": walk_in_form or (WalkInForm(tenant=tenant) if day == today else None),
+        "day_waitlist": day_waitlist(tenant=tenant, day=day, now=now),
         "day_query": _tenant_query(request, tenant, date=day.isoformat()),
         "previous_query": _tenant_query(request, tenant, date=(day - timedelta(days=1)).isoformat()),
         "next_query": _tenant_query(request, tenant, date=(day + timedelta(days=1)).isoformat()),

@@ -12,6 +12,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from bookings.configuration import closure_delete
 from bookings.errors import (
     AppointmentNotActive,
     BookingError,
@@ -23,8 +24,9 @@ from bookings.errors import (
     TooFarAhead,
     booking_refusal_text,
 )
-from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
-from bookings.services import appointment_staff_book, appointment_staff_change
+from bookings.models import Appointment, Closure, OpeningHours, Resource, Service, WaitlistRequest
+from bookings.services import appointment_delete, appointment_staff_book, appointment_staff_change
+from bookings.waitlist import waitlist_withdraw
 from customers.services import (
     PhoneNumberInvalid,
     customer_get_or_create_for_staff_booking,
@@ -113,6 +115,14 @@ class ClosureAdmin(TenantScopedAdmin):
     search_fields = ("reason",)
     date_hierarchy = "starts_at"
     list_select_related = ("tenant",)
+
+    # Through the service: the days open again are offered to the waitlist.
+    def delete_model(self, request, obj):
+        closure_delete(tenant=obj.tenant, closure_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for closure in queryset.select_related("tenant"):
+            closure_delete(tenant=closure.tenant, closure_id=closure.pk)
 
 
 @admin.register(Resource)
@@ -442,6 +452,14 @@ class AppointmentAdmin(TenantScopedAdmin):
             raise _Refused(error) from error
         _row_copy(saved, obj)
 
+    # Through the service: a future booking deleted frees its slot for the waitlist.
+    def delete_model(self, request, obj):
+        appointment_delete(tenant=obj.tenant, appointment=obj)
+
+    def delete_queryset(self, request, queryset):
+        for appointment in queryset.select_related("tenant"):
+            appointment_delete(tenant=appointment.tenant, appointment=appointment)
+
     @admin.display(description=_("confirmed by customer"), boolean=True, ordering="customer_confirmed_at")
     def confirmed_by_customer(self, appointment: Appointment) -> bool:
         return appointment.customer_confirmed_at is not None
@@ -494,3 +512,34 @@ def _row_copy(source: Appointment, target: Appointment) -> None:
         setattr(target, field.attname, getattr(source, field.attname))
     target._state.adding, target._state.db = False, source._state.db
     target._state.fields_cache.clear()
+
+
+@admin.register(WaitlistRequest)
+class WaitlistRequestAdmin(TenantScopedAdmin):
+    """The waitlist, to read: customers join and leave it from the chat, staff offer from the day view."""
+
+    list_display = ("window_starts_at", "window_ends_at", "customer", "party_size", "service", "resource", "status",
+                    "offer", "created_at", "tenant")
+    list_filter = ("status", ("tenant", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("customer__display_name", "customer__phone")
+    date_hierarchy = "window_starts_at"
+    list_select_related = ("tenant", "customer", "service", "resource", "offer")
+    actions = ["withdraw_selected"]
+    fields = ("tenant", "customer", "window_starts_at", "window_ends_at", "party_size", "service", "resource",
+              "channel", "status", "offer", "created_at", "updated_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, *args):
+        return False  # a request is the customer's own: made in the chat
+
+    @admin.action(description=_("Take selected requests off the waitlist"))
+    def withdraw_selected(self, request, queryset):
+        withdrawn = sum(
+            waitlist_withdraw(tenant=waiting.tenant, request=waiting) for waiting in queryset.select_related("tenant")
+        )
+        self.message_user(
+            request,
+            ngettext("Took %(n)d request off the waitlist.", "Took %(n)d requests off the waitlist.", withdrawn)
+            % {"n": withdrawn},
+            messages.SUCCESS,
+        )

@@ -14,9 +14,11 @@ from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from bookings.models import Closure, OpeningHours
+from bookings.signals import appointment_capacity_freed
 from tenants.models import Tenant
 from tenants.services import tenant_config_changed
 
@@ -155,7 +157,22 @@ def closure_add(*, tenant: Tenant, first_day: date, last_day: date, reason: str 
     return closure
 
 
-def closure_delete(*, tenant: Tenant, closure_id: int) -> bool:
-    """Remove one of the tenant's closures; False when it has none with that id (another tenant's included)."""
-    deleted, _rows = Closure.objects.filter(tenant=tenant, pk=closure_id).delete()  # sends post_delete: bump
-    return bool(deleted)
+def closure_delete(*, tenant: Tenant, closure_id: int, now: datetime | None = None) -> bool:
+    """Remove one of the tenant's closures; False when it has none with that id (another tenant's included).
+
+    The days it closed are open again: after commit the waitlist is offered what is free in
+    them (``appointment_capacity_freed`` over the closure's span, every resource).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        closure = Closure.objects.filter(tenant=tenant, pk=closure_id).first()
+        if closure is None:
+            return False
+        starts_at, ends_at = closure.starts_at, closure.ends_at
+        closure.delete()  # sends post_delete: bump
+        if ends_at > now:
+            transaction.on_commit(lambda: appointment_capacity_freed.send(
+                sender=Closure, tenant=tenant, starts_at=max(starts_at, now), ends_at=ends_at, resource_id=None,
+                now=now,
+            ))
+    return True

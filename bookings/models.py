@@ -1,6 +1,6 @@
 """What a tenant offers (services, hours, tables or staff) and what customers booked."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -182,6 +182,9 @@ class Appointment(TenantOwnedModel):
         HELD = "held", _("Held")
         # A hold nobody confirmed in time: the resource is free again.
         EXPIRED = "expired", _("Hold expired")
+        # A big party's request waiting for staff approval with nothing kept for it
+        # (``bookings.approvals``): it occupies nothing; approving books it if still free.
+        PENDING = "pending", _("Waiting for approval")
 
     class HoldReason(models.TextChoices):
         WAITLIST_OFFER = "waitlist_offer", _("Offered from the waitlist")
@@ -271,6 +274,10 @@ class Appointment(TenantOwnedModel):
             models.CheckConstraint(
                 condition=~Q(status="held") | Q(hold_expires_at__isnull=False), name="appointment_held_expires"
             ),
+            # A request pending approval says until when staff may answer.
+            models.CheckConstraint(
+                condition=~Q(status="pending") | Q(hold_expires_at__isnull=False), name="appointment_pending_expires"
+            ),
             models.CheckConstraint(
                 condition=Q(seated_at__isnull=True) | Q(arrived_at__isnull=False), name="appointment_seated_arrived"
             ),
@@ -305,6 +312,10 @@ class Appointment(TenantOwnedModel):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+
+# A waitlist request covers this much either side of the asked time (``bookings.waitlist.waitlist_join``).
+WAITLIST_WINDOW_MINUTES = 60
 
 
 class WaitlistRequest(TenantOwnedModel):
@@ -379,6 +390,11 @@ class WaitlistRequest(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant.local_time_text(self.window_starts_at)} x{self.party_size}"
+
+    @property
+    def asked_at(self) -> datetime:
+        """The time the customer asked for: the window ends ``WAITLIST_WINDOW_MINUTES`` after it."""
+        return self.window_ends_at - timedelta(minutes=WAITLIST_WINDOW_MINUTES)
 
     @property
     def expires_at(self) -> datetime:

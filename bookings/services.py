@@ -76,6 +76,7 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_customer_confirm",
+    "appointment_delete",
     "appointment_details_update",
     "appointment_hold",
     "appointment_hold_confirm",
@@ -90,6 +91,7 @@ __all__ = [
     "appointments_anonymise",
     "appointments_past_complete",
     "appointments_trial_delete",
+    "booking_lock",
     "booking_request_check",
     "holds_expired_release",
 ]
@@ -301,6 +303,10 @@ def _booking_lock(tenant: Tenant) -> None:
         list(locked.filter(pk=tenant.pk).values_list("pk", flat=True))
     else:
         Tenant.objects.filter(pk=tenant.pk).update(updated_at=F("updated_at"))
+
+
+# For the other booking modules (``bookings.approvals``): the same lock, in the same order.
+booking_lock = _booking_lock
 
 
 def _appointment_lock(tenant: Tenant, appointment: Appointment) -> Appointment:
@@ -608,14 +614,20 @@ def appointment_hold_confirm(*, tenant: Tenant, appointment: Appointment, now: d
     return current
 
 
+# What lapses at ``hold_expires_at``: a hold, and a request pending approval without one.
+_LAPSING = (Appointment.Status.HELD, Appointment.Status.PENDING)
+
+
 def holds_expired_release(*, now: datetime, tenant: Tenant | None = None) -> list[int]:
     """Mark holds past due expired (periodic, and before every booking); the ids released.
 
     A conditional UPDATE per row set: a hold confirmed a moment ago is left alone, and two
     sweeps at once cannot release anything twice. Each released hold is announced
     (``appointment_hold_expired``) after commit, so the apps above offer the slot again.
+    A big party's request pending approval without a hold (``bookings.approvals``) lapses
+    here too at its deadline, announced the same way (it kept nothing, so nothing is freed).
     """
-    due = Appointment.objects.filter(status=Appointment.Status.HELD, hold_expires_at__lte=now)
+    due = Appointment.objects.filter(status__in=_LAPSING, hold_expires_at__lte=now)
     if tenant is not None:
         due = due.filter(tenant=tenant)
     ids = list(due.values_list("pk", flat=True)[:COMPLETE_BATCH])
@@ -623,11 +635,11 @@ def holds_expired_release(*, now: datetime, tenant: Tenant | None = None) -> lis
         return []
     with transaction.atomic():
         released = list(
-            Appointment.objects.filter(pk__in=ids, status=Appointment.Status.HELD, hold_expires_at__lte=now)
+            Appointment.objects.filter(pk__in=ids, status__in=_LAPSING, hold_expires_at__lte=now)
             .select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
             .values_list("pk", flat=True)
         )
-        Appointment.objects.filter(pk__in=released, status=Appointment.Status.HELD).update(
+        Appointment.objects.filter(pk__in=released, status__in=_LAPSING).update(
             status=Appointment.Status.EXPIRED, updated_at=now
         )
         transaction.on_commit(lambda: _holds_expired_announce(released, now))
@@ -655,11 +667,37 @@ def appointment_hold_release(*, tenant: Tenant, appointment: Appointment, now: d
     return bool(released)
 
 
-def _capacity_freed_on_commit(tenant: Tenant, appointment: Appointment, now: datetime) -> None:
-    starts_at, resource_id = appointment.starts_at, appointment.resource_id
+def _capacity_freed_on_commit(
+    tenant: Tenant, appointment: Appointment, now: datetime, *, starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> None:
+    """Announce after commit that ``appointment``'s slot is free (``ends_at``: a span from ``starts_at``)."""
+    start, resource_id = starts_at or appointment.starts_at, appointment.resource_id
     transaction.on_commit(lambda: appointment_capacity_freed.send(
-        sender=Appointment, tenant=tenant, starts_at=starts_at, resource_id=resource_id, now=now,
+        sender=Appointment, tenant=tenant, starts_at=start, resource_id=resource_id, now=now, ends_at=ends_at,
     ))
+
+
+def appointment_delete(*, tenant: Tenant, appointment: Appointment, now: datetime | None = None) -> bool:
+    """Staff delete a booking outright (the admin's delete); ``False`` when the tenant has no such row.
+
+    A visit's later services go with it (they point to it). A future booking that occupied
+    its slot frees it for the waitlist, after commit. Nobody is messaged: deleting is
+    correcting a mistake, cancelling is what tells the customer.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().filter(pk=appointment.pk, tenant=tenant).first()
+        if locked is None:
+            return False
+        parts = list(Appointment.objects.filter(tenant=tenant, visit_first=locked))
+        freed = [row for row in (locked, *parts) if row.is_active and row.starts_at > now]
+        Appointment.objects.filter(pk__in=[part.pk for part in parts]).delete()
+        locked.delete()
+        for row in freed:
+            _capacity_freed_on_commit(tenant, row, now)
+    logger.info("Booking %s of tenant %s deleted", appointment.pk, tenant.pk)
+    return True
 
 
 def appointment_cancel(
@@ -811,8 +849,12 @@ def appointment_status_set(
             )
         if status == Appointment.Status.NO_SHOW and locked.starts_at > now:
             raise AppointmentNotActive(gettext("A booking that has not started yet cannot be a no-show."))
+        was_active = locked.is_active
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
+        if status == Appointment.Status.NO_SHOW and was_active and locked.blocks_until > now:
+            # The rest of the sitting is free: the waitlist may take a start in it.
+            _capacity_freed_on_commit(tenant, locked, now, ends_at=locked.blocks_until, starts_at=now)
     _mirror(locked, appointment)
     return locked
 

@@ -20,9 +20,21 @@ occupies its slot (``bookings.services.holds_expired_release``). Sent after comm
 receiver may offer the slot to someone else. Arguments: ``appointment_id`` and ``now``.
 
 ``appointment_capacity_freed``: a booking stopped occupying its slot before its time
-(a cancellation, an unconfirmed hold released or expired). Sent after commit, so a
-receiver (the waitlist, ``bookings.waitlist``) may offer the slot to someone else.
-Arguments: ``tenant``, ``starts_at``, ``resource_id`` and ``now``.
+(a cancellation, a move, a booking deleted, an unconfirmed hold released or expired), or
+a span opened up (a closure removed: ``resource_id`` is ``None``, every resource; a
+no-show: the rest of its sitting). Sent after commit, so a receiver (the waitlist,
+``bookings.waitlist``) may offer the slot to someone else. Arguments: ``tenant``,
+``starts_at``, ``resource_id``, ``now`` and ``ends_at`` (``None`` for one start, else
+the end of the span freed from ``starts_at``).
+
+``appointment_approval_asked``: a big party's booking waits for staff approval
+(``bookings.approvals.appointment_approval_request``). Sent inside the transaction, so the
+staff alert commits with it. Arguments: ``tenant``, ``appointment`` and ``now``.
+
+``appointment_approval_answered``: staff approved or declined such a request. Sent inside
+the transaction; the apps above tell the customer. Arguments: ``tenant``, ``appointment``,
+``approved`` (a bool) and ``now``. A request nobody answered lapses through the hold
+sweep instead (``appointment_hold_expired``, hold reason ``approval``).
 
 ``waitlist_offered``: a freed slot is held for a waitlisted customer
 (``bookings.waitlist.waitlist_match``). Sent after commit; the channel apps send the
@@ -68,6 +80,8 @@ appointment_customer_changed = Signal()
 appointment_hold_expired = Signal()
 appointment_capacity_freed = Signal()
 waitlist_offered = Signal()
+appointment_approval_asked = Signal()
+appointment_approval_answered = Signal()
 
 
 def _row_changed(sender, instance, **kwargs) -> None:

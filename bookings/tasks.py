@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from bookings.approvals import approvals_pending_gauge_set
 from bookings.services import appointments_past_complete, holds_expired_release
 from bookings.waitlist import waitlist_expired_close
 from common.log_context import log_context
@@ -24,11 +25,15 @@ def appointments_complete_task() -> None:
 
 @shared_task(name="bookings.holds_expire", ignore_result=True)
 def holds_expire_task() -> None:
-    """Every minute (Celery beat): held bookings nobody confirmed in time free their slot."""
+    """Every minute (Celery beat): held bookings nobody confirmed in time free their slot; a big party's
+    request nobody approved in time is declined (its customer told)."""
     with log_context(), cross_tenant("every tenant's held bookings past due"):
-        released = holds_expired_release(now=timezone.now())
+        now = timezone.now()
+        released = holds_expired_release(now=now)
         if released:
             logger.info("Released %s expired hold(s)", len(released))
+        # Big parties still waiting for staff (the gauge is read between two sweeps).
+        approvals_pending_gauge_set(now=now)
 
 
 @shared_task(name="bookings.waitlist_expire", ignore_result=True)

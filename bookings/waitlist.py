@@ -2,7 +2,7 @@
 
 A customer joins for a window around the time they asked (``waitlist_join``). When a
 booking stops occupying its slot (``bookings.signals.appointment_capacity_freed``: a
-cancellation, a hold released or expired), ``waitlist_match`` holds the slot for the
+cancellation, a move, a booking deleted, a hold released or expired), ``waitlist_match`` holds the slot for the
 oldest waiting request it can serve — the hold itself checks that the party fits the
 table or that the staff member does the service in the time — and announces the offer
 (``waitlist_offered``) for the channel apps to send. Confirm books it; a decline, a skip
@@ -21,8 +21,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from bookings.availability import available_slots
 from bookings.errors import BookingError, HoldExpired
-from bookings.models import Appointment, Resource, Service, WaitlistRequest
+from bookings.models import WAITLIST_WINDOW_MINUTES, Appointment, Resource, Service, WaitlistRequest
 from bookings.services import appointment_hold, appointment_hold_confirm, appointment_hold_release
 from bookings.signals import appointment_capacity_freed, appointment_hold_expired, waitlist_offered
 from common import metrics
@@ -32,9 +33,12 @@ from tenants.models import Tenant
 __all__ = [
     "WAITLIST_HOLD_MINUTES",
     "WAITLIST_WINDOW_MINUTES",
+    "waitlist_for_day",
     "waitlist_join",
     "waitlist_match",
+    "waitlist_match_range",
     "waitlist_offer_accept",
+    "waitlist_offer_by_staff",
     "waitlist_offer_decline",
     "waitlist_offer_skip",
     "waitlist_withdraw",
@@ -45,8 +49,6 @@ logger = logging.getLogger(__name__)
 # How long a freed slot is kept for the customer it is offered to, unless the tenant set
 # otherwise (``Tenant.waitlist_hold_minutes``, whose default this is).
 WAITLIST_HOLD_MINUTES = 10
-# A request covers this much either side of the asked time.
-WAITLIST_WINDOW_MINUTES = 60
 
 
 def _count(event: str) -> None:
@@ -163,30 +165,139 @@ def waitlist_match(
     if resource.tenant_id != tenant.pk:
         raise ValueError("The resource must be the tenant's own.")
     for candidate in _candidates(tenant, start, resource, now):
-        try:
-            with transaction.atomic():
-                held = appointment_hold(
-                    tenant=tenant, start=start, minutes=hold_minutes,
-                    reason=Appointment.HoldReason.WAITLIST_OFFER, party_size=candidate.party_size,
-                    service=candidate.service, resource=resource, customer=candidate.customer,
-                    channel=candidate.channel, now=now,
-                )
-                offered = WaitlistRequest.objects.filter(
-                    pk=candidate.pk, tenant=tenant, status=WaitlistRequest.Status.WAITING
-                ).update(status=WaitlistRequest.Status.OFFERED, offer=held, updated_at=now)
-                if not offered:
-                    # Withdrawn or offered elsewhere a moment ago: the hold goes with this savepoint.
-                    raise _Taken()
-                _count("offered")
-                _offer_announce_on_commit(tenant, candidate.pk, now)
-        except BookingError:
-            continue  # this slot cannot serve this request (or is taken again): try the next
-        except _Taken:
-            continue
-        candidate.status, candidate.offer = WaitlistRequest.Status.OFFERED, held
-        logger.info("Waitlist request %s of tenant %s offered booking %s", candidate.pk, tenant.pk, held.pk)
-        return candidate
+        if _offer_hold(tenant, candidate, start, resource, hold_minutes, now):
+            return candidate
     return None
+
+
+def waitlist_match_range(
+    *,
+    tenant: Tenant,
+    starts: datetime,
+    ends: datetime,
+    resource: Resource | None = None,
+    now: datetime | None = None,
+    hold_minutes: int | None = None,
+) -> list[WaitlistRequest]:
+    """Offer capacity freed over a span (a closure removed, a no-show's table) to every request it can serve.
+
+    ``resource``: the one table or staff member freed (a no-show), or ``None`` for all of
+    them (a closure). Each waiting request whose window meets the span, oldest first, is
+    held the free start closest to the time it asked for, inside both its window and the
+    span, on the slot grid; a request the span cannot serve keeps waiting. The requests
+    offered, in that order.
+    """
+    now = now or timezone.now()
+    hold_minutes = hold_minutes or tenant.waitlist_hold_minutes or WAITLIST_HOLD_MINUTES
+    if resource is not None and resource.tenant_id != tenant.pk:
+        raise ValueError("The resource must be the tenant's own.")
+    starts = max(starts, now)
+    if ends <= starts:
+        return []
+    waiting = (
+        WaitlistRequest.objects.filter(
+            tenant=tenant, status=WaitlistRequest.Status.WAITING,
+            window_starts_at__gt=now, window_starts_at__lt=ends, window_ends_at__gte=starts,
+        )
+        .select_related("customer", "service", "resource")
+        .order_by("created_at", "pk")
+    )
+    if resource is not None:
+        waiting = waiting.filter(Q(resource__isnull=True) | Q(resource=resource))
+    offered = []
+    for candidate in waiting:
+        for start, on in _starts_for(tenant, candidate, starts, ends, resource, now):
+            if _offer_hold(tenant, candidate, start, on, hold_minutes, now):
+                offered.append(candidate)
+                break
+    return offered
+
+
+def waitlist_offer_by_staff(
+    *, tenant: Tenant, request: WaitlistRequest, now: datetime | None = None, hold_minutes: int | None = None
+) -> WaitlistRequest | None:
+    """Staff offer a waiting request a free time by hand (the day view): the matcher's own hold and offer.
+
+    The free start closest to the time the customer asked for, inside the request's
+    window, is held for them and the offer is sent as the matcher's would be. ``None``
+    when nothing in the window can serve it (or the request is no longer waiting, or
+    another tenant's).
+    """
+    now = now or timezone.now()
+    hold_minutes = hold_minutes or tenant.waitlist_hold_minutes or WAITLIST_HOLD_MINUTES
+    waiting = (
+        WaitlistRequest.objects.select_related("customer", "service", "resource")
+        .filter(pk=request.pk, tenant=tenant, status=WaitlistRequest.Status.WAITING, window_ends_at__gt=now)
+        .first()
+    )
+    if waiting is None:
+        return None
+    for start, on in _starts_for(tenant, waiting, waiting.window_starts_at, waiting.window_ends_at, None, now):
+        if start > now and _offer_hold(tenant, waiting, start, on, hold_minutes, now):
+            request.status, request.offer = waiting.status, waiting.offer
+            return waiting
+    return None
+
+
+def waitlist_for_day(*, tenant: Tenant, starts: datetime, ends: datetime):
+    """The tenant's open waitlist requests (waiting or offered) whose window meets ``[starts, ends)``, oldest first."""
+    return (
+        WaitlistRequest.objects.filter(
+            tenant=tenant, status__in=WaitlistRequest.OPEN_STATUSES, window_starts_at__lt=ends,
+            window_ends_at__gte=starts,
+        )
+        .select_related("customer", "service", "resource", "offer")
+        .order_by("created_at", "pk")
+    )
+
+
+def _starts_for(
+    tenant: Tenant, request: WaitlistRequest, starts: datetime, ends: datetime, resource: Resource | None,
+    now: datetime,
+) -> list[tuple[datetime, Resource]]:
+    """The free starts that serve ``request`` inside the span and its window, closest to its asked time first."""
+    zone = tenant.tzinfo
+    slots = available_slots(
+        tenant, service=request.service, party_size=request.party_size,
+        resource=resource or request.resource, now=now, by_staff=True,
+        start_date=request.window_starts_at.astimezone(zone).date(),
+        end_date=request.window_ends_at.astimezone(zone).date(),
+    )
+    low, high = max(starts, request.window_starts_at), min(ends, request.window_ends_at)
+    asked = request.asked_at
+    fitting = [slot for slot in slots if low <= slot.start <= high and slot.start < ends]
+    fitting.sort(key=lambda slot: (abs(slot.start - asked), slot.start))
+    return [(slot.start, slot.resource) for slot in fitting]
+
+
+def _offer_hold(
+    tenant: Tenant, candidate: WaitlistRequest, start: datetime, resource: Resource, hold_minutes: int,
+    now: datetime,
+) -> bool:
+    """Hold ``start`` on ``resource`` for ``candidate`` and mark it offered; ``False`` when it cannot serve it."""
+    try:
+        with transaction.atomic():
+            held = appointment_hold(
+                tenant=tenant, start=start, minutes=hold_minutes,
+                reason=Appointment.HoldReason.WAITLIST_OFFER, party_size=candidate.party_size,
+                service=candidate.service, resource=resource, customer=candidate.customer,
+                channel=candidate.channel, now=now,
+            )
+            offered = WaitlistRequest.objects.filter(
+                pk=candidate.pk, tenant=tenant, status=WaitlistRequest.Status.WAITING
+            ).update(status=WaitlistRequest.Status.OFFERED, offer=held, updated_at=now)
+            if not offered:
+                # Withdrawn or offered elsewhere a moment ago: the hold goes with this savepoint.
+                raise _Taken()
+            _count("offered")
+            _offer_announce_on_commit(tenant, candidate.pk, now)
+    except BookingError:
+        return False  # this slot cannot serve this request (or is taken again): try the next
+    except _Taken:
+        return False
+    candidate.status, candidate.offer = WaitlistRequest.Status.OFFERED, held
+    logger.info("Waitlist request %s of tenant %s offered booking %s", candidate.pk, tenant.pk, held.pk)
+    return True
 
 
 class _Taken(Exception):
@@ -268,8 +379,16 @@ def waitlist_expired_close(*, now: datetime, tenant: Tenant | None = None) -> in
     return closed
 
 
-def _on_capacity_freed(sender, tenant: Tenant, starts_at: datetime, resource_id: int, now: datetime, **kwargs) -> None:
-    resource = Resource.objects.filter(pk=resource_id, tenant=tenant).first()
+def _on_capacity_freed(
+    sender, tenant: Tenant, starts_at: datetime, resource_id: int | None, now: datetime,
+    ends_at: datetime | None = None, **kwargs,
+) -> None:
+    resource = Resource.objects.filter(pk=resource_id, tenant=tenant).first() if resource_id is not None else None
+    if resource_id is not None and resource is None:
+        return
+    if ends_at is not None:
+        waitlist_match_range(tenant=tenant, starts=starts_at, ends=ends_at, resource=resource, now=now)
+        return
     if resource is None or starts_at <= now:
         return
     waitlist_match(tenant=tenant, start=starts_at, resource=resource, now=now)

@@ -4,7 +4,7 @@ Labels keep cardinality bounded: channel, type, status, task name, action — ne
 tenant's customer, message id or phone number.
 """
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 inbound_messages = Counter(
     "lyo_inbound_messages_total", "Inbound messages stored, by channel and message type.", ["channel", "type"]
@@ -31,6 +31,13 @@ waitlist = Counter(
     "Waitlist events by action: joined, offered, booked (conversions), declined, missed (offer expired), expired, "
     "withdrawn.",
     ["action"],
+)
+# Set by the hold sweep every minute (``bookings.holds_expire``); the latest value wins across processes.
+approvals_pending = Gauge(
+    "lyo_approvals_pending",
+    "Big-party requests waiting for staff approval, by status (held: the table kept; pending: nothing kept).",
+    ["status"],
+    multiprocess_mode="mostrecent",
 )
 bookings = Counter("lyo_bookings_total", "Bookings by action (created, cancelled, rescheduled).", ["action"])
 notifications = Counter(

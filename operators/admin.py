@@ -58,7 +58,8 @@ class TenantAdminForm(forms.ModelForm):
             "whatsapp_phone_number_id", "whatsapp_business_account_id", "whatsapp_display_phone_number",
             "whatsapp_coexistence", "whatsapp_send_rate_per_second",
             "instagram_account_id", "slot_minutes", "min_notice_minutes", "max_days_ahead", "default_duration_minutes",
-            "cancellation_cutoff_hours", "pacing_max_covers", "waitlist_hold_minutes", "conversation_timeout_minutes",
+            "cancellation_cutoff_hours", "pacing_max_covers", "waitlist_hold_minutes", "approval_party_size",
+            "approval_hold_hours", "conversation_timeout_minutes",
             "reply_limit_per_minute", "reply_limit_per_hour", "staff_hand_back_hours", "owner_app_silence_minutes",
             "max_active_bookings_per_customer", "max_bookings_per_customer_per_day",
         )
@@ -137,6 +138,8 @@ class TenantAdmin(TenantLocalTimeMixin, TenantScopedPermissionsMixin, admin.Mode
                     "cancellation_cutoff_hours",
                     "pacing_max_covers",
                     "waitlist_hold_minutes",
+                    "approval_party_size",
+                    "approval_hold_hours",
                     "conversation_timeout_minutes",
                     "max_active_bookings_per_customer",
                     "max_bookings_per_customer_per_day",

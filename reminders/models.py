@@ -134,6 +134,26 @@ class ReminderSettings(TenantOwnedModel):
         _("write after a no-show"), default=False,
         help_text=_("\"We missed you: shall we find another time?\""),
     )
+    # Double confirmation (``reminders.reconfirm``): the reminder asks these parties to confirm by a deadline.
+    reconfirm_party_size = models.PositiveSmallIntegerField(
+        _("ask parties of this many or more to reconfirm"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=_("Their reminder asks them to tap Confirm by a deadline (1: everyone; empty: nobody)."),
+    )
+    reconfirm_hours_before = models.PositiveSmallIntegerField(
+        _("ask them to reconfirm (hours before)"), default=24,
+        validators=[MinValueValidator(2), MaxValueValidator(HOURS_BEFORE_MAX)],
+        help_text=_("Their reminder goes out this many hours before the booking."),
+    )
+    reconfirm_deadline_hours = models.PositiveSmallIntegerField(
+        _("answer due (hours before)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(72)],
+        help_text=_("Not confirmed this many hours before the booking: staff are alerted."),
+    )
+    reconfirm_release = models.BooleanField(
+        _("release unconfirmed bookings"), default=False,
+        help_text=_("At the deadline an unconfirmed booking is cancelled, the customer told, and the table or "
+                    "time offered to the waitlist."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -157,6 +177,12 @@ class ReminderSettings(TenantOwnedModel):
         first, second = self.hours_before, self.second_hours_before
         if first is not None and second is not None and second >= first:
             errors["second_hours_before"] = _("The second reminder comes later: fewer hours before than the first.")
+        if (
+            self.reconfirm_party_size is not None and self.reconfirm_hours_before is not None
+            and self.reconfirm_deadline_hours is not None
+            and self.reconfirm_deadline_hours >= self.reconfirm_hours_before
+        ):
+            errors["reconfirm_deadline_hours"] = _("The answer is due after they are asked: fewer hours before.")
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             errors["quiet_hours_end"] = _("Set both the start and the end of the quiet hours, or neither.")
         elif self.has_quiet_hours and self.quiet_hours_start == self.quiet_hours_end:

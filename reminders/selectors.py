@@ -41,6 +41,17 @@ def reminder_settings_get(*, tenant: Tenant) -> ReminderSettings:
         return ReminderSettings(tenant=tenant)
 
 
+def reconfirm_applies(settings: ReminderSettings, appointment: Appointment) -> bool:
+    """Whether ``appointment``'s reminder asks it to reconfirm by a deadline."""
+    size = settings.reconfirm_party_size
+    return size is not None and appointment.party_size >= size
+
+
+def reconfirm_deadline(settings: ReminderSettings, appointment: Appointment) -> datetime:
+    """By when the customer must tap Confirm (UTC: hours of elapsed time, across clock changes)."""
+    return appointment.starts_at.astimezone(UTC) - timedelta(hours=settings.reconfirm_deadline_hours)
+
+
 def message_template_for(*, tenant: Tenant, purpose: str, language: str) -> MessageTemplate | None:
     """The template for ``purpose`` in the customer's ``language``, else the business's, else any."""
     templates = list(MessageTemplate.objects.filter(tenant=tenant, purpose=purpose).order_by("language", "pk"))
@@ -71,6 +82,12 @@ def tenant_reminders_due(*, tenant: Tenant, settings: ReminderSettings, now: dat
     unsent = Q()
     for kind, hours in kinds:
         unsent |= Q(**{f"{kind.field}__isnull": True}, starts_at__lte=now + timedelta(hours=hours))
+    if settings.reconfirm_party_size is not None:
+        # Parties asked to reconfirm get their first reminder at the reconfirmation's own hour.
+        unsent |= Q(
+            reminder_sent_at__isnull=True, party_size__gte=settings.reconfirm_party_size,
+            starts_at__lte=now + timedelta(hours=settings.reconfirm_hours_before),
+        )
     candidates = (
         Appointment.objects.filter(
             tenant=tenant, status=Appointment.Status.CONFIRMED, customer__isnull=False, starts_at__gt=now,
@@ -83,7 +100,7 @@ def tenant_reminders_due(*, tenant: Tenant, settings: ReminderSettings, now: dat
     )
     due = []
     for appointment in candidates:
-        reminder = _reminder_due(appointment, kinds, settings, now)
+        reminder = _reminder_due(appointment, _kinds_for(appointment, kinds, settings), settings, now)
         if reminder is not None:
             due.append(reminder)
     return due
@@ -96,6 +113,18 @@ def _kinds(settings: ReminderSettings) -> list[tuple[ReminderKind, int]]:
     if kinds and second and second < settings.hours_before:
         kinds.append((ReminderKind.SECOND, second))
     return kinds
+
+
+def _kinds_for(
+    appointment: Appointment, kinds: list[tuple[ReminderKind, int]], settings: ReminderSettings
+) -> list[tuple[ReminderKind, int]]:
+    """A party asked to reconfirm (``reminders.reconfirm``) gets its first reminder at the reconfirmation's hour;
+    a second reminder stays only if it comes later."""
+    size = settings.reconfirm_party_size
+    if size is None or appointment.party_size < size:
+        return kinds
+    hours = settings.reconfirm_hours_before
+    return [(ReminderKind.FIRST, hours)] + [(kind, h) for kind, h in kinds if kind is ReminderKind.SECOND and h < hours]
 
 
 def _reminder_due(

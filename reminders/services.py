@@ -35,7 +35,14 @@ from conversations.services.outbound import outbound_message_enqueue
 from conversations.services.staff_reply import StaffTemplate
 from customers.models import Customer
 from reminders.models import MessageTemplate, Purpose, ReminderSettings, TemplateParameter
-from reminders.selectors import DueReminder, message_template_for, reminder_settings_get, reminders_due
+from reminders.selectors import (
+    DueReminder,
+    message_template_for,
+    reconfirm_applies,
+    reconfirm_deadline,
+    reminder_settings_get,
+    reminders_due,
+)
 from tenants.models import Language, Tenant
 
 logger = logging.getLogger(__name__)
@@ -142,9 +149,14 @@ def notification_content(
         "reference": appointment.reference,
     }
     if purpose == Purpose.REMINDER:
+        text = say("reminder", language, **values)
+        settings = reminder_settings_get(tenant=tenant)
+        if reconfirm_applies(settings, appointment):
+            deadline = reconfirm_deadline(settings, appointment).astimezone(tenant.tzinfo)
+            text += " " + say("reconfirm_ask", language, deadline=when_long(deadline, language))
         reply = Reply(
             ReplyType.BUTTONS,
-            _shorten(say("reminder", language, **values), BUTTON_BODY_MAX),
+            _shorten(text, BUTTON_BODY_MAX),
             (
                 Option(reminder_button_id(CONFIRM, appointment.reference), say("reminder_button_confirm", language)),
                 Option(reminder_button_id(CANCEL, appointment.reference), say("reminder_button_cancel", language)),

@@ -111,6 +111,17 @@ class Tenant(models.Model):
         help_text=_("A freed time offered to a waitlisted customer is kept for them this long; unanswered, it goes "
                     "to the next."),
     )
+    approval_party_size = models.PositiveSmallIntegerField(
+        _("parties of this many or more need approval"), null=True, blank=True,
+        validators=[MinValueValidator(2), MaxValueValidator(500)],
+        help_text=_("The assistant takes such a booking as a request that staff approve or decline (empty: never)."),
+    )
+    approval_hold_hours = models.PositiveSmallIntegerField(
+        _("hold the table while waiting for approval (hours)"), default=2, validators=[MaxValueValidator(72)],
+        help_text=_("The table is kept this long for a request staff have not answered; then the request is "
+                    "declined and the customer told. 0: nothing is kept, and approving books the time only if "
+                    "it is still free (unanswered, the request lapses at the booking's time)."),
+    )
     conversation_timeout_minutes = models.PositiveSmallIntegerField(
         _("conversation timeout (minutes)"), default=30,
         help_text=_("A half-finished conversation is forgotten after this much silence."),

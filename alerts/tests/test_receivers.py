@@ -241,3 +241,28 @@ def test_a_change_rolled_back_leaves_no_alert(restaurant, owner):
         raise Refused
     assert _alerts(restaurant) == []  # ...and gone with it
     assert AlertDelivery.objects.count() == 0
+
+
+# --- a big party waiting for approval ------------------------------------------------------------
+
+
+def test_a_big_party_waiting_for_approval_alerts_staff_with_the_booking_to_answer_on(restaurant, owner, conversation):
+    from alerts.texts import alert_path, alert_summary
+    from bookings.approvals import appointment_approval_request
+
+    restaurant.approval_party_size = 6
+    restaurant.save(update_fields=["approval_party_size"])
+    request = appointment_approval_request(
+        tenant=restaurant, start=datetime(2026, 12, 4, 20, tzinfo=ROME), party_size=6,
+        customer=conversation.customer, channel="whatsapp", now=NOW,
+    )
+    alert = Alert.objects.get(tenant=restaurant)
+    assert (alert.kind, alert.event_key, alert.appointment_id) == (
+        "large_party", f"appointment:{request.pk}:approval", request.pk,
+    )
+    assert alert_summary(alert) == (
+        f"Giada asks for a table for 6 on 4 Dec 2026 20:00 ({request.reference}): it waits for your approval on "
+        "the day view."
+    )
+    assert alert_path(alert).endswith(f"?date=2026-12-04#booking-{request.pk}")
+    assert _deliveries(alert) == [("marta", "email", "pending")]

@@ -110,7 +110,7 @@ def test_the_booking_rules_section_saves_the_rules(owner, restaurant):
         "cancellation_cutoff_hours": "4", "pacing_max_covers": "20", "conversation_timeout_minutes": "15",
         "max_active_bookings_per_customer": "2", "max_bookings_per_customer_per_day": "1",
         "reply_limit_per_minute": "5", "reply_limit_per_hour": "40", "owner_app_silence_minutes": "45",
-        "waitlist_hold_minutes": "15",
+        "waitlist_hold_minutes": "15", "approval_party_size": "8", "approval_hold_hours": "3",
     }
     assert owner.post(_url("booking"), data).status_code == 302
     restaurant.refresh_from_db()
@@ -360,9 +360,13 @@ def test_the_reminders_section_saves_the_settings(owner, restaurant):
         "quiet_hours_start": "22:00", "quiet_hours_end": "08:00",
         "review_requests_enabled": "on", "review_delay_hours": "3", "review_link": "https://g.page/r/x/review",
         "review_every_days": "60", "no_show_follow_up_enabled": "on",
+        "reconfirm_party_size": "8", "reconfirm_hours_before": "36", "reconfirm_deadline_hours": "6",
+        "reconfirm_release": "on",
     })
     assert response.status_code == 302
     row = ReminderSettings.objects.get(tenant=restaurant)
+    assert (row.reconfirm_party_size, row.reconfirm_hours_before, row.reconfirm_deadline_hours,
+            row.reconfirm_release) == (8, 36, 6, True)
     assert (row.reminders_enabled, row.hours_before, row.second_hours_before, row.quiet_hours_start,
             row.quiet_hours_end, row.notify_staff_changes) == (True, 48, 3, time(22), time(8), False)
     assert (row.review_requests_enabled, row.review_delay_hours, row.review_link, row.review_every_days,
@@ -371,9 +375,18 @@ def test_the_reminders_section_saves_the_settings(owner, restaurant):
     )
 
 
+def test_a_reconfirmation_due_before_it_is_asked_is_refused(owner, restaurant):
+    response = owner.post(_url("reminders"), {"reminders_enabled": "on", "hours_before": "24",
+                                              "reconfirm_party_size": "6", "reconfirm_hours_before": "4",
+                                              "reconfirm_deadline_hours": "5"})
+    assert response.status_code == 400
+    assert not ReminderSettings.objects.filter(tenant=restaurant).exists()
+
+
 def test_a_second_reminder_before_the_first_is_refused(owner, restaurant):
     response = owner.post(_url("reminders"), {"reminders_enabled": "on", "hours_before": "2",
-                                              "second_hours_before": "5"})
+                                              "second_hours_before": "5", "reconfirm_hours_before": "24",
+                                              "reconfirm_deadline_hours": "3"})
     assert response.status_code == 400
     assert "The second reminder comes later" in response.content.decode()
     assert not ReminderSettings.objects.filter(tenant=restaurant).exists()

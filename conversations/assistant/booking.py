@@ -9,6 +9,7 @@ through ``bookings.services``.
 
 from datetime import date, datetime, time, timedelta
 
+from bookings.approvals import appointment_approval_request, approval_needed
 from bookings.availability import (
     Slot,
     Verdict,
@@ -552,6 +553,9 @@ def book_confirm(turn: Turn) -> None:
     try:
         if turn.dialogue.moving:
             appointment = _move(turn, start)
+        elif approval_needed(tenant=turn.tenant, party_size=draft.party_or_one):
+            _approval_ask(turn, start)
+            return
         elif quote := payment_quote(turn, start, _service(turn, draft.service)):
             # Held while the customer pays; Stripe's webhook confirms it.
             payment_hold_start(
@@ -616,6 +620,35 @@ def book_confirm(turn: Turn) -> None:
             )
         )
         turn.text(turn.t("how_to_cancel"))
+    turn.flow_clear()
+
+
+def _approval_ask(turn: Turn, start: datetime) -> None:
+    """A party big enough to need staff approval: take the request, say it waits (and until when it is kept).
+
+    A ``BookingError`` (taken meanwhile, a limit) goes to the caller, answered as for any booking.
+    """
+    draft = turn.draft
+    resource_id = draft.slot.resource_id if draft.slot else None
+    request = appointment_approval_request(
+        tenant=turn.tenant, start=start, party_size=draft.party_or_one,
+        service=_service(turn, draft.service),
+        resource=Resource.objects.filter(tenant=turn.tenant, pk=resource_id).first() if resource_id else None,
+        customer=turn.customer, channel=turn.conversation.channel, now=turn.now,
+    )
+    conversation_booking_link(conversation=turn.conversation, appointment=request)
+    zone = turn.tenant.tzinfo
+    when = when_long(request.starts_at.astimezone(zone), turn.language, twelve_hour=turn.twelve_hour)
+    kept = ""
+    if request.status == Appointment.Status.HELD and request.hold_expires_at is not None:
+        until = request.hold_expires_at.astimezone(zone)
+        until_text = time_short(until, twelve_hour=turn.twelve_hour)
+        if until.date() == turn.now.astimezone(zone).date():
+            kept = turn.t("approval_kept", until=until_text)
+        else:
+            kept = turn.t("approval_kept_day", until=until_text, day=date_long(until.date(), turn.language))
+    turn.text(turn.t("approval_requested", party=request.party_size, when=when, kept=kept,
+                     reference=request.reference))
     turn.flow_clear()
 
 

@@ -297,6 +297,18 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "Hi{name}, a reminder of your booking at {tenant}: {what}, {when} (code {reference}). "
         "Will you be there?",
     },
+    # Double confirmation (``reminders.reconfirm``): added to the reminder, and the release.
+    "reconfirm_ask": {
+        "it": "Per favore conferma entro {deadline} con il pulsante qui sotto: senza conferma la prenotazione "
+        "potrebbe essere liberata.",
+        "en": "Please confirm by {deadline} with the button below: without it the booking may be released.",
+    },
+    "reconfirm_released": {
+        "it": "Ciao{name}, non avendo ricevuto la tua conferma, {tenant} ha liberato la prenotazione {reference} "
+        "({when}). Se vuoi ancora venire, scrivimi e cerchiamo un posto.",
+        "en": "Hi{name}, as we did not hear back from you, {tenant} has released booking {reference} ({when}). "
+        "If you'd still like to come, write to me and we'll look for a place.",
+    },
     "reminder_button_confirm": {"it": "Confermo", "en": "Confirm"},
     "reminder_button_cancel": {"it": "Annulla", "en": "Cancel"},
     "reminder_confirmed": {
@@ -468,6 +480,38 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "to talk to us.",
     },
     "payment_what_table": {"it": "tavolo per {party}", "en": "table for {party}"},
+    # --- big parties waiting for staff approval (``bookings.approvals``) -------------
+    "approval_requested": {
+        "it": "Grazie! Per un tavolo per {party} {when} serve la conferma del locale. {kept}"
+        "Ti scrivo qui appena rispondono. Codice richiesta: {reference}.",
+        "en": "Thank you! A table for {party} {when} needs the restaurant's approval. {kept}"
+        "I'll write to you here as soon as they answer. Request code: {reference}.",
+    },
+    "approval_kept": {
+        "it": "Intanto te lo tengo fino alle {until}. ",
+        "en": "Meanwhile I'm keeping it for you until {until}. ",
+    },
+    "approval_kept_day": {
+        "it": "Intanto te lo tengo fino a {day} alle {until}. ",
+        "en": "Meanwhile I'm keeping it for you until {until} on {day}. ",
+    },
+    "approval_approved": {
+        "it": "Buone notizie{name}: {tenant} ha confermato il tuo tavolo per {party} {when}. "
+        "Codice prenotazione: {reference}.",
+        "en": "Good news{name}: {tenant} has confirmed your table for {party} {when}. Booking code: {reference}.",
+    },
+    "approval_declined": {
+        "it": "Ciao{name}, mi dispiace: {tenant} non può accogliere il tavolo per {party} {when}. "
+        "Se vuoi, scrivimi per un altro giorno o orario.",
+        "en": "Hi{name}, we're sorry: {tenant} cannot take the table for {party} {when}. "
+        "If you like, write to me for another day or time.",
+    },
+    "approval_lapsed": {
+        "it": "Ciao{name}, mi dispiace: {tenant} non è riuscito a confermare in tempo il tavolo per {party} "
+        "{when}, quindi non è prenotato. Scrivimi se vuoi provare un altro orario.",
+        "en": "Hi{name}, we're sorry: {tenant} could not confirm the table for {party} {when} in time, so it "
+        "is not booked. Write to me if you'd like to try another time.",
+    },
     # --- date and time words -----------------------------------------------------
     "when": {"it": "{date} alle {time}", "en": "{date} at {time}"},
     "today": {"it": "oggi", "en": "today"},

@@ -14,8 +14,10 @@ import pytest
 import time_machine
 import yaml
 
+from bookings.approvals import appointment_approval_accept, appointment_approval_decline
 from bookings.models import Appointment, Closure, Resource, Service
 from bookings.services import appointment_book, appointment_cancel
+from bookings.tasks import holds_expire_task
 from conversations.assistant.dialogue import Dialogue
 from conversations.assistant_trial import trial_customer_get_or_create, trial_message_id, trial_message_send
 from conversations.inbound import InboundKind, InboundMessage, Location
@@ -151,6 +153,27 @@ def _staff_cancel(tenant: Tenant, customer, turn: dict, now: datetime, capture) 
         assert offers == [], f"a waitlist offer was sent: {offers}"
 
 
+def _staff_answer(tenant: Tenant, customer, turn: dict, now: datetime, capture) -> None:
+    """Staff approve or decline the customer's big-party request, or nobody does and the hold sweep runs."""
+    with time_machine.travel(now, tick=False), capture(execute=True):
+        if turn["staff"] == "sweep":
+            holds_expire_task()
+        else:
+            request = Appointment.objects.get(
+                tenant=tenant, customer=customer, hold_reason="approval", status__in=("held", "pending")
+            )
+            answer = appointment_approval_accept if turn["staff"] == "approve" else appointment_approval_decline
+            answer(tenant=tenant, appointment=request, now=now)
+    told = [
+        message.text for message in Message.objects.filter(
+            conversation__customer=customer, direction=Message.Direction.OUTBOUND,
+            payload__purpose__in=("staff_booked", "staff_cancelled"),
+        ).order_by("pk")
+    ]
+    for expected in turn.get("told", []):
+        assert told and expected in told[-1], f"{expected!r} not in what the customer was told: {told}"
+
+
 def _check_final(tenant: Tenant, customer, final: dict) -> None:
     if "appointments" in final:
         actual = []
@@ -206,6 +229,9 @@ def test_dialogue(dialogue, django_capture_on_commit_callbacks):
             now += _duration(turn["advance"])
         if turn.get("staff") == "cancel":
             _staff_cancel(tenant, customer, turn, now, django_capture_on_commit_callbacks)
+            continue
+        if turn.get("staff") in ("approve", "decline", "sweep"):
+            _staff_answer(tenant, customer, turn, now, django_capture_on_commit_callbacks)
             continue
         if turn.get("staff") == "hand_back":
             conversation = Conversation.objects.get(customer=customer, status="human")
