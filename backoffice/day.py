@@ -32,7 +32,7 @@ from django.utils.translation import gettext
 
 from bookings.availability import start_windows
 from bookings.models import Appointment, Closure, OpeningHours, Resource
-from bookings.selectors import appointments_for_tenant, opening_hours_for_week
+from bookings.selectors import appointments_for_tenant, customer_no_show_counts, opening_hours_for_week
 from bookings.services import VISIT_EARLIEST, VisitStep
 from tenants.models import Tenant
 
@@ -131,6 +131,8 @@ class DayBlock:
     ends_after_day: bool
     visit: str = Visit.EXPECTED  # a ``Visit`` value
     steps: tuple[VisitStep, ...] = ()
+    # The guest's no-shows at their other bookings: staff see them flagged before the guest comes.
+    no_shows: int = 0
 
     @property
     def is_late(self) -> bool:
@@ -273,6 +275,7 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
 
     blocks, cancelled = [], []
     busy: dict[int, set[int]] = defaultdict(set)
+    no_shows = customer_no_show_counts(tenant=tenant, appointments=appointments)
     for appointment in appointments:
         if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.EXPIRED):
             cancelled.append(appointment)
@@ -289,6 +292,7 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
                 ends_after_day=appointment.ends_at > day_ends_at,
                 visit=visit_state(appointment, now=now),
                 steps=tuple(visit_steps(appointment, now=now)),
+                no_shows=no_shows.get(appointment.pk, 0),
             )
         )
         if appointment.is_active:
