@@ -1,5 +1,8 @@
 """What payments reads: a tenant's policy, a customer's no-shows, the money movements of a booking."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from bookings.models import Appointment
@@ -71,7 +74,7 @@ class PaymentStatus:
 _KEEPS_DEPOSIT = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
 
 
-def appointment_payment_statuses(*, tenant: Tenant, appointments: list[Appointment]) -> dict[int, str]:
+def appointment_payment_statuses(*, tenant: Tenant, appointments: Sequence[Appointment]) -> dict[int, str]:
     """Each booking's ``PaymentStatus``, by booking id, read in one query."""
     statuses = {appointment.pk: PaymentStatus.NONE for appointment in appointments}
     status_of = {appointment.pk: appointment.status for appointment in appointments}
@@ -103,3 +106,29 @@ def _payment_status(payments: list[Payment], appointment_status: str) -> str:
     if latest.kind == Payment.Kind.GUARANTEE:
         return PaymentStatus.GUARANTEED
     return PaymentStatus.KEPT if appointment_status in _KEEPS_DEPOSIT else PaymentStatus.PAID
+
+
+@dataclass(frozen=True)
+class DepositStanding:
+    """A booking's deposit as the customer is told of it: paid, being refunded, or kept."""
+
+    status: str  # PaymentStatus.PAID, REFUNDED or KEPT
+    amount_text: str
+
+
+def appointment_deposit_standing(*, tenant: Tenant, appointment: Appointment) -> DepositStanding | None:
+    """Where the deposit paid for ``appointment`` stands; ``None`` when none was paid (a card guarantee neither)."""
+    deposit = (
+        Payment.objects.filter(
+            tenant=tenant, appointment=appointment, kind=Payment.Kind.DEPOSIT,
+            status__in=(Payment.Status.SUCCEEDED, Payment.Status.REFUNDED),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if deposit is None:
+        return None
+    status = appointment_payment_statuses(tenant=tenant, appointments=[appointment])[appointment.pk]
+    if status not in (PaymentStatus.PAID, PaymentStatus.REFUNDED, PaymentStatus.KEPT):
+        return None
+    return DepositStanding(status=status, amount_text=deposit.amount_text)
