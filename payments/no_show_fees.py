@@ -12,6 +12,7 @@ record: who charged, when, how much, and what the provider answered.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +26,13 @@ from payments.providers import ProviderError, SavedCard, provider_for
 from payments.selectors import payment_policy_get
 from tenants.models import Tenant
 
-__all__ = ["NoShowFeeNotChargeable", "NoShowFeeOffer", "no_show_fee_charge", "no_show_fee_offer"]
+__all__ = [
+    "NoShowFeeNotChargeable",
+    "NoShowFeeOffer",
+    "no_show_fee_charge",
+    "no_show_fee_offer",
+    "no_show_fee_offers",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +83,37 @@ def no_show_fee_offer(*, tenant: Tenant, appointment: Appointment) -> NoShowFeeO
     if not guarantee.amount_cents:
         raise NoShowFeeNotChargeable(_("The guarantee of this booking names no amount."))
     return NoShowFeeOffer(guarantee=guarantee, amount_cents=guarantee.amount_cents, currency=guarantee.currency)
+
+
+def no_show_fee_offers(*, tenant: Tenant, appointments: Sequence[Appointment]) -> dict[int, NoShowFeeOffer]:
+    """The fees that may be charged now among ``appointments`` (a day's), by booking id; as ``no_show_fee_offer``."""
+    missed = [a.pk for a in appointments if a.status == Appointment.Status.NO_SHOW and a.tenant_id == tenant.pk]
+    if not missed:
+        return {}
+    tried = set(
+        Payment.objects.filter(tenant=tenant, appointment_id__in=missed, kind=Payment.Kind.NO_SHOW_FEE).values_list(
+            "appointment_id", flat=True
+        )
+    )
+    guarantees = (
+        Payment.objects.filter(
+            tenant=tenant,
+            appointment_id__in=missed,
+            kind=Payment.Kind.GUARANTEE,
+            status=Payment.Status.SUCCEEDED,
+            amount_cents__gt=0,
+        )
+        .exclude(payment_method_id="")
+        .order_by("created_at", "pk")
+    )
+    offers = {}
+    for guarantee in guarantees:  # the latest of a booking wins, as in no_show_fee_offer
+        assert guarantee.appointment_id is not None  # filtered by it
+        if guarantee.appointment_id not in tried:
+            offers[guarantee.appointment_id] = NoShowFeeOffer(
+                guarantee=guarantee, amount_cents=guarantee.amount_cents, currency=guarantee.currency
+            )
+    return offers
 
 
 def no_show_fee_charge(

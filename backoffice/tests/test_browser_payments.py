@@ -77,6 +77,11 @@ def test_staff_charge_a_no_show_s_card_after_one_confirmation(browser, live_serv
 
     browser.set_window_size(width, 900)
     _log_in(browser, live_server, business["username"])
+    # Yesterday's day view: the no-show's row in the service list offers the fee.
+    yesterday = start.astimezone(tenant.tzinfo).date().isoformat()
+    browser.get(f"{live_server.url}/admin/day/?date={yesterday}")
+    assert "45,00 €" in _css(browser, f"#fee-{booking.pk}").text
+    _layout_fits(browser, live_server, width, "day-no-show-fee")
     browser.get(f"{live_server.url}/admin/bookings/appointment/{booking.pk}/change/")
     _click(browser, "#lyo-no-show-fee")
     assert "45,00 €" in _css(browser, "h1").text

@@ -209,3 +209,15 @@ def test_another_business_s_no_show_is_a_404_and_nothing_is_charged(
     assert client.get(_url(booking)).status_code == 404
     assert client.post(_url(booking)).status_code == 404
     assert not fake.requests and not Payment.objects.filter(kind="no_show_fee").exists()
+
+
+def test_the_day_view_offers_the_fee_on_the_no_show_s_row_until_it_is_charged(staff, policy, fake):  # noqa: F811
+    fake.answer("POST", INTENTS, {"id": "pi_fee", "object": "payment_intent", "status": "succeeded"})
+    booking, _guarantee = _guaranteed(policy.tenant)
+    came, _other = _guaranteed(policy.tenant, status=Appointment.Status.COMPLETED)
+    day = reverse("admin:backoffice_day")
+    html = staff.get(day, {"date": "2026-11-30"}).content.decode()
+    assert f'href="{_url(booking)}" id="fee-{booking.pk}">Charge the 45,00 € no-show fee</a>' in html
+    assert f'id="fee-{came.pk}"' not in html
+    staff.post(_url(booking))
+    assert f'id="fee-{booking.pk}"' not in staff.get(day, {"date": "2026-11-30"}).content.decode()
