@@ -174,9 +174,11 @@ class Payment(TenantOwnedModel):
                 fields=["provider", "checkout_session_id"], condition=Q(checkout_session_id__isnull=False),
                 name="uniq_payment_checkout_session",
             ),
-            # A no-show is charged once, whoever clicks twice.
+            # A no-show is charged once, whoever clicks twice; a charge the card refused may be
+            # tried again, as a row of its own (the refusal stays on record).
             models.UniqueConstraint(
-                fields=["appointment"], condition=Q(kind="no_show_fee"), name="uniq_payment_no_show_fee",
+                fields=["appointment"], condition=Q(kind="no_show_fee") & ~Q(status="failed"),
+                name="uniq_payment_no_show_fee",
             ),
         ]
         indexes = [models.Index(fields=["tenant", "created_at"], name="payment_tenant_created_idx")]

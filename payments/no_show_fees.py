@@ -4,9 +4,11 @@ Staff mark the no-show (``bookings``), then confirm the charge once: ``no_show_f
 says what may be charged (the amount quoted when the card was saved, never more) or why
 nothing can be; ``no_show_fee_charge`` charges it off-session. The fee's row is written,
 and committed, before the provider is asked: a second click finds it (one fee per booking
-is a database constraint) and charges nothing, and the provider call carries the
-booking's idempotency key, so a retried call charges once too. The row is the audit
-record: who charged, when, how much, and what the provider answered.
+that is not a failure is a database constraint) and charges nothing, and the provider
+call carries the row's idempotency key, so a retried call charges once too. A charge the
+card refused stays on record as failed, and staff may try again later: a new row, a new
+key. Each row is the audit record of one attempt: who charged, when, how much, and what
+the provider answered.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+def _already_charged() -> str:
+    return _("The no-show fee of this booking has already been charged, or is being charged.")
+
+
 class NoShowFeeNotChargeable(Exception):
     """Nothing may be charged for this booking; ``str()`` says why, in words for staff."""
 
@@ -58,15 +64,20 @@ def no_show_fee_offer(*, tenant: Tenant, appointment: Appointment) -> NoShowFeeO
     """The fee that may be charged for ``appointment`` now; ``NoShowFeeNotChargeable`` says why not.
 
     Only a booking marked as a no-show, with a card saved for its guarantee, and no fee
-    charged (or tried) yet. The amount is the guarantee's, the one quoted to the customer
-    under the policy when they saved the card.
+    charged (or being charged) yet; after a failed attempt it may be tried again. The amount
+    is the guarantee's, the one quoted to the customer under the policy when they saved
+    the card.
     """
     if appointment.tenant_id != tenant.pk:
         raise NoShowFeeNotChargeable(_("This booking is not this business's."))
     if appointment.status != Appointment.Status.NO_SHOW:
         raise NoShowFeeNotChargeable(_("Only a booking marked as a no-show can be charged a no-show fee."))
-    if Payment.objects.filter(tenant=tenant, appointment=appointment, kind=Payment.Kind.NO_SHOW_FEE).exists():
-        raise NoShowFeeNotChargeable(_("The no-show fee of this booking has already been charged (or tried)."))
+    if (
+        Payment.objects.filter(tenant=tenant, appointment=appointment, kind=Payment.Kind.NO_SHOW_FEE)
+        .exclude(status=Payment.Status.FAILED)
+        .exists()
+    ):
+        raise NoShowFeeNotChargeable(_already_charged())
     guarantee = (
         Payment.objects.filter(
             tenant=tenant,
@@ -91,9 +102,9 @@ def no_show_fee_offers(*, tenant: Tenant, appointments: Sequence[Appointment]) -
     if not missed:
         return {}
     tried = set(
-        Payment.objects.filter(tenant=tenant, appointment_id__in=missed, kind=Payment.Kind.NO_SHOW_FEE).values_list(
-            "appointment_id", flat=True
-        )
+        Payment.objects.filter(tenant=tenant, appointment_id__in=missed, kind=Payment.Kind.NO_SHOW_FEE)
+        .exclude(status=Payment.Status.FAILED)
+        .values_list("appointment_id", flat=True)
     )
     guarantees = (
         Payment.objects.filter(
@@ -144,9 +155,7 @@ def no_show_fee_charge(
             )
     except IntegrityError as error:
         # Two clicks at once: the other one's row stands, and only it charges.
-        raise NoShowFeeNotChargeable(
-            _("The no-show fee of this booking has already been charged (or tried).")
-        ) from error
+        raise NoShowFeeNotChargeable(_already_charged()) from error
     try:
         if policy is None:
             raise ProviderError(_("This business has no payment policy any more."))
@@ -156,7 +165,8 @@ def no_show_fee_charge(
             currency=fee.currency,
             description=f"{tenant.name}: no-show {appointment.reference}",
             metadata={"tenant_id": str(tenant.pk), "payment_id": str(fee.pk), "booking": appointment.reference},
-            idempotency_key=f"lyo-{tenant.pk}-no-show-fee-{appointment.pk}",
+            # One key per attempt: a retried call charges once, a new attempt after a refusal is new.
+            idempotency_key=f"lyo-{tenant.pk}-no-show-fee-{fee.pk}",
         )
     except ProviderError as error:
         fee.status, fee.failure = Payment.Status.FAILED, str(error)[:255]

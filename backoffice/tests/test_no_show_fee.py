@@ -108,7 +108,7 @@ def test_confirming_charges_the_saved_card_off_session_and_records_who(staff, po
         ["pm_1"],
     )
     assert (form["off_session"], form["confirm"]) == (["true"], ["true"])
-    assert headers["Idempotency-Key"] == f"lyo-{policy.tenant_id}-no-show-fee-{booking.pk}"
+    assert headers["Idempotency-Key"] == f"lyo-{policy.tenant_id}-no-show-fee-{fee.pk}"
     page = staff.get(_booking_page(booking)).content.decode()
     assert "No-show fee of 45,00 € charged." in page
     assert f'id="payment-{fee.pk}" data-kind="no_show_fee" data-status="succeeded"' in page
@@ -122,7 +122,7 @@ def test_a_double_click_charges_once(staff, policy, fake):  # noqa: F811
     second = staff.post(_url(booking))
     assert second.status_code == 302
     assert len(fake.requests) == 1 and Payment.objects.filter(kind="no_show_fee").count() == 1
-    assert "The no-show fee of this booking has already been charged (or tried)." in (
+    assert "The no-show fee of this booking has already been charged, or is being charged." in (
         staff.get(_booking_page(booking)).content.decode()
     )
 
@@ -221,3 +221,22 @@ def test_the_day_view_offers_the_fee_on_the_no_show_s_row_until_it_is_charged(st
     assert f'id="fee-{came.pk}"' not in html
     staff.post(_url(booking))
     assert f'id="fee-{booking.pk}"' not in staff.get(day, {"date": "2026-11-30"}).content.decode()
+
+
+def test_after_a_refusal_staff_may_try_again_and_both_attempts_stay_on_record(staff, policy, fake):  # noqa: F811
+    fake.answer(
+        "POST",
+        INTENTS,
+        {"error": {"type": "card_error", "code": "card_declined", "message": "Your card has insufficient funds."}},
+        status=402,
+    )
+    booking, _guarantee = _guaranteed(policy.tenant)
+    staff.post(_url(booking))
+    assert 'id="lyo-no-show-fee"' in staff.get(_booking_page(booking)).content.decode()  # offered again
+    fake.answer("POST", INTENTS, {"id": "pi_fee", "object": "payment_intent", "status": "succeeded"})
+    staff.post(_url(booking))
+    staff.post(_url(booking))  # and once charged, never again
+    attempts = list(Payment.objects.filter(kind="no_show_fee").order_by("pk").values_list("status", "amount_cents"))
+    assert attempts == [("failed", 4500), ("succeeded", 4500)]
+    keys = [headers["Idempotency-Key"] for _method, _path, _form, headers in fake.requests]
+    assert len(keys) == 2 and keys[0] != keys[1]
