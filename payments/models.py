@@ -190,6 +190,17 @@ class Payment(TenantOwnedModel):
     def amount_text(self) -> str:
         return amount_text(self.amount_cents, self.currency)
 
+    @property
+    def deposit_kept(self) -> bool:
+        """A paid deposit the business keeps: its booking cancelled after the cut-off, or not shown, and no refund."""
+        if self.kind != self.Kind.DEPOSIT or self.status != self.Status.SUCCEEDED or self.appointment is None:
+            return False
+        if self.appointment.status not in ("cancelled", "no_show"):
+            return False
+        # A missing reverse one-to-one raises an AttributeError of its own: no refund.
+        refund = getattr(self, "refund", None)
+        return refund is None or refund.status == self.Status.FAILED
+
 
 def amount_text(cents: int, currency: str) -> str:
     """"25,00 €" (euros, as Italians write them) or "25.00 USD": exact, from integer cents."""

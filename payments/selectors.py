@@ -51,7 +51,7 @@ def tenant_payments(*, tenant: Tenant) -> QuerySet[Payment]:
     """Every money movement of the tenant (and each card saved), newest first, with its booking and who charged."""
     return (
         Payment.objects.filter(tenant=tenant)
-        .select_related("appointment", "customer", "actor")
+        .select_related("appointment", "customer", "actor", "refund")
         .order_by("-created_at", "-pk")
     )
 

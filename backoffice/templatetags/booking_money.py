@@ -26,7 +26,11 @@ def booking_money(appointment: Appointment | None) -> dict:
     no_shows = customer_no_show_counts(tenant=tenant, appointments=[appointment])
     return {
         "appointment": appointment,
-        "payments": list(appointment_payments(tenant=tenant, appointment=appointment).select_related("actor")),
+        "payments": list(
+            appointment_payments(tenant=tenant, appointment=appointment).select_related(
+                "appointment", "actor", "refund"
+            )
+        ),
         "payment_status": appointment_payment_statuses(tenant=tenant, appointments=[appointment])[appointment.pk],
         "offer": offer,
         "no_shows": no_shows.get(appointment.pk, 0),
