@@ -22,9 +22,12 @@ def _tenant_lookup_fresh():
 
 @pytest.fixture(autouse=True)
 def _vocabulary_cache_cleared():
-    """Each test reads tenant vocabularies afresh: a cached one would outlive its test's rollback."""
+    """Each test reads tenant vocabularies and setups afresh: a cached one would outlive its test's rollback."""
+    from bookings.setup import booking_setup_cache_clear
     from conversations.assistant.understanding.vocabulary import vocabulary_cache_clear
 
     vocabulary_cache_clear()
+    booking_setup_cache_clear()
     yield
     vocabulary_cache_clear()
+    booking_setup_cache_clear()

@@ -14,6 +14,7 @@ from backoffice.media import MessageMediaView, message_media_view, reacted_messa
 from bookings.models import Appointment, Resource, Service
 from bookings.selectors import appointments_for_tenant
 from chatwoot.models import ChatwootConnection
+from conversations.assistant.dialogue import Dialogue
 from conversations.models import Conversation, Message, QuickReply
 from conversations.replies import Option, Reply
 from conversations.services.owner_app import SENT_FROM_APP
@@ -231,35 +232,30 @@ class AssistantDraft:
 
 
 def assistant_draft(*, conversation: Conversation) -> AssistantDraft:
+    # Read as the assistant reads it (``Dialogue.from_state``): one parser of the state's JSON.
     state = conversation.state if isinstance(conversation.state, dict) else {}
-    draft = state.get("draft")
-    if not isinstance(draft, dict):
-        draft = {}
-    tenant = conversation.tenant
-    fields = []
-    for key in ("party", "service", "service_choices", "staff", "date", "time", "period"):
-        value = draft.get(key)
-        if value in (None, "", []):
-            continue
-        if key == "service":
-            value = _service_names(tenant, [value])
-        elif key == "service_choices":
-            value = _service_names(tenant, value if isinstance(value, list) else [value])
-        elif key == "staff":
-            staff_id = _int(value)
-            staff = Resource.objects.none() if staff_id is None else Resource.objects.filter(tenant=tenant, pk=staff_id)
-            value = ", ".join(staff.values_list("name", flat=True)) or str(value)
-        fields.append(DraftField(key, str(value)))
-    for key in ("move_reference", "cancel_reference"):
-        if state.get(key):
-            fields.append(DraftField(key, str(state[key])))
-    options = [
-        (str(option[0]), str(option[1]))
-        for option in state.get("options") or []
-        if isinstance(option, list | tuple) and len(option) >= 2
+    dialogue = Dialogue.from_state(state)
+    draft, tenant = dialogue.draft, conversation.tenant
+    values: list[tuple[str, object]] = [
+        ("party", draft.party),
+        ("service", _service_names(tenant, [draft.service]) if draft.service else None),
+        ("service_choices", _service_names(tenant, list(draft.service_choices)) if draft.service_choices else None),
+        ("staff", _staff_name(tenant, draft.staff) if draft.staff else None),
+        ("date", draft.date.isoformat() if draft.date else None),
+        ("time", draft.time.strftime("%H:%M") if draft.time else None),
+        ("period", draft.period),
+        ("move_reference", dialogue.move_reference),
+        ("cancel_reference", dialogue.cancel_reference),
     ]
-    return AssistantDraft(flow=str(state.get("flow") or ""), step=str(state.get("step") or ""), fields=fields,
-                          options=options)
+    fields = [DraftField(key, str(value)) for key, value in values if value not in (None, "")]
+    return AssistantDraft(
+        flow=str(dialogue.flow or ""), step=str(dialogue.step or ""), fields=fields,
+        options=[(option[0], option[1]) for option in dialogue.options],
+    )
+
+
+def _staff_name(tenant: Tenant, staff_id: int) -> str:
+    return Resource.objects.filter(tenant=tenant, pk=staff_id).values_list("name", flat=True).first() or str(staff_id)
 
 
 def _int(value: Any) -> int | None:

@@ -121,6 +121,8 @@ class Stack:
     redis_db: int = 7
     web_port: int = 8090
     graph_port: int = 8091
+    # The minimal durable webhook (bench/yardstick.py), when a benchmark starts it.
+    yardstick_port: int = 8092
     queue: str = "lyo-bench"
     web_workers: int = int(os.environ.get("WEB_CONCURRENCY", "2"))
     web_threads: int = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -259,6 +261,26 @@ class Stack:
         self._spawn("web", [PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py", "lyo.wsgi:application"])
         self._wait_up("web", lambda: _http_ok(f"{self.web}/health/live"), 30)
 
+    def yardstick_start(self) -> None:
+        """The minimal durable webhook on the same gunicorn settings, database and Redis (bench/yardstick.py)."""
+        import psycopg
+
+        _port_free_check(self.yardstick_port, "the minimal webhook")
+        with psycopg.connect(host=self.pg_host, port=self.pg_port, user="postgres", dbname=self.database,
+                             autocommit=True) as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS bench_yardstick_messages (id bigserial PRIMARY KEY, "
+                "tenant_id uuid NOT NULL, event_id text NOT NULL UNIQUE, body jsonb NOT NULL, "
+                "received_at timestamptz NOT NULL DEFAULT now())"
+            )
+        env = {**self.env(), "PORT": str(self.yardstick_port),
+               "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics-yardstick")}
+        env.pop("DJANGO_SETTINGS_MODULE")  # it configures a Django of its own
+        (self.workdir / "metrics-yardstick").mkdir(exist_ok=True)
+        self._spawn("yardstick", [PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py",
+                                  "bench.yardstick:application"], env=env)
+        self._wait_up("yardstick", lambda: _http_ok(f"http://127.0.0.1:{self.yardstick_port}/health/live"), 30)
+
     def worker_start(self) -> None:
         self._spawn("worker", [PYTHON, "-m", "celery", "-A", "lyo", "worker", "-Q", self.queue, "--loglevel=INFO",
                                f"--concurrency={self.worker_concurrency}", "-n", f"{self.name}@%h"])
@@ -342,7 +364,7 @@ class Stack:
 
     def stop(self) -> None:
         self.stopping = True
-        for name in ("beat", "worker", "web", "graph"):
+        for name in ("beat", "worker", "web", "yardstick", "graph"):
             self.kill(name)
 
     def rss_mib(self, name: str) -> float:

@@ -80,14 +80,17 @@ def outbound_seed(pn: str, count: int) -> list[str]:
     return wamids
 
 
-def requests_write(path: Path, pn: str, count: int, wamids: list[str], run: str, first: int) -> None:
-    """``count`` signed webhook requests, one per line: 70% inbound texts (customers from ``first``), 30% statuses."""
+def requests_write(
+    path: Path, pn: str, count: int, wamids: list[str], run: str, first: int, status_share: float = STATUS_SHARE
+) -> None:
+    """``count`` signed webhook requests, one per line: inbound texts (customers from ``first``) and
+    ``status_share`` of statuses (delivered, then read, of ``wamids``)."""
     rng = random.Random(run)
     customers = Customers([pn], CUSTOMERS, run, first=first)
     statuses = iter([(w, "delivered") for w in wamids] + [(w, "read") for w in wamids])
     with path.open("w") as out:
         for i in range(count):
-            if rng.random() < STATUS_SHARE:
+            if rng.random() < status_share:
                 wamid, status = next(statuses)
                 n = int(wamid.removeprefix("wamid.SEED"))
                 body = status_body(pn=pn, wa_id=customer_phone(0, n % CUSTOMERS), wamid=wamid, status=status)
@@ -182,7 +185,9 @@ def main() -> None:
             # request file: delivered and read for its own quarter-size slice of wamids.
             size, busy_size = 1500 * round_seconds, 1500 * args.seconds
             part, busy_part = size // 4, busy_size // 4
-            wamids = outbound_seed(pn, 1000 + ROUNDS * part + busy_part)
+            # The split rounds: inbound texts only, then statuses only (delivered and read of each wamid).
+            split_size = 2000 * round_seconds
+            wamids = outbound_seed(pn, 1000 + ROUNDS * part + busy_part + split_size // 2)
             requests_write(warmup, pn, 4000, wamids[:1000], run="warmup", first=0)
             rounds_requests = []
             for k in range(ROUNDS):
@@ -190,24 +195,41 @@ def main() -> None:
                 requests_write(path, pn, size, wamids[1000 + k * part:1000 + (k + 1) * part], run=f"load{k}",
                                first=(k + 1) * CUSTOMERS_PER_FILE)
                 rounds_requests.append(path)
-            requests_write(requests_busy, pn, busy_size, wamids[1000 + ROUNDS * part:], run="busy",
-                           first=(ROUNDS + 1) * CUSTOMERS_PER_FILE)
+            requests_write(requests_busy, pn, busy_size, wamids[1000 + ROUNDS * part:1000 + ROUNDS * part + busy_part],
+                           run="busy", first=(ROUNDS + 1) * CUSTOMERS_PER_FILE)
+            requests_inbound, requests_status = stack.workdir / "requests-in.txt", stack.workdir / "requests-st.txt"
+            requests_write(requests_inbound, pn, split_size, [], run="inbound", first=(ROUNDS + 3) * CUSTOMERS_PER_FILE,
+                           status_share=0.0)
+            requests_write(requests_status, pn, split_size, wamids[1000 + ROUNDS * part + busy_part:], run="status",
+                           first=0, status_share=1.0)
+            stack.yardstick_start()
+            yardstick = f"http://127.0.0.1:{stack.yardstick_port}"
             common = {"connections": args.connections, "threads": args.wrk_threads}
             log("warm-up: 5 s each on /health/live and the webhook")
             wrk_run(wrk, f"{stack.web}/health/live", seconds=5, requests=None, **common)
             wrk_run(wrk, stack.web, seconds=5, requests=warmup, **common)
+            wrk_run(wrk, yardstick, seconds=5, requests=warmup, **common)
             backlog_wait(stack, 120)
             log(f"throughput: {ROUNDS} rounds of {round_seconds} s on each, alternating, {args.connections} "
                 "connections; worker paused (SIGSTOP)")
             stack.signal("worker", signal.SIGSTOP)
-            lives, hooks, cpu_live, cpu_hook = [], [], 0.0, 0.0
+            lives, hooks, minimals, cpu_live, cpu_hook, cpu_minimal = [], [], [], 0.0, 0.0, 0.0
             for k in range(ROUNDS):
                 cpu = stack.cpu_seconds("web")
                 lives.append(wrk_run(wrk, f"{stack.web}/health/live", seconds=round_seconds, requests=None, **common))
                 cpu_live, cpu = cpu_live + stack.cpu_seconds("web") - cpu, stack.cpu_seconds("web")
                 hooks.append(wrk_run(wrk, stack.web, seconds=round_seconds, requests=rounds_requests[k], **common))
                 cpu_hook += stack.cpu_seconds("web") - cpu
-            live, hook = rounds_merge(lives), rounds_merge(hooks)
+                cpu = stack.cpu_seconds("yardstick")
+                minimals.append(wrk_run(wrk, yardstick, seconds=round_seconds, requests=rounds_requests[k], **common))
+                cpu_minimal += stack.cpu_seconds("yardstick") - cpu
+            # Lyo alone on each kind of request, for the CPU of each.
+            cpu = stack.cpu_seconds("web")
+            inbound_only = wrk_run(wrk, stack.web, seconds=round_seconds, requests=requests_inbound, **common)
+            cpu_inbound, cpu = stack.cpu_seconds("web") - cpu, stack.cpu_seconds("web")
+            status_only = wrk_run(wrk, stack.web, seconds=round_seconds, requests=requests_status, **common)
+            cpu_status = stack.cpu_seconds("web") - cpu
+            live, hook, minimal = rounds_merge(lives), rounds_merge(hooks), rounds_merge(minimals)
             worker_cpu = stack.cpu_seconds("worker")
             stack.signal("worker", signal.SIGCONT)
             pending, drained = backlog_wait(stack, 900)
@@ -217,14 +239,26 @@ def main() -> None:
             pending_busy, drained_busy = backlog_wait(stack, 900)
             ratios = [h["rps"] / l_["rps"] for l_, h in zip(lives, hooks, strict=True) if l_["rps"]]
             ratio = statistics.median(ratios) if ratios else 0.0
+            yard_ratios = [h["rps"] / m["rps"] for m, h in zip(minimals, hooks, strict=True) if m["rps"]]
+            yard_ratio = statistics.median(yard_ratios) if yard_ratios else 0.0
             print()
             print(f"Throughput ({args.connections} connections, {ROUNDS} rounds of {round_seconds} s on each, "
                   f"gunicorn {stack.web_workers} processes x {stack.web_threads} threads)")
-            for k, (l_, h) in enumerate(zip(lives, hooks, strict=True), start=1):
+            for k, (l_, h, m) in enumerate(zip(lives, hooks, minimals, strict=True), start=1):
                 print(f"  round {k}: live {l_['rps']:.0f} req/s, webhook {h['rps']:.0f} req/s "
-                      f"({h['rps'] / l_['rps'] if l_['rps'] else 0:.1%}), webhook p99 {h['p99_us'] / 1000:.1f} ms")
+                      f"({h['rps'] / l_['rps'] if l_['rps'] else 0:.1%}), minimal webhook {m['rps']:.0f} req/s "
+                      f"(Lyo {h['rps'] / m['rps'] if m['rps'] else 0:.2f}x), webhook p99 {h['p99_us'] / 1000:.1f} ms")
             print(row("GET /health/live", live))
             print(row("POST /webhooks/whatsapp", hook))
+            print(row("minimal durable hook", minimal))
+            print(f"  Lyo's webhook / the minimal durable webhook (bench/yardstick.py), median of the rounds: "
+                  f"{yard_ratio:.2f}  (target >= 1.0: {'OK' if yard_ratio >= 1.0 else 'MISSED'})")
+            per_inbound = cpu_inbound / max(inbound_only["requests"], 1) * 1000
+            per_status = cpu_status / max(status_only["requests"], 1) * 1000
+            print(f"  gunicorn CPU per inbound text {per_inbound:.2f} ms (target <= 2 ms: "
+                  f"{'OK' if per_inbound <= 2 else 'MISSED'}), per status update {per_status:.2f} ms (target <= 1 ms: "
+                  f"{'OK' if per_status <= 1 else 'MISSED'}); the minimal webhook "
+                  f"{cpu_minimal / max(minimal['requests'], 1) * 1000:.2f} ms per request of the mix")
             print("  (requests/s over all rounds; p50 and p99: the median round's, max: the worst)")
             print(f"  ratio webhook / live, median of the rounds: {ratio:.1%}  "
                   f"(target >= 18%: {'OK' if ratio >= 0.18 else 'MISSED'}); "
@@ -238,7 +272,7 @@ def main() -> None:
                   f"{args.connections / 0.035:.0f}+ req/s on this machine)")
             print(f"  gunicorn CPU per request: /health/live {cpu_live / live['requests'] * 1000:.2f} ms, "
                   f"webhook {cpu_hook / hook['requests'] * 1000:.2f} ms (user + system, all its processes)")
-            inbound = round(hook["requests"] * (1 - STATUS_SHARE))
+            inbound = round(hook["requests"] * (1 - STATUS_SHARE)) + inbound_only["requests"]
             print(f"  (Celery worker paused during these rounds; it then processed the {pending} rows left "
                   f"in {drained:.0f} s: {pending / max(drained, 1):.0f} rows/s, worker CPU "
                   f"{worker_cpu / max(inbound, 1) * 1000:.1f} ms per inbound message, replies sent included)")

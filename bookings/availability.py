@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
+from bookings.setup import BookingSetup, booking_setup_in_use
 from tenants.models import Tenant
 
 # The alternatives offered when a time is taken: WhatsApp shows at most 3 reply buttons.
@@ -119,13 +120,15 @@ class _Plan:
     buffer: timedelta
     party_size: int
     slot_minutes: int
-    hours: dict[int, list[OpeningHours]]
+    hours: Mapping[int, Sequence[OpeningHours]]
     resources: list[Resource]
     now: datetime
     earliest: datetime
     last_day: date | None
     pacing_max_covers: int | None
     exclude_appointment_id: int | None = None
+    # The tenant's setup when the caller reads it from the process's cache (``bookings.setup``).
+    setup: BookingSetup | None = None
 
 
 @dataclass
@@ -151,10 +154,17 @@ def _plan_load(
 ) -> _Plan:
     duration, buffer = booking_length(tenant, service)
     tz = tenant.tzinfo
-    hours: dict[int, list[OpeningHours]] = defaultdict(list)
-    for row in OpeningHours.objects.filter(tenant=tenant).order_by("weekday", "opens"):
-        hours[row.weekday].append(row)
-    resources = list(suitable_resources(tenant, service=service, party_size=party_size, resource=resource))
+    setup = booking_setup_in_use(tenant, now)
+    hours: Mapping[int, Sequence[OpeningHours]]
+    if setup is not None:
+        hours = setup.hours
+        resources = setup.suitable_resources(tenant, service=service, party_size=party_size, resource=resource)
+    else:
+        read: dict[int, list[OpeningHours]] = defaultdict(list)
+        for row in OpeningHours.objects.filter(tenant=tenant).order_by("weekday", "opens"):
+            read[row.weekday].append(row)
+        hours = read
+        resources = list(suitable_resources(tenant, service=service, party_size=party_size, resource=resource))
     if by_staff:
         # Staff skip the customer-only rules (minimum notice, how far ahead), never the past.
         earliest, last_day = now, None
@@ -175,13 +185,15 @@ def _plan_load(
         last_day=last_day,
         pacing_max_covers=tenant.pacing_max_covers or None,
         exclude_appointment_id=exclude_appointment_id,
+        setup=setup,
     )
 
 
 def _occupancy_load(plan: _Plan, window_start: datetime, window_end: datetime) -> _Occupancy:
-    """Two queries, whatever the number of resources and days."""
+    """Two queries, whatever the number of resources and days (one with a cached setup)."""
     occupancy = _Occupancy()
-    occupancy.closures = list(
+    cached = plan.setup.closures_between(window_start, window_end) if plan.setup is not None else None
+    occupancy.closures = cached if cached is not None else list(
         Closure.objects.filter(tenant=plan.tenant, starts_at__lt=window_end, ends_at__gt=window_start)
         .order_by("starts_at")
         .values_list("starts_at", "ends_at")
@@ -268,7 +280,7 @@ class _Range:
     last_start: datetime | None
 
 
-def _day_ranges(hours: dict[int, list[OpeningHours]], tz: ZoneInfo, day: date) -> list[_Range]:
+def _day_ranges(hours: Mapping[int, Sequence[OpeningHours]], tz: ZoneInfo, day: date) -> list[_Range]:
     midnight = datetime.combine(day, time())
     ranges = []
     for row in hours.get(day.weekday(), []):

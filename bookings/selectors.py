@@ -1,10 +1,11 @@
 """Reads about bookings, always scoped by tenant."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bookings.models import Appointment, OpeningHours, Service, Weekday
+from bookings.models import Appointment, Closure, OpeningHours, Resource, Service, Weekday
 from bookings.references import reference_normalise
+from bookings.setup import booking_setup_in_use
 from customers.models import Customer
 from tenants.models import Tenant
 
@@ -94,9 +95,93 @@ def appointments_for_tenant(
 def opening_hours_for_week(*, tenant: Tenant) -> dict[int, list[OpeningHours]]:
     """Every weekday (0 = Monday ... 6 = Sunday) with its ranges in opening order; closed days map to []."""
     week: dict[int, list[OpeningHours]] = {day: [] for day in Weekday.values}
+    if (setup := booking_setup_in_use(tenant)) is not None:
+        for weekday, rows in setup.hours.items():
+            week[weekday] = list(rows)
+        return week
     for row in OpeningHours.objects.filter(tenant=tenant).order_by("weekday", "opens"):
         week[row.weekday].append(row)
     return week
+
+
+# The ones below read the process's cached setup inside ``bookings.setup.booking_setup_cached``
+# (an assistant turn), the database otherwise.
+
+
+def services_active(*, tenant: Tenant, pks: Iterable[int] | None = None) -> list[Service]:
+    """The tenant's active services in the order customers see them; only ``pks`` when given."""
+    wanted = None if pks is None else set(pks)
+    if (setup := booking_setup_in_use(tenant)) is not None:
+        return [s for pk, s in setup.services.items() if wanted is None or pk in wanted]
+    services = Service.objects.filter(tenant=tenant, is_active=True).order_by("position", "name_it", "pk")
+    return list(services if wanted is None else services.filter(pk__in=wanted))
+
+
+def staff_doing_service(*, tenant: Tenant, service: Service) -> list[Resource]:
+    """The active staff members who do ``service``, in the salon's order."""
+    if (setup := booking_setup_in_use(tenant)) is not None:
+        return [
+            r for r in setup.resources
+            if r.kind == Resource.Kind.STAFF and service.pk in setup.staff_services.get(r.pk, ())
+        ]
+    return list(
+        Resource.objects.filter(tenant=tenant, kind=Resource.Kind.STAFF, is_active=True, services=service).order_by(
+            "position", "name", "pk"
+        )
+    )
+
+
+def closure_at(*, tenant: Tenant, moment: datetime) -> Closure | None:
+    """The closure the business is in at ``moment`` (the first by start), if any."""
+    if (setup := booking_setup_in_use(tenant)) is not None and moment >= setup.closures_from:
+        return next((c for c in setup.closures if c.starts_at <= moment < c.ends_at), None)
+    return Closure.objects.filter(tenant=tenant, starts_at__lte=moment, ends_at__gt=moment).order_by(
+        "starts_at", "pk"
+    ).first()
+
+
+def closure_covering(*, tenant: Tenant, start: datetime, end: datetime) -> Closure | None:
+    """A closure covering the whole of [start, end] (a whole day closed), if any."""
+    if (setup := booking_setup_in_use(tenant)) is not None and start >= setup.closures_from:
+        return next((c for c in setup.closures if c.starts_at <= start and c.ends_at >= end), None)
+    return Closure.objects.filter(tenant=tenant, starts_at__lte=start, ends_at__gte=end).order_by(
+        "starts_at", "pk"
+    ).first()
+
+
+def closures_upcoming(*, tenant: Tenant, now: datetime, until: datetime, limit: int) -> list[Closure]:
+    """The closures not over at ``now`` that start before ``until``, soonest first."""
+    if (setup := booking_setup_in_use(tenant)) is not None and now >= setup.closures_from:
+        return [c for c in setup.closures if c.ends_at > now and c.starts_at < until][:limit]
+    return list(
+        Closure.objects.filter(tenant=tenant, ends_at__gt=now, starts_at__lt=until).order_by("starts_at", "pk")[:limit]
+    )
+
+
+def service_active_get(*, tenant: Tenant, pk: int) -> Service | None:
+    """One of the tenant's active services."""
+    if (setup := booking_setup_in_use(tenant)) is not None:
+        return setup.services.get(pk)
+    return Service.objects.filter(tenant=tenant, pk=pk, is_active=True).first()
+
+
+def staff_active_get(*, tenant: Tenant, pk: int) -> Resource | None:
+    """One of the tenant's active staff members."""
+    if (setup := booking_setup_in_use(tenant)) is not None:
+        return next((r for r in setup.resources if r.pk == pk and r.kind == Resource.Kind.STAFF), None)
+    return Resource.objects.filter(tenant=tenant, pk=pk, kind=Resource.Kind.STAFF, is_active=True).first()
+
+
+def largest_table_seats(*, tenant: Tenant) -> int:
+    """The most guests one active table seats (0 without tables)."""
+    if (setup := booking_setup_in_use(tenant)) is not None:
+        return setup.largest_table_seats
+    return (
+        Resource.objects.filter(tenant=tenant, kind=Resource.Kind.TABLE, is_active=True)
+        .order_by("-max_seats")
+        .values_list("max_seats", flat=True)
+        .first()
+    ) or 0
 
 
 def customer_no_show_counts(*, tenant: Tenant, appointments: Sequence[Appointment]) -> dict[int, int]:

@@ -46,6 +46,7 @@ from bookings.errors import (
 )
 from bookings.models import Appointment, Resource, Service
 from bookings.references import reference_new
+from bookings.setup import reads_fresh_setup
 from bookings.signals import (
     CustomerChange,
     StaffChange,
@@ -346,6 +347,7 @@ def _count_on_commit(action: str) -> None:
 # --- Public API ---------------------------------------------------------------------
 
 
+@reads_fresh_setup
 def appointment_book(
     *,
     tenant: Tenant,
@@ -525,6 +527,7 @@ def _visit_part_save(part: Appointment, check: StartCheck, *, fallback: Resource
 # --- Holds ----------------------------------------------------------------------------
 
 
+@reads_fresh_setup
 def appointment_hold(
     *,
     tenant: Tenant,
@@ -574,6 +577,7 @@ def appointment_hold(
     return appointment
 
 
+@reads_fresh_setup
 def appointment_hold_confirm(*, tenant: Tenant, appointment: Appointment, now: datetime | None = None) -> Appointment:
     """The customer took the held slot: the hold becomes a confirmed booking, announced as theirs.
 
@@ -694,6 +698,7 @@ def appointment_cancel(
     return locked
 
 
+@reads_fresh_setup
 def appointment_reschedule(
     *,
     tenant: Tenant,

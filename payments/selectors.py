@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from bookings.models import Appointment
+from bookings.setup import setup_extra
 from customers.models import Customer
 from payments.models import Payment, PaymentPolicy
 from tenants.models import Tenant
 
 
 def payment_policy_get(*, tenant: Tenant) -> PaymentPolicy | None:
-    return PaymentPolicy.objects.filter(tenant=tenant).first()
+    # Read once per config_version in an assistant turn (a saved policy bumps it: payments.apps).
+    return setup_extra(tenant, "payment_policy", lambda: PaymentPolicy.objects.filter(tenant=tenant).first())
 
 
 def customer_no_shows(*, tenant: Tenant, customer: Customer | None) -> int:

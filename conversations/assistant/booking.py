@@ -1,6 +1,6 @@
 """Booking a table or a service, and moving an existing booking, one question at a time.
 
-The draft of the booking lives in ``state["draft"]`` (party size, service, staff
+The draft of the booking is ``turn.dialogue.draft`` (party size, service, staff
 member, date, time, period); each message adds what it carries, and ``book_advance``
 asks for the first thing still missing, or offers the slot for confirmation. Every
 rule about what is free comes from ``bookings.availability``; every write goes
@@ -18,10 +18,20 @@ from bookings.availability import (
     visit_rest_check,
 )
 from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnavailable, TooLateToCancel
-from bookings.models import Appointment, Closure, OpeningHours, Resource, Service
-from bookings.selectors import opening_hours_for_week, visit_services
+from bookings.models import Appointment, Resource, Service
+from bookings.selectors import (
+    closure_at,
+    largest_table_seats,
+    opening_hours_for_week,
+    service_active_get,
+    services_active,
+    staff_active_get,
+    staff_doing_service,
+    visit_services,
+)
 from bookings.services import appointment_book, appointment_reschedule
 from conversations.assistant import waitlist
+from conversations.assistant.dialogue import Draft, Flow, OfferedSlot, Step
 from conversations.assistant.formatting import (
     WEEKDAYS,
     date_long,
@@ -59,57 +69,42 @@ LIST_SIZE = 10
 
 def draft_merge(turn: Turn, understanding: Understanding) -> bool:
     """Copy what the message says into the draft; True when it added anything."""
-    draft = turn.state.setdefault("draft", {})
-    changed = False
+    changes: dict[str, object] = {}
     if understanding.party_size and turn.is_restaurant:
-        draft["party"] = understanding.party_size
-        changed = True
+        changes["party"] = understanding.party_size
     if understanding.service_ids and not turn.is_restaurant:
         if len(understanding.service_ids) == 1:
-            draft["service"] = understanding.service_ids[0]
-            draft.pop("service_choices", None)
+            changes.update(service=understanding.service_ids[0], service_choices=())
         else:
-            draft["service_choices"] = list(understanding.service_ids)
-            draft.pop("service", None)
+            changes.update(service_choices=tuple(understanding.service_ids), service=None)
         # "colore e piega": the piega follows in the same visit. Naming one service anew
         # ("anzi solo il taglio") books that one alone; answering "which of these?" keeps the rest.
         if understanding.then_service_ids:
-            draft["then"] = list(understanding.then_service_ids)
-        elif turn.state.get("step") != "service":
-            draft.pop("then", None)
-        changed = True
+            changes["then"] = tuple(understanding.then_service_ids)
+        elif turn.dialogue.step != Step.SERVICE:
+            changes["then"] = ()
     if understanding.staff_id and not turn.is_restaurant:
-        draft["staff"] = understanding.staff_id
-        changed = True
+        changes["staff"] = understanding.staff_id
     if understanding.date_choices and not understanding.date:
         # "venerdì 22" when the 22nd is a Tuesday: both readings kept until the customer picks one.
-        draft["date_choices"] = [d.isoformat() for d in understanding.date_choices]
-        draft.pop("date", None)
+        changes.update(date_choices=tuple(understanding.date_choices), date=None)
         if not understanding.time:
-            draft.pop("time", None)
-        changed = True
+            changes["time"] = None
     if understanding.date:
         # "meglio domenica" changes the day only: the party, the service and the time stay (book_advance
         # offers other times if that one is not free on the new day).
-        draft.pop("date_choices", None)
-        draft["date"] = understanding.date.isoformat()
-        changed = True
+        changes.update(date_choices=(), date=understanding.date)
     if understanding.time and understanding.time_relative and understanding.date:
         # "tra un'ora": the first start on the slot grid from then on (possibly tomorrow's first minutes).
         start = _slot_grid_ceil(datetime.combine(understanding.date, understanding.time), turn.tenant.slot_minutes)
-        draft["date"] = start.date().isoformat()
-        draft["time"] = start.strftime("%H:%M")
-        draft.pop("period", None)
-        changed = True
+        changes.update(date=start.date(), time=start.time(), period=None)
     elif understanding.time:
-        draft["time"] = understanding.time.strftime("%H:%M")
-        draft.pop("period", None)
-        changed = True
+        changes.update(time=understanding.time.replace(second=0, microsecond=0), period=None)
     elif understanding.period:
-        draft["period"] = str(understanding.period)
-        draft.pop("time", None)
-        changed = True
-    return changed
+        changes.update(period=str(understanding.period), time=None)
+    if changes:
+        turn.dialogue.draft_update(**changes)
+    return bool(changes)
 
 
 def _slot_grid_ceil(moment: datetime, slot_minutes: int) -> datetime:
@@ -122,41 +117,34 @@ def _slot_grid_ceil(moment: datetime, slot_minutes: int) -> datetime:
     return moment.replace(second=0, microsecond=0) + timedelta(minutes=ahead)
 
 
-def _draft_date(draft: dict) -> date | None:
-    return date.fromisoformat(draft["date"]) if draft.get("date") else None
-
-
-def _draft_time(draft: dict) -> time | None:
-    return time.fromisoformat(draft["time"]) if draft.get("time") else None
-
-
 def _service(turn: Turn, service_id: int | None) -> Service | None:
     if not service_id:
         return None
     key = ("service", service_id)
     if key not in turn.rows:
-        turn.rows[key] = Service.objects.filter(tenant=turn.tenant, pk=service_id, is_active=True).first()
+        turn.rows[key] = service_active_get(tenant=turn.tenant, pk=service_id)
     return turn.rows[key]
 
 
 def _then(turn: Turn) -> list[Service]:
     """The services that follow the first in the same visit, in order (none for a single service)."""
-    ids = tuple(turn.state.get("draft", {}).get("then") or ())
+    ids = turn.draft.then
     if not ids:
         return []
     key = ("then", ids)
     if key not in turn.rows:
-        by_id = Service.objects.filter(tenant=turn.tenant, pk__in=ids, is_active=True).in_bulk()
-        turn.rows[key] = [by_id[pk] for pk in ids if pk in by_id]
+        found = [service_active_get(tenant=turn.tenant, pk=pk) for pk in ids]
+        turn.rows[key] = [service for service in found if service is not None]
     return list(turn.rows[key])
 
 
-def _visit_in_order(turn: Turn, draft: dict) -> None:
+def _visit_in_order(turn: Turn) -> None:
     """Once every service of a visit is known, put them in the order a salon does them."""
-    if not draft.get("then") or not draft.get("service"):
+    draft = turn.draft
+    if not draft.then or not draft.service:
         return
-    ordered = visit_order((draft["service"], *draft["then"]), vocabulary_for_tenant(turn.tenant))
-    draft["service"], draft["then"] = ordered[0], [pk for pk in ordered[1:] if pk != ordered[0]]
+    ordered = visit_order((draft.service, *draft.then), vocabulary_for_tenant(turn.tenant))
+    turn.dialogue.draft_update(service=ordered[0], then=tuple(pk for pk in ordered[1:] if pk != ordered[0]))
 
 
 def _services_name(turn: Turn, services: list[Service]) -> str:
@@ -168,20 +156,13 @@ def _staff(turn: Turn, staff_id: int | None) -> Resource | None:
         return None
     key = ("staff", staff_id)
     if key not in turn.rows:
-        turn.rows[key] = Resource.objects.filter(
-            tenant=turn.tenant, pk=staff_id, kind=Resource.Kind.STAFF, is_active=True
-        ).first()
+        turn.rows[key] = staff_active_get(tenant=turn.tenant, pk=staff_id)
     return turn.rows[key]
 
 
 def _largest_table(turn: Turn) -> int:
     if "largest_table" not in turn.rows:
-        turn.rows["largest_table"] = (
-            Resource.objects.filter(tenant=turn.tenant, kind=Resource.Kind.TABLE, is_active=True)
-            .order_by("-max_seats")
-            .values_list("max_seats", flat=True)
-            .first()
-        ) or 0
+        turn.rows["largest_table"] = largest_table_seats(tenant=turn.tenant)
     return turn.rows["largest_table"]
 
 
@@ -189,14 +170,14 @@ def _largest_table(turn: Turn) -> int:
 
 
 def _slots(turn: Turn, start: date, end: date) -> list[Slot]:
-    draft = turn.state["draft"]
+    draft = turn.draft
     return available_slots(
         turn.tenant,
-        service=_service(turn, draft.get("service")),
-        party_size=draft.get("party", 1),
+        service=_service(turn, draft.service),
+        party_size=draft.party_or_one,
         start_date=start,
         end_date=end,
-        resource=_staff(turn, draft.get("staff")),
+        resource=_staff(turn, draft.staff),
         now=turn.now,
         exclude_appointment_id=_moving_id(turn),
         then=_then(turn),
@@ -205,7 +186,7 @@ def _slots(turn: Turn, start: date, end: date) -> list[Slot]:
 
 def _moving_id(turn: Turn) -> int | None:
     # A booking being moved does not stand in its own way (half an hour later, same table).
-    return turn.state.get("move_id") if turn.state.get("flow") == "move" else None
+    return turn.dialogue.move_id if turn.dialogue.moving else None
 
 
 def _in_period(slot: Slot, period: str | None) -> bool:
@@ -243,17 +224,18 @@ def _slot_option(slot: Slot, turn: Turn, *, with_day: bool) -> tuple[str, str]:
 # --- asking ------------------------------------------------------------------------
 
 
-def _party_size_announce(turn: Turn, draft: dict, *, refused: bool) -> None:
+def _party_size_announce(turn: Turn, *, refused: bool) -> None:
     """Tell the apps above the party size the customer asked for (``conversations.signals``), once per size.
 
     The draft remembers the size told, so the following questions (day, time) of the
     same booking do not tell it again; the customer's message names the event.
     """
-    if draft.get("party_told") == draft["party"]:
+    party = turn.draft.party
+    if turn.draft.party_told == party:
         return
-    draft["party_told"] = draft["party"]
+    turn.dialogue.draft_update(party_told=party)
     party_size_asked.send(
-        sender=Conversation, tenant=turn.tenant, conversation=turn.conversation, party_size=draft["party"],
+        sender=Conversation, tenant=turn.tenant, conversation=turn.conversation, party_size=party,
         refused=refused, event_id=turn.inbound.channel_message_id or turn.now.isoformat(), now=turn.now,
     )
 
@@ -264,18 +246,16 @@ def _ask_party(turn: Turn) -> None:
         (f"party:{n}", turn.t("party_one") if n == 1 else turn.t("party_people", count=n))
         for n in range(1, largest + 1)
     ]
-    turn.state["step"] = "party"
+    turn.dialogue.step = Step.PARTY
     turn.choice_list(turn.t("ask_party_size"), options, turn.t("party_button"))
 
 
 def _ask_service(turn: Turn, candidates: list[int] | None = None) -> None:
-    services = Service.objects.filter(tenant=turn.tenant, is_active=True).order_by("position", "name_it")
-    if candidates:
-        services = services.filter(pk__in=candidates)
+    services = services_active(tenant=turn.tenant, pks=candidates or None)
     options = [
         (f"svc:{s.pk}", s.name(turn.language), turn.t("minutes", minutes=s.duration_minutes)) for s in services
     ]
-    turn.state["step"] = "service"
+    turn.dialogue.step = Step.SERVICE
     if not options:
         turn.text(turn.t("services_none"))
         turn.flow_clear()
@@ -293,7 +273,7 @@ def _ask_date(turn: Turn, intro: str = "") -> None:
             days.append(slot.start.date())
             if len(days) == LIST_SIZE:
                 break
-    turn.state["step"] = "date"
+    turn.dialogue.step = Step.DATE
     if not days:
         turn.text(" ".join(filter(None, [intro, turn.t("no_days_free")])))
         turn.flow_clear()
@@ -306,7 +286,7 @@ def _ask_which_date(turn: Turn, choices: list[date]) -> None:
     """"Il 22 è martedì: intendi martedì 22 o venerdì 25?", with a button for each."""
     numbered, weekday_date = choices[0], choices[1]
     language = turn.language
-    turn.state["step"] = "date"
+    turn.dialogue.step = Step.DATE
     turn.buttons(
         turn.t(
             "date_which",
@@ -329,38 +309,37 @@ def _day_label(turn: Turn, day: date) -> str:
 
 
 def _day_closed(turn: Turn, day: date) -> bool:
-    return not OpeningHours.objects.filter(tenant=turn.tenant, weekday=day.weekday()).exists()
+    return not opening_hours_for_week(tenant=turn.tenant)[day.weekday()]
 
 
 def _ask_time(turn: Turn, day: date, *, intro: str = "") -> None:
-    draft = turn.state["draft"]
     day_slots = _slots(turn, day, day)
     if not day_slots:
         key = "day_closed" if _day_closed(turn, day) else "day_full"
-        draft.pop("date", None)
+        turn.dialogue.draft_update(date=None)
         _ask_date(turn, intro=turn.t(key, date=_day_label(turn, day)))
         return
-    in_period = [s for s in day_slots if _in_period(s, draft.get("period"))]
+    in_period = [s for s in day_slots if _in_period(s, turn.draft.period)]
     if in_period:
         text = turn.t("ask_time", date=_day_label(turn, day))
         shown = _spread(in_period, LIST_SIZE)
     else:
         text = turn.t("period_nothing", date=_day_label(turn, day))
         shown = _spread(day_slots, LIST_SIZE)
-    turn.state["step"] = "time"
+    turn.dialogue.step = Step.TIME
     options = [_slot_option(s, turn, with_day=False) for s in shown]
     turn.choice_list(" ".join(filter(None, [intro, text])), options, turn.t("time_button"))
 
 
 def _offer_alternatives(turn: Turn, day: date, wanted: time, intro: str) -> None:
     """The nearest free times: the same day first, then the same time on the following days."""
-    draft = turn.state["draft"]
+    draft = turn.draft
     alternatives = slot_alternatives(
         turn.tenant,
         near=datetime.combine(day, wanted, tzinfo=turn.tenant.tzinfo),
-        service=_service(turn, draft.get("service")),
-        party_size=draft.get("party", 1),
-        resource=_staff(turn, draft.get("staff")),
+        service=_service(turn, draft.service),
+        party_size=draft.party_or_one,
+        resource=_staff(turn, draft.staff),
         now=turn.now,
         exclude_appointment_id=_moving_id(turn),
         count=ALTERNATIVES_SAME_DAY,
@@ -369,8 +348,8 @@ def _offer_alternatives(turn: Turn, day: date, wanted: time, intro: str) -> None
     )
     options = [_slot_option(s, turn, with_day=s.start.date() != day) for s in alternatives]
     join = waitlist.join_option(turn, day, wanted)  # a full time: "avvisami se si libera" too
-    turn.state["step"] = "time"
-    draft.pop("time", None)
+    turn.dialogue.step = Step.TIME
+    turn.dialogue.draft_update(time=None)
     if not options:
         if join:
             turn.buttons(" ".join([intro, turn.t("no_days_free"), turn.t("waitlist_join_ask")]),
@@ -388,16 +367,16 @@ def alternatives_offer(turn: Turn, day: date, wanted: time, intro: str) -> None:
 
 
 def _confirm_text(turn: Turn, start: datetime) -> str:
-    draft = turn.state["draft"]
+    draft = turn.draft
     when = when_long(start, turn.language, twelve_hour=turn.twelve_hour)
-    if turn.state.get("flow") == "move":
-        return turn.t("confirm_move", summary=turn.state.get("move_summary", ""), when=when)
-    service = _service(turn, draft.get("service"))
+    if turn.dialogue.moving:
+        return turn.t("confirm_move", summary=turn.dialogue.move_summary, when=when)
+    service = _service(turn, draft.service)
     # A deposit or card guarantee is quoted before the customer commits.
     quote = payment_quote_text(turn, payment_quote(turn, start, service))
     if turn.is_restaurant:
-        return _quoted(turn.t("confirm_table", party=draft.get("party", 1), when=when), quote)
-    staff = _staff(turn, draft.get("staff"))
+        return _quoted(turn.t("confirm_table", party=draft.party_or_one, when=when), quote)
+    staff = _staff(turn, draft.staff)
     return _quoted(turn.t(
         "confirm_service",
         service=_services_name(turn, [service, *_then(turn)]) if service else "",
@@ -418,22 +397,21 @@ def _quoted(question: str, quote: str) -> str:
 
 
 def book_start(turn: Turn) -> None:
-    turn.state["flow"] = "book"
-    turn.state.setdefault("draft", {})
+    turn.dialogue.flow = Flow.BOOK
     book_advance(turn)
 
 
 def book_advance(turn: Turn) -> None:
     """Ask for the first missing piece, or offer the booking for confirmation."""
-    draft = turn.state.setdefault("draft", {})
-    moving = turn.state.get("flow") == "move"
+    moving = turn.dialogue.moving
     if turn.is_restaurant and not moving:
         largest = _largest_table(turn)
-        if not draft.get("party"):
+        party = turn.draft.party
+        if not party:
             _ask_party(turn)
             return
-        _party_size_announce(turn, draft, refused=draft["party"] > largest)
-        if draft["party"] > largest:
+        _party_size_announce(turn, refused=party > largest)
+        if party > largest:
             phone = turn.tenant.contact_phone
             turn.text(
                 turn.t("party_too_large", max=largest, phone=phone)
@@ -441,34 +419,34 @@ def book_advance(turn: Turn) -> None:
                 else turn.t("party_too_large_no_phone", max=largest)
             )
             # The day and time stay: "ok allora siamo in 6" goes on from here.
-            draft.pop("party", None)
-            turn.state["step"] = "party"
+            turn.dialogue.draft_update(party=None)
+            turn.dialogue.step = Step.PARTY
             return
     if not turn.is_restaurant and not moving:
-        if draft.get("service_choices"):
-            _ask_service(turn, draft["service_choices"])
+        if turn.draft.service_choices:
+            _ask_service(turn, list(turn.draft.service_choices))
             return
-        if not _service(turn, draft.get("service")):
+        if not _service(turn, turn.draft.service):
             _ask_service(turn)
             return
-        _visit_in_order(turn, draft)
+        _visit_in_order(turn)
         _staff_who_does_the_service(turn)
-    day = _draft_date(draft)
-    if day is None and draft.get("date_choices"):
-        _ask_which_date(turn, [date.fromisoformat(d) for d in draft["date_choices"]])
+    day = turn.draft.date
+    if day is None and turn.draft.date_choices:
+        _ask_which_date(turn, list(turn.draft.date_choices))
         return
     if day is None:
         _ask_date(turn)
         return
     if day < turn.now.date():
-        draft.pop("date", None)
+        turn.dialogue.draft_update(date=None)
         _ask_date(turn, intro=turn.t("day_past"))
         return
     if day > _last_bookable_day(turn):
-        draft.pop("date", None)
+        turn.dialogue.draft_update(date=None)
         _ask_date(turn, intro=turn.t("day_too_far", days=turn.tenant.max_days_ahead))
         return
-    wanted = _draft_time(draft)
+    wanted = turn.draft.time
     if wanted is None:
         _ask_time(turn, day)
         return
@@ -477,8 +455,8 @@ def book_advance(turn: Turn) -> None:
         _offer_alternatives(turn, day, wanted, _refusal_text(turn, day, wanted))
         return
     slot = matching[0]
-    draft["slot"] = {"start": slot.start.isoformat(), "resource": slot.resource.pk}
-    turn.state["step"] = "confirm"
+    turn.dialogue.draft_update(slot=OfferedSlot(slot.start, slot.resource.pk))
+    turn.dialogue.step = Step.CONFIRM
     yes_key = "button_yes_move" if moving else "button_yes_book"
     turn.buttons(
         _confirm_text(turn, slot.start),
@@ -492,14 +470,13 @@ def _staff_who_does_the_service(turn: Turn) -> None:
     The service and the day stay in the draft; with one such person the booking goes on with
     them (the customer confirms or says "chiunque"), with several with whoever is free.
     """
-    draft = turn.state["draft"]
-    staff, service = _staff(turn, draft.get("staff")), _service(turn, draft.get("service"))
-    if staff is None or service is None or staff.services.filter(pk=service.pk).exists():
+    staff, service = _staff(turn, turn.draft.staff), _service(turn, turn.draft.service)
+    if staff is None or service is None:
         return
-    doers = list(
-        Resource.objects.filter(tenant=turn.tenant, kind=Resource.Kind.STAFF, is_active=True, services=service)
-    )
-    draft.pop("staff", None)
+    doers = staff_doing_service(tenant=turn.tenant, service=service)
+    if staff in doers:
+        return
+    turn.dialogue.draft_update(staff=None)
     if not doers:
         return
     name = service.name(turn.language)
@@ -508,22 +485,22 @@ def _staff_who_does_the_service(turn: Turn) -> None:
     key = "staff_not_doing_one" if len(doers) == 1 else "staff_not_doing_many"
     turn.text(turn.t(key, staff=staff.name, service=name[:1].lower() + name[1:], others=others))
     if len(doers) == 1:
-        draft["staff"] = doers[0].pk
+        turn.dialogue.draft_update(staff=doers[0].pk)
 
 
 def _refusal_text(turn: Turn, day: date, wanted: time) -> str:
     """Why that start cannot be booked, in the booking rules' own verdict: closed is not taken."""
-    draft = turn.state["draft"]
+    draft = turn.draft
     start = datetime.combine(day, wanted, tzinfo=turn.tenant.tzinfo)
     check = start_check(
-        turn.tenant, start=start, service=_service(turn, draft.get("service")), party_size=draft.get("party", 1),
-        resource=_staff(turn, draft.get("staff")), now=turn.now, exclude_appointment_id=_moving_id(turn),
+        turn.tenant, start=start, service=_service(turn, draft.service), party_size=draft.party_or_one,
+        resource=_staff(turn, draft.staff), now=turn.now, exclude_appointment_id=_moving_id(turn),
     )
     if check.verdict is Verdict.FREE and check.blocks_until is not None:
         # The first service fits, a later one of the visit does not: say why that one.
         check = visit_rest_check(
             turn.tenant, first_blocks_until=check.blocks_until, services=_then(turn),
-            party_size=draft.get("party", 1), now=turn.now, exclude_appointment_id=_moving_id(turn),
+            party_size=draft.party_or_one, now=turn.now, exclude_appointment_id=_moving_id(turn),
         )
     label = _day_label(turn, day)
     if check.verdict is Verdict.TOO_SOON:
@@ -544,13 +521,8 @@ def _refusal_text(turn: Turn, day: date, wanted: time) -> str:
 
 
 def _closure_reason(turn: Turn, start: datetime) -> str:
-    closure = (
-        Closure.objects.filter(tenant=turn.tenant, starts_at__lte=start, ends_at__gt=start)
-        .exclude(reason="")
-        .values_list("reason", flat=True)
-        .first()
-    )
-    return closure or ""
+    closure = closure_at(tenant=turn.tenant, moment=start)
+    return closure.reason if closure is not None else ""
 
 
 def _day_opening_text(turn: Turn, day: date) -> str:
@@ -571,29 +543,29 @@ def _notice_text(turn: Turn) -> str:
 
 def book_confirm(turn: Turn) -> None:
     """The customer said yes to the offered slot: book (or move) it now."""
-    draft = turn.state.get("draft", {})
-    offered = draft.get("slot")
-    if not offered:
+    draft = turn.draft
+    offered = draft.slot
+    if offered is None:
         book_advance(turn)
         return
-    start = datetime.fromisoformat(offered["start"]).astimezone(turn.tenant.tzinfo)
+    start = offered.start.astimezone(turn.tenant.tzinfo)
     try:
-        if turn.state.get("flow") == "move":
+        if turn.dialogue.moving:
             appointment = _move(turn, start)
-        elif quote := payment_quote(turn, start, _service(turn, draft.get("service"))):
+        elif quote := payment_quote(turn, start, _service(turn, draft.service)):
             # Held while the customer pays; Stripe's webhook confirms it.
             payment_hold_start(
-                turn, quote=quote, start=start, service=_service(turn, draft.get("service")),
-                resource=Resource.objects.filter(tenant=turn.tenant, pk=offered["resource"]).first(),
+                turn, quote=quote, start=start, service=_service(turn, draft.service),
+                resource=Resource.objects.filter(tenant=turn.tenant, pk=offered.resource_id).first(),
             )
             return
         else:
             appointment = appointment_book(
                 tenant=turn.tenant,
                 start=start,
-                party_size=draft.get("party", 1),
-                service=_service(turn, draft.get("service")),
-                resource=Resource.objects.filter(tenant=turn.tenant, pk=offered["resource"]).first(),
+                party_size=draft.party_or_one,
+                service=_service(turn, draft.service),
+                resource=Resource.objects.filter(tenant=turn.tenant, pk=offered.resource_id).first(),
                 customer=turn.customer,
                 channel=turn.conversation.channel,
                 now=turn.now,
@@ -605,7 +577,7 @@ def book_confirm(turn: Turn) -> None:
             # forgotten with the rest of the state after the conversation's timeout).
             turn.state[JUST_BOOKED_KEY] = appointment.reference
     except SlotUnavailable:
-        draft.pop("slot", None)
+        turn.dialogue.draft_update(slot=None)
         wanted = start.time()
         when = when_long(start, turn.language, twelve_hour=turn.twelve_hour)
         _offer_alternatives(turn, start.date(), wanted, turn.t("slot_taken", when=when))
@@ -627,13 +599,13 @@ def book_confirm(turn: Turn) -> None:
     when = when_long(
         appointment.starts_at.astimezone(turn.tenant.tzinfo), turn.language, twelve_hour=turn.twelve_hour
     )
-    if turn.state.get("flow") == "move":
+    if turn.dialogue.moving:
         turn.text(turn.t("moved", reference=appointment.reference, when=when))
     elif turn.is_restaurant:
         turn.text(turn.t("booked_table", party=appointment.party_size, when=when, reference=appointment.reference))
         turn.text(turn.t("how_to_cancel"))
     else:
-        staff = appointment.resource.name if draft.get("staff") else ""
+        staff = appointment.resource.name if draft.staff else ""
         turn.text(
             turn.t(
                 "booked_service",
@@ -649,21 +621,18 @@ def book_confirm(turn: Turn) -> None:
 
 def _move(turn: Turn, start: datetime) -> Appointment | None:
     appointment = Appointment.objects.filter(
-        tenant=turn.tenant, customer=turn.customer, reference=turn.state.get("move_reference"),
+        tenant=turn.tenant, customer=turn.customer, reference=turn.dialogue.move_reference,
         status=Appointment.Status.CONFIRMED,
     ).first()
     if appointment is None:
-        turn.text(turn.t("booking_not_found", reference=turn.state.get("move_reference", "")))
+        turn.text(turn.t("booking_not_found", reference=turn.dialogue.move_reference))
         turn.flow_clear()
         return None
     return appointment_reschedule(tenant=turn.tenant, appointment=appointment, new_start=start, now=turn.now)
 
 
 def book_other_time(turn: Turn) -> None:
-    draft = turn.state.setdefault("draft", {})
-    draft.pop("slot", None)
-    draft.pop("time", None)
-    day = _draft_date(draft)
+    day = turn.dialogue.draft_update(slot=None, time=None).date
     if day is None:
         _ask_date(turn)
     else:
@@ -671,33 +640,33 @@ def book_other_time(turn: Turn) -> None:
 
 
 def book_drop(turn: Turn) -> None:
-    turn.text(turn.t("move_dropped" if turn.state.get("flow") == "move" else "booking_dropped"))
+    turn.text(turn.t("move_dropped" if turn.dialogue.moving else "booking_dropped"))
     turn.flow_clear()
 
 
 def move_start(turn: Turn, appointment: Appointment, understanding: Understanding | None) -> None:
     """Start moving ``appointment``: same party and service, a new day and time."""
-    turn.state["flow"] = "move"
-    turn.state["move_reference"] = appointment.reference
-    turn.state["move_id"] = appointment.pk
-    turn.state["move_summary"] = appointment_summary(turn, appointment)
-    draft: dict[str, object] = {"party": appointment.party_size}
-    if appointment.service_id:
-        draft["service"] = appointment.service_id
-        later = [service.pk for service in visit_services(appointment)[1:]]
-        if later:
-            draft["then"] = later
-    turn.state["draft"] = draft
+    dialogue = turn.dialogue
+    dialogue.flow = Flow.MOVE
+    dialogue.move_reference = appointment.reference
+    dialogue.move_id = appointment.pk
+    dialogue.move_summary = appointment_summary(turn, appointment)
+    dialogue.draft = Draft(
+        party=appointment.party_size,
+        service=appointment.service_id,
+        then=tuple(service.pk for service in visit_services(appointment)[1:]) if appointment.service_id else (),
+    )
     if understanding is not None:
         draft_merge(turn, understanding)
         # "alle 22 invece" keeps the day, "a venerdì" keeps the time: only what the customer said changes.
         local_start = appointment.starts_at.astimezone(turn.tenant.tzinfo)
-        if draft.get("time") and not draft.get("date") and not draft.get("date_choices"):
-            draft["date"] = local_start.date().isoformat()
-        elif draft.get("date") and not draft.get("time") and not draft.get("period"):
-            draft["time"] = local_start.strftime("%H:%M")
-    if not draft.get("date"):
-        _ask_date(turn, intro=turn.t("move_intro", summary=turn.state["move_summary"]))
+        draft = dialogue.draft
+        if draft.time and not draft.date and not draft.date_choices:
+            dialogue.draft_update(date=local_start.date())
+        elif draft.date and not draft.time and not draft.period:
+            dialogue.draft_update(time=local_start.time().replace(second=0, microsecond=0))
+    if not dialogue.draft.date:
+        _ask_date(turn, intro=turn.t("move_intro", summary=dialogue.move_summary))
         return
     book_advance(turn)
 

@@ -8,9 +8,11 @@ Bookings are read and written only through ``bookings``' selectors and services.
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from bookings.setup import booking_setup_cached
 from conversations.assistant import booking, info, my_bookings, opt_out, reminder_replies, waitlist
+from conversations.assistant.dialogue import Dialogue, Draft, Flow, Step
 from conversations.assistant.turn import JUST_BOOKED_KEY, TWELVE_HOUR_KEY, Turn
 from conversations.assistant.understanding import Intent, Understanding, understand, vocabulary_for_tenant
 from conversations.inbound import InboundKind, InboundMessage
@@ -60,6 +62,7 @@ def assistant_handle(
     had_flow = bool(state.get("flow"))
     if expired:
         state = {}
+    dialogue = Dialogue.from_state(state)
 
     text = inbound.choice_title if inbound.kind == InboundKind.CHOICE else inbound.text
     understanding = understand(
@@ -81,10 +84,15 @@ def assistant_handle(
         language=detected or customer.language or tenant.language,
         understanding=understanding,
         state=state,
+        dialogue=dialogue,
     )
     if understanding.twelve_hour:
         turn.state[TWELVE_HOUR_KEY] = True
-    _dispatch(turn, expired=expired and had_flow)
+    # The tenant row was read for this message: its setup may come from the process's
+    # cache, which keys on the row's config_version (bookings.setup).
+    with booking_setup_cached():
+        _dispatch(turn, expired=expired and had_flow)
+    turn.dialogue.state_write(turn.state)
     turn.state["updated_at"] = now.isoformat()
     return AssistantResult(
         replies=turn.replies, state=turn.state, handoff=turn.handoff, handoff_reason=turn.handoff_reason,
@@ -146,7 +154,7 @@ def _choice(turn: Turn) -> str | None:
     typed = " ".join(inbound.text.split()).casefold()
     if not typed:
         return None
-    options = turn.state.get("options") or []
+    options = turn.dialogue.options
     for option_id, title in options:
         if typed == title.casefold():
             return option_id
@@ -158,8 +166,8 @@ def _choice(turn: Turn) -> str | None:
 def _choice_handle(turn: Turn, choice: str) -> bool:
     """Act on a picked option; False when the id is not ours (then its title is read as text)."""
     kind, _, value = choice.partition(":")
-    state = turn.state
-    flow = state.get("flow")
+    dialogue = turn.dialogue
+    flow, step = dialogue.flow, dialogue.step
     if kind == "m":
         return _menu_item(turn, value)
     if kind == reminder_replies.KIND:
@@ -167,19 +175,19 @@ def _choice_handle(turn: Turn, choice: str) -> bool:
     if kind == waitlist.KIND:
         return waitlist.waitlist_choice_handle(turn, value)
     if choice == "yes":
-        if flow in ("book", "move") and state.get("step") == "confirm":
+        if flow in (Flow.BOOK, Flow.MOVE) and step == Step.CONFIRM:
             booking.book_confirm(turn)
-        elif flow == "cancel" and state.get("step") == "confirm":
+        elif flow == Flow.CANCEL and step == Step.CONFIRM:
             my_bookings.cancel_confirm(turn)
         else:
             _menu(turn)
         return True
     if choice == "no":
-        if flow == "book" and state.get("step") == "time" and waitlist.join_ask(turn):
+        if flow == Flow.BOOK and step == Step.TIME and waitlist.join_ask(turn):
             return True  # no to the alternatives of a full time: the waitlist, once
-        if flow in ("book", "move"):
+        if flow in (Flow.BOOK, Flow.MOVE):
             booking.book_drop(turn)
-        elif flow == "cancel":
+        elif flow == Flow.CANCEL:
             my_bookings.cancel_keep(turn)
         else:
             _menu(turn)
@@ -187,29 +195,42 @@ def _choice_handle(turn: Turn, choice: str) -> bool:
     if choice == "other":
         booking.book_other_time(turn)
         return True
-    draft = state.setdefault("draft", {})
+    draft = dialogue.draft
     if kind == "party" and value.isdigit():
-        draft["party"] = int(value)
+        dialogue.draft_update(party=int(value))
     elif kind == "svc" and value.isdigit():
-        draft["service"] = int(value)
-        draft.pop("service_choices", None)
-    elif kind == "day":
+        dialogue.draft_update(service=int(value), service_choices=())
+    elif kind == "day" and (day := _iso_date(value)) is not None:
         # A time the customer gave with two disagreeing days ("venerdì 22 alle 20") stays for the day picked.
-        if not draft.pop("date_choices", None):
-            draft.pop("time", None)
-        draft["date"] = value
-    elif kind == "slot" and "T" in value:
-        draft["date"], draft["time"] = value.split("T", 1)
-        draft.pop("period", None)
+        dialogue.draft_update(date=day, date_choices=(), time=draft.time if draft.date_choices else None)
+    elif kind == "slot" and (start := _iso_minute(value)) is not None:
+        dialogue.draft_update(date=start.date(), time=start.time(), period=None)
     elif kind == "appt":
         my_bookings.manage_choice(turn, value)
         return True
     else:
         return False
-    if flow not in ("book", "move"):
-        state["flow"] = "book"
+    if flow not in (Flow.BOOK, Flow.MOVE):
+        dialogue.flow = Flow.BOOK
     booking.book_advance(turn)
     return True
+
+
+def _iso_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _iso_minute(value: str) -> datetime | None:
+    # "2026-11-27T20:15": a slot's id, in the business's wall clock.
+    if "T" not in value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _menu_item(turn: Turn, item: str) -> bool:
@@ -237,8 +258,7 @@ def _text_handle(turn: Turn) -> None:
     if opt_out.opt_out_handle(turn):
         return
     u = turn.understanding
-    state = turn.state
-    flow, step = state.get("flow"), state.get("step")
+    flow, step = turn.dialogue.flow, turn.dialogue.step
 
     if u.intent == Intent.MENU:
         turn.flow_clear()
@@ -249,7 +269,7 @@ def _text_handle(turn: Turn) -> None:
         _handoff(turn, "handoff")
         return
 
-    if flow in ("book", "move", "cancel") and step == "confirm":
+    if flow is not None and step == Step.CONFIRM:
         if u.intent == Intent.YES or (u.yes_no is True and not _has_booking_details(u)):
             _understood(turn)
             _choice_handle(turn, "yes")
@@ -259,17 +279,19 @@ def _text_handle(turn: Turn) -> None:
             _choice_handle(turn, "no")
             return
 
-    no_to_alternatives = flow == "book" and step == "time" and u.intent == Intent.NO and not _has_booking_details(u)
+    no_to_alternatives = (
+        flow == Flow.BOOK and step == Step.TIME and u.intent == Intent.NO and not _has_booking_details(u)
+    )
     if no_to_alternatives and waitlist.join_ask(turn):
         _understood(turn)
         return
 
-    if flow in ("cancel", "move") and step == "choose" and u.reference:
+    if flow in (Flow.CANCEL, Flow.MOVE) and step == Step.CHOOSE and u.reference:
         _understood(turn)
         my_bookings.manage_choice(turn, u.reference.upper())
         return
 
-    if flow in ("book", "move") and u.intent not in (Intent.CANCEL, Intent.RESCHEDULE, Intent.MY_BOOKINGS):
+    if flow in (Flow.BOOK, Flow.MOVE) and u.intent not in (Intent.CANCEL, Intent.RESCHEDULE, Intent.MY_BOOKINGS):
         if booking.draft_merge(turn, u) or _bare_party_size(turn):
             _understood(turn)
             booking.book_advance(turn)
@@ -284,8 +306,8 @@ def _text_handle(turn: Turn) -> None:
 def _bare_party_size(turn: Turn) -> bool:
     """While asking "how many people?", a bare number is the answer."""
     typed = turn.inbound.text.strip()
-    if turn.state.get("step") == "party" and typed.isdigit() and 0 < int(typed) < 1000:
-        turn.state.setdefault("draft", {})["party"] = int(typed)
+    if turn.dialogue.step == Step.PARTY and typed.isdigit() and 0 < int(typed) < 1000:
+        turn.dialogue.draft_update(party=int(typed))
         return True
     return False
 
@@ -339,7 +361,7 @@ def _intent_answer(turn: Turn, u: Understanding) -> None:
 
 
 def _book_fresh(turn: Turn, u: Understanding | None) -> None:
-    turn.state["draft"] = {}
+    turn.dialogue.draft = Draft()
     if u is not None:
         booking.draft_merge(turn, u)
     booking.book_start(turn)

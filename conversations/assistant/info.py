@@ -3,8 +3,7 @@
 from datetime import date, datetime, time, timedelta
 from urllib.parse import quote_plus
 
-from bookings.models import Closure, Service
-from bookings.selectors import opening_hours_for_week
+from bookings.selectors import closure_covering, closures_upcoming, opening_hours_for_week, services_active
 from conversations.assistant.formatting import WEEKDAYS, date_long, date_short, price_text, time_short
 from conversations.assistant.turn import Turn
 
@@ -23,11 +22,7 @@ def hours_answer(turn: Turn) -> None:
         ranges = week.get(weekday) or []
         spans = ", ".join(f"{time_short(r.opens)}–{time_short(r.closes)}" for r in ranges)
         lines.append(f"• {WEEKDAYS[turn.language][weekday].capitalize()}: {spans or turn.t('hours_closed')}")
-    closures = list(
-        Closure.objects.filter(
-            tenant=turn.tenant, ends_at__gt=turn.now, starts_at__lt=turn.now + CLOSURES_AHEAD
-        ).order_by("starts_at")[:5]
-    )
+    closures = closures_upcoming(tenant=turn.tenant, now=turn.now, until=turn.now + CLOSURES_AHEAD, limit=5)
     if closures:
         lines.append("")
         lines.append(turn.t("hours_closures"))
@@ -49,7 +44,7 @@ def services_answer(turn: Turn) -> None:
     if turn.is_restaurant:
         turn.text(turn.t("restaurant_services"))
         return
-    services = list(Service.objects.filter(tenant=turn.tenant, is_active=True).order_by("position", "name_it"))
+    services = services_active(tenant=turn.tenant)
     if not services:
         turn.text(turn.t("services_none"))
         return
@@ -82,11 +77,7 @@ def _day_hours_answer(turn: Turn, day: date) -> None:
     # The day opens the sentence: "Domenica 29 novembre siamo aperti ...".
     label = date_long(day, turn.language)
     label = label[0].upper() + label[1:]
-    closure = (
-        Closure.objects.filter(tenant=turn.tenant, starts_at__lte=day_start, ends_at__gte=day_end)
-        .order_by("starts_at")
-        .first()
-    )
+    closure = closure_covering(tenant=turn.tenant, start=day_start, end=day_end)
     if closure is not None:
         if closure.reason:
             turn.text(turn.t("day_hours_closed_reason", date=label, reason=closure.reason))

@@ -6,6 +6,7 @@ from bookings.selectors import appointments_upcoming_for_customer
 from bookings.services import appointment_cancel
 from conversations.assistant import waitlist
 from conversations.assistant.booking import appointment_summary, move_start, too_late_answer
+from conversations.assistant.dialogue import Flow, Step
 from conversations.assistant.formatting import date_short, time_short
 from conversations.assistant.turn import JUST_BOOKED_KEY, Turn
 from conversations.assistant.understanding import Understanding
@@ -72,8 +73,8 @@ def manage_start(turn: Turn, action: str, understanding: Understanding | None = 
         # "anzi spostala a domani" right after booking: the booking just made, among several.
         chosen = next((a for a in upcoming if a.reference == turn.state.get(JUST_BOOKED_KEY)), None)
     if chosen is None:
-        turn.state["flow"] = action
-        turn.state["step"] = "choose"
+        turn.dialogue.flow = Flow(action)
+        turn.dialogue.step = Step.CHOOSE
         key = "which_to_cancel" if action == "cancel" else "which_to_move"
         turn.choice_list(turn.t(key), [_option(turn, a) for a in upcoming], turn.t("bookings_button"))
         return
@@ -81,7 +82,7 @@ def manage_start(turn: Turn, action: str, understanding: Understanding | None = 
 
 
 def manage_choice(turn: Turn, reference: str) -> None:
-    action = "move" if turn.state.get("flow") == "move" else "cancel"
+    action = "move" if turn.dialogue.moving else "cancel"
     appointment = next((a for a in _upcoming(turn) if a.reference == reference), None)
     if appointment is None:
         turn.text(turn.t("booking_not_found", reference=reference))
@@ -98,9 +99,9 @@ def manage_chosen(turn: Turn, action: str, appointment: Appointment, understandi
     if action == "move":
         move_start(turn, appointment, understanding)
         return
-    turn.state["flow"] = "cancel"
-    turn.state["step"] = "confirm"
-    turn.state["cancel_reference"] = appointment.reference
+    turn.dialogue.flow = Flow.CANCEL
+    turn.dialogue.step = Step.CONFIRM
+    turn.dialogue.cancel_reference = appointment.reference
     turn.buttons(
         turn.t("confirm_cancel", summary=appointment_summary(turn, appointment)),
         [("yes", turn.t("button_yes_cancel")), ("no", turn.t("button_keep"))],
@@ -108,7 +109,7 @@ def manage_chosen(turn: Turn, action: str, appointment: Appointment, understandi
 
 
 def cancel_confirm(turn: Turn) -> None:
-    reference = turn.state.get("cancel_reference", "")
+    reference = turn.dialogue.cancel_reference
     turn.flow_clear()
     appointment = next((a for a in _upcoming(turn) if a.reference == reference), None)
     if appointment is None:

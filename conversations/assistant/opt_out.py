@@ -28,7 +28,7 @@ def opt_out_requested(text: str, *, in_flow: bool = False) -> bool:
 
 def opt_out_handle(turn: Turn) -> bool:
     """Record the opt-out and say so; ``False`` when the message is not one."""
-    if not opt_out_requested(turn.inbound.text or "", in_flow=bool(turn.state.get("flow"))):
+    if not opt_out_requested(turn.inbound.text or "", in_flow=turn.dialogue.flow is not None):
         return False
     customer_opt_out(customer=turn.customer, now=turn.now)
     turn.flow_clear()

@@ -40,11 +40,10 @@ logger = logging.getLogger(__name__)
 
 def payment_quote(turn: Turn, start: datetime, service: Service | None) -> PaymentQuote | None:
     """What the tenant's policy asks of this booking (``None``: nothing); a move or a visit asks nothing new."""
-    if turn.state.get("flow") == "move" or turn.state.get("draft", {}).get("then"):
+    if turn.dialogue.moving or turn.draft.then:
         return None
-    party = turn.state.get("draft", {}).get("party", 1)
     return payment_policy_applies(
-        tenant=turn.tenant, start=start, party_size=party, service=service, customer=turn.customer
+        tenant=turn.tenant, start=start, party_size=turn.draft.party_or_one, service=service, customer=turn.customer
     )
 
 
@@ -67,11 +66,11 @@ def payment_hold_start(
     A slot taken meanwhile raises the ``BookingError`` the caller already answers; a
     provider that refuses is told in words, and nothing stays held.
     """
-    draft = turn.state.get("draft", {})
-    description = _description(turn, start, draft.get("party", 1), service)
+    party = turn.draft.party_or_one
+    description = _description(turn, start, party, service)
     try:
         payment = deposit_checkout_start(
-            tenant=turn.tenant, quote=quote, start=start, party_size=draft.get("party", 1), description=description,
+            tenant=turn.tenant, quote=quote, start=start, party_size=party, description=description,
             service=service, resource=resource, customer=turn.customer, channel=turn.conversation.channel,
             now=turn.now,
         )

@@ -20,6 +20,7 @@ from bookings.models import Appointment, Resource
 from bookings.selectors import appointment_of_customer, appointment_upcoming_for_customer, visit_services
 from bookings.services import appointment_customer_confirm
 from conversations.assistant import booking, my_bookings
+from conversations.assistant.dialogue import Draft
 from conversations.assistant.formatting import when_long
 from conversations.assistant.texts import CATALOG
 from conversations.assistant.turn import Turn
@@ -106,13 +107,12 @@ def _book_again(turn: Turn, reference: str) -> bool:
         turn.text(turn.t("booking_not_found", reference=reference))
         return True
     services = [service for service in visit_services(past) if service.is_active]
-    draft: dict[str, object] = {"party": past.party_size}
-    if services:
-        draft["service"] = services[0].pk
-        if len(services) > 1:
-            draft["then"] = [service.pk for service in services[1:]]
-    if past.resource.kind == Resource.Kind.STAFF and past.resource.is_active:
-        draft["staff"] = past.resource_id
-    turn.state["draft"] = draft
+    by_staff = past.resource.kind == Resource.Kind.STAFF and past.resource.is_active
+    turn.dialogue.draft = Draft(
+        party=past.party_size,
+        service=services[0].pk if services else None,
+        then=tuple(service.pk for service in services[1:]),
+        staff=past.resource_id if by_staff else None,
+    )
     booking.book_start(turn)
     return True

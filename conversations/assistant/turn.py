@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from conversations.assistant.dialogue import Dialogue, Draft
 from conversations.assistant.texts import say
 from conversations.assistant.understanding import Understanding
 from conversations.inbound import InboundMessage
@@ -31,17 +32,11 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-# What a flow in progress keeps in the conversation state.
 # The reference of the booking this conversation made last: "si può fare alle 22 invece?" right after
 # means that one. Not a flow key: it outlives the booking flow, and goes with the state's timeout.
 JUST_BOOKED_KEY = "just_booked"
 # The customer writes the 12-hour clock ("8 pm"): kept for the conversation, like its language.
 TWELVE_HOUR_KEY = "clock12"
-# "waitlist_join": the waitlist option offered with the alternatives of a full time (assistant/waitlist.py).
-FLOW_KEYS = (
-    "flow", "step", "draft", "move_reference", "move_id", "move_summary", "cancel_reference", "options",
-    "waitlist_join",
-)
 
 
 @dataclass
@@ -54,7 +49,10 @@ class Turn:
     now: datetime
     language: str
     understanding: Understanding
+    # The keys that outlive a flow (misses, acknowledgements, the 12-hour clock, the booking just made).
     state: dict
+    # The flow in progress: read from the state once, written back once (``dialogue.Dialogue``).
+    dialogue: Dialogue = field(default_factory=Dialogue)
     replies: list[Reply] = field(default_factory=list)
     handoff: bool = False
     # Why, when ``handoff``: a ``Conversation.HandoffReason`` value.
@@ -76,10 +74,13 @@ class Turn:
     def t(self, key: str, **values: object) -> str:
         return say(key, self.language, **values)
 
+    @property
+    def draft(self) -> Draft:
+        return self.dialogue.draft
+
     def flow_clear(self) -> None:
         """Forget the booking, cancellation or move in progress (not the language or the miss count)."""
-        for key in FLOW_KEYS:
-            self.state.pop(key, None)
+        self.dialogue = Dialogue()
 
     # --- replies, always within the channels' limits ---------------------------
 
@@ -131,7 +132,7 @@ class Turn:
 
     def _remember_options(self, options: tuple[Option, ...]) -> None:
         # Typed text that repeats an option's title (or its number) picks it.
-        self.state["options"] = [[o.id, o.title] for o in options]
+        self.dialogue.options = [[o.id, o.title] for o in options]
 
 
 def shorten_body(text: str, limit: int) -> str:

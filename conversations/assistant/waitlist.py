@@ -22,6 +22,7 @@ from bookings.availability import Verdict, start_check
 from bookings.errors import BookingError, HoldExpired
 from bookings.models import Resource, Service, WaitlistRequest
 from bookings.waitlist import waitlist_join, waitlist_offer_accept, waitlist_offer_decline, waitlist_withdraw
+from conversations.assistant.dialogue import Draft, Flow
 from conversations.assistant.formatting import date_long, date_short, time_short, when_long
 from conversations.assistant.turn import Turn
 from conversations.services.conversations import conversation_booking_link
@@ -33,8 +34,6 @@ DECLINE = "decline"
 JOIN = "join"
 NOT_JOINED = "nojoin"
 WITHDRAW = "withdraw"
-# The join option last offered (its id), asked again when the customer refuses the alternatives.
-JOIN_KEY = "waitlist_join"
 
 
 def waitlist_button_id(action: str, reference: str) -> str:
@@ -51,24 +50,24 @@ def join_option(turn: Turn, day: date, wanted: time) -> tuple[str, str] | None:
     Closed, too soon or too far is not something a cancellation can change; a move keeps
     the booking it has and is not put on the waitlist.
     """
-    turn.state.pop(JOIN_KEY, None)
-    if turn.state.get("flow") != "book":
+    turn.dialogue.waitlist_join = ""
+    if turn.dialogue.flow != Flow.BOOK:
         return None
-    draft = turn.state.get("draft", {})
-    service, staff = _service(turn, draft.get("service")), _staff(turn, draft.get("staff"))
+    draft = turn.draft
+    service, staff = _service(turn, draft.service), _staff(turn, draft.staff)
     start = datetime.combine(day, wanted, tzinfo=turn.tenant.tzinfo)
     if start <= turn.now or (not turn.is_restaurant and service is None):
         return None
     check = start_check(
-        turn.tenant, start=start, service=service, party_size=draft.get("party", 1), resource=staff, now=turn.now,
+        turn.tenant, start=start, service=service, party_size=draft.party_or_one, resource=staff, now=turn.now,
     )
     if check.verdict is not Verdict.TAKEN:
         return None
     option_id = (
-        f"{PREFIX}{JOIN}:{start.strftime('%Y-%m-%dT%H:%M')}|{draft.get('party', 1)}|"
+        f"{PREFIX}{JOIN}:{start.strftime('%Y-%m-%dT%H:%M')}|{draft.party_or_one}|"
         f"{service.pk if service else 0}|{staff.pk if staff else 0}"
     )
-    turn.state[JOIN_KEY] = option_id
+    turn.dialogue.waitlist_join = option_id
     return option_id, turn.t("waitlist_join_option")
 
 
@@ -79,8 +78,8 @@ def join_button(option: tuple[str, str], turn: Turn) -> tuple[str, str]:
 
 def join_ask(turn: Turn) -> bool:
     """The customer said no to the alternatives of a full time: offer the waitlist once. False: none to offer."""
-    option_id = turn.state.pop(JOIN_KEY, None)
-    if not option_id or turn.state.get("flow") != "book":
+    option_id, turn.dialogue.waitlist_join = turn.dialogue.waitlist_join, ""
+    if not option_id or turn.dialogue.flow != Flow.BOOK:
         return False
     turn.flow_clear()
     turn.buttons(
@@ -99,7 +98,6 @@ def _join(turn: Turn, value: str) -> bool:
     except ValueError:
         return False
     turn.flow_clear()
-    turn.state.pop(JOIN_KEY, None)
     try:
         request = waitlist_join(
             tenant=turn.tenant, customer=turn.customer, start=start, party_size=party_size, service=service,
@@ -161,12 +159,8 @@ def _taken(turn: Turn, request: WaitlistRequest) -> None:
     held = request.offer
     assert held is not None
     start = held.starts_at.astimezone(turn.tenant.tzinfo)
-    turn.state["flow"] = "book"
-    turn.state["draft"] = {
-        "party": request.party_size,
-        **({"service": request.service_id} if request.service_id else {}),
-        **({"staff": request.resource_id} if request.resource_id else {}),
-    }
+    turn.dialogue.flow = Flow.BOOK
+    turn.dialogue.draft = Draft(party=request.party_size, service=request.service_id, staff=request.resource_id)
     when = when_long(start, turn.language, twelve_hour=turn.twelve_hour)
     booking.alternatives_offer(turn, start.date(), start.time(), turn.t("waitlist_taken", when=when))
 

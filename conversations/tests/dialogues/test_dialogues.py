@@ -16,6 +16,7 @@ import yaml
 
 from bookings.models import Appointment, Closure, Resource, Service
 from bookings.services import appointment_book, appointment_cancel
+from conversations.assistant.dialogue import Dialogue
 from conversations.assistant_trial import trial_customer_get_or_create, trial_message_id, trial_message_send
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation, Message
@@ -176,6 +177,15 @@ def _check_final(tenant: Tenant, customer, final: dict) -> None:
         assert conversation.status == final["status"]
 
 
+def _check_state_round_trip(customer) -> None:
+    """The typed dialogue reads every state the assistant writes and writes it back unchanged."""
+    conversation = Conversation.objects.filter(customer=customer).order_by("-created_at").first()
+    state = dict(conversation.state or {})
+    rewritten = {key: value for key, value in state.items() if key not in Dialogue.KEYS}
+    Dialogue.from_state(state).state_write(rewritten)
+    assert rewritten == state
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("dialogue", _dialogues())
 def test_dialogue(dialogue, django_capture_on_commit_callbacks):
@@ -205,5 +215,6 @@ def test_dialogue(dialogue, django_capture_on_commit_callbacks):
             customer.refresh_from_db()
             replies = trial_message_send(tenant=tenant, customer=customer, inbound=_inbound_for(turn, customer))
         _check_turn(number, turn, replies)
+        _check_state_round_trip(customer)
         now += timedelta(seconds=20)
     _check_final(tenant, customer, dialogue.get("final", {}))
