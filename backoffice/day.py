@@ -32,8 +32,9 @@ from django.utils.translation import gettext
 
 from bookings.availability import start_windows
 from bookings.models import Appointment, Closure, OpeningHours, Resource
-from bookings.selectors import appointments_for_tenant, opening_hours_for_week
+from bookings.selectors import appointments_for_tenant, customer_no_show_counts, opening_hours_for_week
 from bookings.services import VISIT_EARLIEST, VisitStep
+from payments.no_show_fees import no_show_fee_offers
 from tenants.models import Tenant
 
 # Row heights the eye can follow on a tablet; slot lengths that do not divide an
@@ -131,6 +132,10 @@ class DayBlock:
     ends_after_day: bool
     visit: str = Visit.EXPECTED  # a ``Visit`` value
     steps: tuple[VisitStep, ...] = ()
+    # The guest's no-shows at their other bookings: staff see them flagged before the guest comes.
+    no_shows: int = 0
+    # A no-show whose card, saved as a guarantee, may be charged: the fee's amount ("45,00 €").
+    no_show_fee: str = ""
 
     @property
     def is_late(self) -> bool:
@@ -172,6 +177,8 @@ class PeriodTotals:
     expected: int = 0  # confirmed, not arrived yet (the late ones included)
     late: int = 0
     no_shows: int = 0
+    # A no-show whose card, saved as a guarantee, may be charged: the fee's amount ("45,00 €").
+    no_show_fee: str = ""
     walk_ins: int = 0
     cancelled: int = 0
 
@@ -273,6 +280,8 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
 
     blocks, cancelled = [], []
     busy: dict[int, set[int]] = defaultdict(set)
+    no_shows = customer_no_show_counts(tenant=tenant, appointments=appointments)
+    fees = no_show_fee_offers(tenant=tenant, appointments=appointments)
     for appointment in appointments:
         if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.EXPIRED):
             cancelled.append(appointment)
@@ -291,6 +300,8 @@ def day_grid(*, tenant: Tenant, day: date, now: datetime) -> DayGrid:
                 ends_after_day=appointment.ends_at > day_ends_at,
                 visit=visit_state(appointment, now=now),
                 steps=tuple(visit_steps(appointment, now=now)),
+                no_shows=no_shows.get(appointment.pk, 0),
+                no_show_fee=fees[appointment.pk].amount_text if appointment.pk in fees else "",
             )
         )
         if appointment.is_active:

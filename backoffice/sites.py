@@ -51,6 +51,7 @@ class LyoAdminSite(admin.AdminSite):
         from backoffice import (
             alert_views,
             approval_views,
+            payment_views,
             sends_views,
             service_views,
             settings_views,
@@ -65,6 +66,10 @@ class LyoAdminSite(admin.AdminSite):
             path("day/print/", self.admin_view(week_views.day_print), name="backoffice_day_print"),
             path("week/", self.admin_view(week_views.week_view), name="backoffice_week"),
             path("sends/", self.admin_view(sends_views.sends_view), name="backoffice_sends"),
+            # "money/", not "payments/": that is the admin's own page of the payments app.
+            path("money/", self.admin_view(payment_views.payments_list), name="backoffice_payments"),
+            path("money/no-show-fee/<int:appointment_id>/", self.admin_view(payment_views.no_show_fee),
+                 name="backoffice_no_show_fee"),
             path("day/visit/<int:appointment_id>/", self.admin_view(service_views.day_visit),
                  name="backoffice_day_visit"),
             path("day/walk-in/", self.admin_view(service_views.day_walk_in), name="backoffice_day_walk_in"),

@@ -12,6 +12,7 @@ change it in the admin.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -56,6 +57,26 @@ _DATE_RANGE = f"Use a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoforma
 # A business's slug as ``Tenant.slug`` stores it; anything else (a NUL, which PostgreSQL
 # refuses in a query, spaces, ...) names no business and is refused before any query.
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+
+# Where a booking's money stands, as the API names it. Payments sits above bookings, which
+# may not import it: its ``ready()`` registers the reader (``payment_status_reader_register``).
+# Without one, every booking reads "none".
+PAYMENT_STATUSES = ("none", "awaiting", "paid", "guaranteed", "refunded", "kept", "charged")
+PaymentStatusReader = Callable[[Tenant, Sequence[Appointment]], dict[int, str]]
+_payment_status_readers: list[PaymentStatusReader] = []
+
+
+def payment_status_reader_register(reader: PaymentStatusReader) -> None:
+    """Say how bookings' payment statuses are read: ``reader(tenant, appointments)`` → status by booking id."""
+    if reader not in _payment_status_readers:
+        _payment_status_readers.append(reader)
+
+
+def _payment_statuses(tenant: Tenant, appointments: Sequence[Appointment]) -> dict[int, str]:
+    statuses: dict[int, str] = {}
+    for reader in _payment_status_readers:
+        statuses.update(reader(tenant, appointments))
+    return statuses
 
 
 # --- Tenant and errors --------------------------------------------------------------
@@ -169,19 +190,35 @@ class SlotSerializer(serializers.Serializer):
     resource = inline_serializer("SlotResource", {"id": serializers.IntegerField(), "name": serializers.CharField()})
 
 
+class AppointmentListOutput(serializers.ListSerializer):
+    """A page of bookings, their payment statuses read in one go rather than one booking at a time."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        self.context["payment_statuses"] = _payment_statuses(self.context["tenant"], rows)
+        return super().to_representation(rows)
+
+
 class AppointmentOutput(serializers.ModelSerializer):
     start = serializers.SerializerMethodField()
     end = serializers.SerializerMethodField()
     service = serializers.SerializerMethodField()
     resource = serializers.SerializerMethodField()
     customer = serializers.SerializerMethodField()
+    payment_status = serializers.SerializerMethodField(
+        help_text="none: nothing asked (or the link ran out unpaid); awaiting: the payment link is out and the "
+        "slot held; paid: the deposit is paid; guaranteed: a card is saved as a guarantee; refunded: the deposit "
+        "is (being) given back; kept: cancelled after the cut-off or not shown, the deposit stays; charged: a "
+        "no-show fee was charged on the saved card."
+    )
 
     class Meta:
         model = Appointment
         fields = (
             "reference", "status", "start", "end", "party_size", "service", "resource", "customer", "channel",
-            "notes", "created_at", "cancelled_at",
+            "notes", "created_at", "cancelled_at", "payment_status",
         )
+        list_serializer_class = AppointmentListOutput
 
     def _local(self, value: datetime) -> str:
         return value.astimezone(self.context["tenant"].tzinfo).isoformat()
@@ -204,6 +241,13 @@ class AppointmentOutput(serializers.ModelSerializer):
         if obj.customer is None:
             return None
         return {"id": obj.customer.pk, "name": obj.customer.display_name, "phone": obj.customer.phone}
+
+    @extend_schema_field(serializers.ChoiceField(choices=PAYMENT_STATUSES))
+    def get_payment_status(self, obj: Appointment) -> str:
+        statuses = self.context.get("payment_statuses")
+        if statuses is None:
+            statuses = _payment_statuses(self.context["tenant"], [obj])
+        return statuses.get(obj.pk, "none")
 
 
 class AvailabilityQuery(serializers.Serializer):

@@ -1,6 +1,6 @@
 """Reads about bookings, always scoped by tenant."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bookings.models import Appointment, Closure, OpeningHours, Resource, Service, Weekday
@@ -182,3 +182,26 @@ def largest_table_seats(*, tenant: Tenant) -> int:
         .values_list("max_seats", flat=True)
         .first()
     ) or 0
+
+
+def customer_no_show_counts(*, tenant: Tenant, appointments: Sequence[Appointment]) -> dict[int, int]:
+    """For each booking with a customer, how many of that customer's other bookings were no-shows (by booking id).
+
+    Bookings whose guest never failed to show are left out; one query for the lot.
+    """
+    customer_ids = {a.customer_id for a in appointments if a.customer_id is not None}
+    if not customer_ids:
+        return {}
+    rows = (
+        Appointment.objects.filter(tenant=tenant, customer_id__in=customer_ids, status=Appointment.Status.NO_SHOW)
+        .values_list("customer_id", "pk")
+    )
+    missed: dict[int, set[int]] = {}
+    for customer_id, pk in rows:
+        missed.setdefault(customer_id, set()).add(pk)
+    counts = {}
+    for appointment in appointments:
+        others = missed.get(appointment.customer_id, set()) - {appointment.pk} if appointment.customer_id else set()
+        if others:
+            counts[appointment.pk] = len(others)
+    return counts

@@ -174,9 +174,11 @@ class Payment(TenantOwnedModel):
                 fields=["provider", "checkout_session_id"], condition=Q(checkout_session_id__isnull=False),
                 name="uniq_payment_checkout_session",
             ),
-            # A no-show is charged once, whoever clicks twice.
+            # A no-show is charged once, whoever clicks twice; a charge the card refused may be
+            # tried again, as a row of its own (the refusal stays on record).
             models.UniqueConstraint(
-                fields=["appointment"], condition=Q(kind="no_show_fee"), name="uniq_payment_no_show_fee",
+                fields=["appointment"], condition=Q(kind="no_show_fee") & ~Q(status="failed"),
+                name="uniq_payment_no_show_fee",
             ),
         ]
         indexes = [models.Index(fields=["tenant", "created_at"], name="payment_tenant_created_idx")]
@@ -187,6 +189,17 @@ class Payment(TenantOwnedModel):
     @property
     def amount_text(self) -> str:
         return amount_text(self.amount_cents, self.currency)
+
+    @property
+    def deposit_kept(self) -> bool:
+        """A paid deposit the business keeps: its booking cancelled after the cut-off, or not shown, and no refund."""
+        if self.kind != self.Kind.DEPOSIT or self.status != self.Status.SUCCEEDED or self.appointment is None:
+            return False
+        if self.appointment.status not in ("cancelled", "no_show"):
+            return False
+        # A missing reverse one-to-one raises an AttributeError of its own: no refund.
+        refund = getattr(self, "refund", None)
+        return refund is None or refund.status == self.Status.FAILED
 
 
 def amount_text(cents: int, currency: str) -> str:

@@ -31,6 +31,13 @@ __all__ = ["StripeWebhookOutcome", "WebhookRefused", "stripe_webhook_receive"]
 logger = logging.getLogger(__name__)
 
 
+# A checkout paid by a delayed method (a SEPA debit, a bank transfer) completes unpaid and
+# is settled later by an async event: succeeded reads like a paid completion, failed like
+# a session that expired unpaid.
+PAID_EVENTS = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded"})
+UNPAID_EVENTS = frozenset({"checkout.session.expired", "checkout.session.async_payment_failed"})
+
+
 class WebhookRefused(Exception):
     """Not a genuine event of a tenant of ours: unreadable, an unknown tenant, or a bad signature."""
 
@@ -68,9 +75,9 @@ def stripe_webhook_receive(*, body: bytes, signature: str, now: datetime) -> Str
                 StripeEvent.objects.create(tenant=tenant, event_id=event_id, type=event_type[:100])
         except IntegrityError:
             return StripeWebhookOutcome.DUPLICATE
-        if event_type == "checkout.session.completed":
+        if event_type in PAID_EVENTS:
             handled = deposit_checkout_completed(tenant=tenant, session=session, now=now) is not None
-        elif event_type == "checkout.session.expired":
+        elif event_type in UNPAID_EVENTS:
             handled = deposit_checkout_expired(tenant=tenant, session=session, now=now)
         else:
             handled = False

@@ -34,6 +34,7 @@ from conversations.services.conversations import conversation_get_or_open
 from conversations.services.outbound import outbound_message_enqueue
 from conversations.services.staff_reply import StaffTemplate
 from customers.models import Customer
+from payments.selectors import PaymentStatus, appointment_deposit_standing
 from reminders.models import MessageTemplate, Purpose, ReminderSettings, TemplateParameter
 from reminders.selectors import (
     DueReminder,
@@ -147,6 +148,7 @@ def notification_content(
         "what": _what(appointment, language),
         "when": when_long(start, language),
         "reference": appointment.reference,
+        "deposit": _deposit_sentence(tenant, appointment, purpose, language),
     }
     if purpose == Purpose.REMINDER:
         text = say("reminder", language, **values)
@@ -336,6 +338,28 @@ def _template_spec(template: MessageTemplate, tenant: Tenant, appointment: Appoi
         # change the template later.
         "category": template.category,
     }
+
+
+# What the message says of a deposit, by where the booking's money stands (payments.selectors.PaymentStatus).
+_DEPOSIT_TEXT: dict[str, dict[str, str]] = {
+    Purpose.REMINDER: {PaymentStatus.PAID: "deposit_paid"},
+    Purpose.STAFF_BOOKED: {PaymentStatus.PAID: "deposit_paid"},
+    Purpose.STAFF_MOVED: {PaymentStatus.PAID: "deposit_paid"},
+    # Sent after payments heard the same cancellation (it is installed first): the refund, if
+    # any, is already written.
+    Purpose.STAFF_CANCELLED: {PaymentStatus.REFUNDED: "deposit_refunded", PaymentStatus.KEPT: "deposit_kept"},
+}
+
+
+def _deposit_sentence(tenant: Tenant, appointment: Appointment, purpose: str, language: str) -> str:
+    """" Caparra di 20,00 € versata." when the booking has a deposit worth telling; else ""."""
+    texts = _DEPOSIT_TEXT.get(purpose)
+    if not texts:
+        return ""
+    standing = appointment_deposit_standing(tenant=tenant, appointment=appointment)
+    if standing is None or standing.status not in texts:
+        return ""
+    return say(texts[standing.status], language, amount=standing.amount_text)
 
 
 def what_text(appointment: Appointment, language: str) -> str:

@@ -292,9 +292,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     # Sent by ``reminders``, not as answers: inside WhatsApp's 24-hour window as they
     # are, outside it as the tenant's approved template (see reminders/models.py).
     "reminder": {
-        "it": "Ciao{name}, ti ricordiamo la prenotazione da {tenant}: {what}, {when} (codice {reference}). "
+        "it": "Ciao{name}, ti ricordiamo la prenotazione da {tenant}: {what}, {when} (codice {reference}).{deposit} "
         "Confermi?",
-        "en": "Hi{name}, a reminder of your booking at {tenant}: {what}, {when} (code {reference}). "
+        "en": "Hi{name}, a reminder of your booking at {tenant}: {what}, {when} (code {reference}).{deposit} "
         "Will you be there?",
     },
     # Double confirmation (``reminders.reconfirm``): added to the reminder, and the release.
@@ -316,17 +316,17 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "Thanks for confirming! See you {when}.",
     },
     "staff_booked": {
-        "it": "Ciao{name}, {tenant} ha registrato la tua prenotazione: {what}, {when}. Codice: {reference}.",
-        "en": "Hi{name}, {tenant} has booked you in: {what}, {when}. Booking code: {reference}.",
+        "it": "Ciao{name}, {tenant} ha registrato la tua prenotazione: {what}, {when}. Codice: {reference}.{deposit}",
+        "en": "Hi{name}, {tenant} has booked you in: {what}, {when}. Booking code: {reference}.{deposit}",
     },
     "staff_moved": {
-        "it": "Ciao{name}, {tenant} ha modificato la tua prenotazione {reference}: ora è {what}, {when}.",
-        "en": "Hi{name}, {tenant} has changed your booking {reference}: it is now {what}, {when}.",
+        "it": "Ciao{name}, {tenant} ha modificato la tua prenotazione {reference}: ora è {what}, {when}.{deposit}",
+        "en": "Hi{name}, {tenant} has changed your booking {reference}: it is now {what}, {when}.{deposit}",
     },
     "staff_cancelled": {
-        "it": "Ciao{name}, {tenant} ha disdetto la tua prenotazione {reference} ({what}, {when}). "
+        "it": "Ciao{name}, {tenant} ha disdetto la tua prenotazione {reference} ({what}, {when}).{deposit} "
         "Per prenotare di nuovo scrivici qui.",
-        "en": "Hi{name}, {tenant} has cancelled your booking {reference} ({what}, {when}). "
+        "en": "Hi{name}, {tenant} has cancelled your booking {reference} ({what}, {when}).{deposit} "
         "To book again, just write to us here.",
     },
     "review_request": {
@@ -511,6 +511,17 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "{when}, quindi non è prenotato. Scrivimi se vuoi provare un altro orario.",
         "en": "Hi{name}, we're sorry: {tenant} could not confirm the table for {party} {when} in time, so it "
         "is not booked. Write to me if you'd like to try another time.",
+    },
+    # The deposit, in a reminder and in the news of what staff changed (``reminders.services``);
+    # each starts with a space, put after the sentence before it.
+    "deposit_paid": {"it": " Caparra di {amount} versata.", "en": " Deposit of {amount} paid."},
+    "deposit_refunded": {
+        "it": " La caparra di {amount} ti viene restituita per intero.",
+        "en": " Your deposit of {amount} is being refunded in full.",
+    },
+    "deposit_kept": {
+        "it": " La caparra di {amount} è trattenuta, come dalle condizioni della prenotazione.",
+        "en": " The deposit of {amount} is kept, as the booking's terms say.",
     },
     # --- date and time words -----------------------------------------------------
     "when": {"it": "{date} alle {time}", "en": "{date} at {time}"},

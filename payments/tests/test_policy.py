@@ -139,3 +139,18 @@ def test_an_owner_sets_the_stripe_key_encrypted_and_audited(client):
         ("token_set", "Stripe secret key")
     ]
     assert b"sk_test_owner" not in client.get(url).content
+
+
+def test_the_no_show_rule_holds_where_the_policy_s_own_conditions_do_not():
+    # Deposits only for parties of 8 on Saturdays; two no-shows ask a card of a couple on a Friday.
+    policy = PaymentPolicyFactory(mode=PaymentPolicy.Mode.DEPOSIT, amount_cents=1000, min_party_size=8,
+                                  weekdays=[5], guarantee_after_no_shows=2)
+    twice, once = CustomerFactory(tenant=policy.tenant), CustomerFactory(tenant=policy.tenant)
+    for guest, misses in ((twice, 2), (once, 1)):
+        for _miss in range(misses):
+            AppointmentFactory(tenant=policy.tenant, customer=guest, status=Appointment.Status.NO_SHOW)
+    quote = _applies(policy.tenant, start=FRIDAY_LUNCH, customer=twice)
+    assert (quote.kind, quote.amount_cents, quote.for_no_shows) == ("guarantee", 2000, True)
+    assert _applies(policy.tenant, start=FRIDAY_LUNCH, customer=once) is None
+    # Where the policy itself asks a deposit, the deposit stands.
+    assert _applies(policy.tenant, party_size=8, customer=twice).kind == "deposit"

@@ -203,3 +203,36 @@ def test_a_card_saved_for_a_guarantee_confirms_the_booking_and_keeps_the_card(
     assert guarantee.appointment.status == "confirmed"
     # Saving a card moves no money: nothing was charged or refunded.
     assert not Payment.objects.filter(kind__in=("refund", "no_show_fee")).exists()
+
+
+def test_a_delayed_payment_that_arrives_confirms_the_booking(
+    client, pending, settled, time_machine, django_capture_on_commit_callbacks,
+):
+    # A bank debit: completed unpaid first, then Stripe's async event says the money came.
+    time_machine.move_to(NOW + timedelta(minutes=5), tick=False)
+    unpaid = _paid(pending.tenant_id, event_id="evt_unpaid")
+    unpaid["data"]["object"]["payment_status"] = "unpaid"
+    assert _post(client, *signed(unpaid)).json() == {"status": "ignored"}
+    arrived = _paid(pending.tenant_id, event_id="evt_async_ok")
+    arrived["type"] = "checkout.session.async_payment_succeeded"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, *signed(arrived)).json() == {"status": "handled"}
+    pending.refresh_from_db()
+    assert (pending.status, pending.amount_cents, pending.payment_intent_id) == ("succeeded", 5000, "pi_paid")
+    assert pending.appointment.status == Appointment.Status.CONFIRMED
+    assert settled == [(pending.tenant_id, pending.pk, "confirmed")]
+
+
+def test_a_delayed_payment_that_fails_releases_the_hold(
+    client, pending, settled, time_machine, django_capture_on_commit_callbacks,
+):
+    time_machine.move_to(NOW + timedelta(minutes=5), tick=False)
+    failed = _paid(pending.tenant_id, event_id="evt_async_ko")
+    failed["type"] = "checkout.session.async_payment_failed"
+    failed["data"]["object"]["payment_status"] = "unpaid"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, *signed(failed)).json() == {"status": "handled"}
+    pending.refresh_from_db()
+    assert (pending.status, pending.appointment.status) == ("expired", Appointment.Status.EXPIRED)
+    assert settled == [(pending.tenant_id, pending.pk, "expired")]
+    assert not Payment.objects.filter(kind="refund").exists()
