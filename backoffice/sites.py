@@ -50,6 +50,7 @@ class LyoAdminSite(admin.AdminSite):
         # These import the admin's models: load them after the registry.
         from backoffice import (
             alert_views,
+            connect_views,
             sends_views,
             service_views,
             settings_views,
@@ -87,6 +88,11 @@ class LyoAdminSite(admin.AdminSite):
             path("settings/", self.admin_view(settings_views.settings_index), name="backoffice_settings"),
             path("settings/closures/<int:closure_id>/delete/", self.admin_view(settings_views.closure_remove),
                  name="backoffice_settings_closure_delete"),
+            # Connect WhatsApp (Embedded Signup): the one page that loads Meta's SDK.
+            path("settings/whatsapp/connect/", self.admin_view(connect_views.whatsapp_connect),
+                 name="backoffice_whatsapp_connect"),
+            path("settings/whatsapp/connect/finish/", self.admin_view(connect_views.whatsapp_connect_finish),
+                 name="backoffice_whatsapp_connect_finish"),
             path("settings/<slug:section>/", self.admin_view(settings_views.settings_section),
                  name="backoffice_settings_section"),
             # Two-factor: set up an authenticator app, enter its code after the password.
