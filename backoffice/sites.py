@@ -81,6 +81,8 @@ class LyoAdminSite(admin.AdminSite):
                  name="backoffice_conversation_live"),
             path("chat/<int:conversation_id>/handoff/", self.admin_view(views.conversation_handoff),
                  name="backoffice_conversation_handoff"),
+            path("chat/<int:conversation_id>/booking/<int:message_id>/",
+                 self.admin_view(views.conversation_booking_save), name="backoffice_conversation_booking_save"),
             path("alerts/<int:alert_id>/seen/", self.admin_view(alert_views.alert_seen), name="alerts_seen"),
             path("alerts/seen/", self.admin_view(alert_views.alerts_all_seen), name="alerts_all_seen"),
             path("alerts/settings/", self.admin_view(alert_views.alert_settings), name="alerts_settings"),
