@@ -206,3 +206,37 @@ def test_a_saved_booking_survives_an_edit(restaurant):
     message.refresh_from_db()
     assert message.payload[BOOKING_SUGGESTION]["appointment_id"] == saved.appointment.pk
     assert Message.objects.get(pk=message.pk).text == "ciao"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_taps_at_once_book_once():
+    """Two staff (or a double click reaching two workers) tap together: the message's row lock lets one book."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    restaurant = _restaurant()
+    conversation, message = _app_message(restaurant)
+    start = threading.Barrier(2)
+    results: list[bool] = []
+
+    def tap() -> None:
+        try:
+            start.wait(10)
+            saved = owner_booking_suggestion_save(
+                tenant=restaurant, conversation=conversation, message_id=message.pk, now=NOW
+            )
+            results.append(saved.already)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=tap) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(20)
+
+    assert sorted(results) == [False, True]
+    assert Appointment.objects.filter(tenant=restaurant).count() == 1
