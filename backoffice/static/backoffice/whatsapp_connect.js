@@ -3,7 +3,7 @@
 // this page) to Lyo, which connects the number and answers what to show.
 (function () {
   "use strict";
-  var page, result, flavour = null, code = null, sessionInfo = null, sent = false;
+  var page, result, flavour = null, code = null, sessionInfo = null, sent = false, attempts = 0;
 
   function say(text, kind) {
     result.textContent = text;
@@ -74,6 +74,7 @@
       return;
     }
     flavour = chosen; code = null; sessionInfo = null;
+    var attempt = ++attempts;
     buttons(false);
     say("", "");
     var extras = {setup: {}, sessionInfoVersion: "3"};
@@ -82,6 +83,14 @@
       if (response && response.authResponse && response.authResponse.code) {
         code = response.authResponse.code;
         finishWhenReady();
+        // The ids come in the window's message; without them (it never came) nothing can be connected.
+        setTimeout(function () {
+          if (attempt === attempts && !sent && !sessionInfo && code) {
+            code = null;
+            say(result.getAttribute("data-text-error"), "error");
+            buttons(true);
+          }
+        }, 15000);
       } else if (!sessionInfo) {
         say(result.getAttribute("data-text-cancel"), "error");
         buttons(true);
