@@ -18,6 +18,7 @@ from conversations.assistant.dialogue import Dialogue
 from conversations.models import Conversation, Message, QuickReply
 from conversations.replies import Option, Reply
 from conversations.services.owner_app import SENT_FROM_APP
+from conversations.services.owner_bookings import BOOKING_SUGGESTION, BookingSuggestion
 from conversations.services.staff_reply import StaffReplyOptions, staff_reply_options
 from customers.models import Channel, Customer
 from reminders.services import TemplateChoice, message_templates_fillable
@@ -142,10 +143,21 @@ def conversation_for_tenants(*, tenants: QuerySet[Tenant], conversation_id: int)
 
 
 @dataclass(frozen=True)
+class SuggestedBooking:
+    """The booking an owner's app message reads as, shown with "Save this booking" (or as saved)."""
+
+    starts_at: datetime  # aware; shown in the business's zone
+    party_size: int
+    service_name: str
+    saved_reference: str  # "" until saved
+
+
+@dataclass(frozen=True)
 class TranscriptLine:
     message: Message
     reply: Reply | None  # outbound: what was sent, with its buttons or list rows
     media: MessageMediaView | None = None  # inbound: a photo, voice note, location, reaction...
+    suggestion: SuggestedBooking | None = None  # the owner's app message reads like a booking confirmation
 
     @property
     def is_inbound(self) -> bool:
@@ -181,6 +193,7 @@ def transcript(*, conversation: Conversation) -> list[TranscriptLine]:
             tenant_id=conversation.tenant_id, conversation=conversation, channel_message_id__in=reacted_ids
         ).values_list("channel_message_id", "text")
     ) if reacted_ids else {}
+    suggestions = _suggested_bookings(conversation, latest)
     lines = []
     for message in reversed(latest):
         reply = None
@@ -190,8 +203,38 @@ def transcript(*, conversation: Conversation) -> list[TranscriptLine]:
             except (KeyError, ValueError, TypeError):
                 reply = None  # another channel's payload shape: show the stored text
         media = message_media_view(message, reacted_texts.get(reacted_message_id(message), ""))
-        lines.append(TranscriptLine(message, reply, media))
+        lines.append(TranscriptLine(message, reply, media, suggestions.get(message.pk)))
     return lines
+
+
+def _suggested_bookings(conversation: Conversation, messages: list[Message]) -> dict[int, SuggestedBooking]:
+    """Each app message's suggested booking, by message id, with its service's name and (once saved) reference."""
+    read = {
+        message.pk: suggestion for message in messages
+        if message.payload.get(SENT_FROM_APP) is True and not message.payload.get("revoked")
+        and (suggestion := BookingSuggestion.from_payload(message.payload.get(BOOKING_SUGGESTION))) is not None
+    }
+    if not read:
+        return {}
+    service_ids = {s.service_id for s in read.values() if s.service_id is not None}
+    appointment_ids = {s.appointment_id for s in read.values() if s.appointment_id is not None}
+    italian = translation.get_language() == "it"
+    services = {
+        pk: (name_it if italian else name_en or name_it)
+        for pk, name_it, name_en in Service.objects.filter(tenant_id=conversation.tenant_id, pk__in=service_ids)
+        .values_list("pk", "name_it", "name_en")
+    } if service_ids else {}
+    references = dict(Appointment.objects.filter(tenant_id=conversation.tenant_id, pk__in=appointment_ids)
+                      .values_list("pk", "reference")) if appointment_ids else {}
+    return {
+        message_id: SuggestedBooking(
+            starts_at=suggestion.starts_at, party_size=suggestion.party_size,
+            service_name=services.get(suggestion.service_id, "") if suggestion.service_id is not None else "",
+            saved_reference=references.get(suggestion.appointment_id, "")
+            if suggestion.appointment_id is not None else "",
+        )
+        for message_id, suggestion in read.items()
+    }
 
 
 def media_message_for_conversation(*, conversation: Conversation, message_id: int) -> Message | None:

@@ -228,6 +228,7 @@ def channels_page(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     return _page(request, tenant, "channels", "backoffice/settings_channels.html", {
         "form": form, "accounts": accounts, "is_owner": owner,
         "tenant_change_url": reverse("admin:tenants_tenant_change", args=[tenant.pk]),
+        "connect_url": f"{reverse('admin:backoffice_whatsapp_connect')}{_tenant_query(request, tenant)}",
     }, status=400 if form is not None and form.is_bound else 200)
 
 

@@ -51,6 +51,7 @@ class LyoAdminSite(admin.AdminSite):
         from backoffice import (
             alert_views,
             approval_views,
+            connect_views,
             payment_views,
             sends_views,
             service_views,
@@ -90,6 +91,8 @@ class LyoAdminSite(admin.AdminSite):
                  name="backoffice_conversation_live"),
             path("chat/<int:conversation_id>/handoff/", self.admin_view(views.conversation_handoff),
                  name="backoffice_conversation_handoff"),
+            path("chat/<int:conversation_id>/booking/<int:message_id>/",
+                 self.admin_view(views.conversation_booking_save), name="backoffice_conversation_booking_save"),
             path("alerts/<int:alert_id>/seen/", self.admin_view(alert_views.alert_seen), name="alerts_seen"),
             path("alerts/seen/", self.admin_view(alert_views.alerts_all_seen), name="alerts_all_seen"),
             path("alerts/settings/", self.admin_view(alert_views.alert_settings), name="alerts_settings"),
@@ -97,6 +100,11 @@ class LyoAdminSite(admin.AdminSite):
             path("settings/", self.admin_view(settings_views.settings_index), name="backoffice_settings"),
             path("settings/closures/<int:closure_id>/delete/", self.admin_view(settings_views.closure_remove),
                  name="backoffice_settings_closure_delete"),
+            # Connect WhatsApp (Embedded Signup): the one page that loads Meta's SDK.
+            path("settings/whatsapp/connect/", self.admin_view(connect_views.whatsapp_connect),
+                 name="backoffice_whatsapp_connect"),
+            path("settings/whatsapp/connect/finish/", self.admin_view(connect_views.whatsapp_connect_finish),
+                 name="backoffice_whatsapp_connect_finish"),
             path("settings/<slug:section>/", self.admin_view(settings_views.settings_section),
                  name="backoffice_settings_section"),
             # Two-factor: set up an authenticator app, enter its code after the password.

@@ -54,6 +54,7 @@ from bookings.models import Appointment, Resource, Service
 from conversations.assistant_trial import assistant_trial_turn
 from conversations.models import Conversation
 from conversations.services.handoff import conversation_hand_back, conversation_hand_to_staff
+from conversations.services.owner_bookings import SuggestionMissing, owner_booking_suggestion_save
 from conversations.services.staff_reply import StaffReplyRefused
 from customers.services import PhoneNumberInvalid, phone_normalise, tenant_phone_region
 from tenants.models import Tenant
@@ -461,6 +462,29 @@ def conversation_handoff(request: HttpRequest, conversation_id: int) -> HttpResp
             messages.success(request, _("The assistant answers this conversation again."))
     else:
         return HttpResponse(status=400)
+    return HttpResponseRedirect(reverse("admin:backoffice_conversation", args=[conversation.pk]))
+
+
+@require_POST
+def conversation_booking_save(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:
+    """The one tap on "Save this booking" under the owner's app message: booked once, or why not."""
+    conversation = _conversation(request, conversation_id)
+    tenant = conversation.tenant
+    try:
+        saved = owner_booking_suggestion_save(tenant=tenant, conversation=conversation, message_id=message_id)
+    except SuggestionMissing:
+        raise Http404("No booking to save on that message.") from None
+    except BookingError as error:
+        messages.error(request, _("Not saved: %(reason)s") % {
+            "reason": booking_refusal_text(error, zone=tenant.tzinfo)})
+    else:
+        local = saved.appointment.starts_at.astimezone(tenant.tzinfo)
+        text = _("Already saved as %(reference)s.") if saved.already else _("Booked %(reference)s: %(when)s, "
+                                                                              "%(resource)s.")
+        messages.success(request, text % {
+            "reference": saved.appointment.reference, "when": date_format(local, "D j F H:i"),
+            "resource": saved.appointment.resource.name,
+        })
     return HttpResponseRedirect(reverse("admin:backoffice_conversation", args=[conversation.pk]))
 
 

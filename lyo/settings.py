@@ -287,6 +287,15 @@ GRAPH_API_VERSION = env.str("GRAPH_API_VERSION", default="v25.0")
 # Instagram-login tokens, graph.facebook.com (the default) for Facebook Page tokens.
 INSTAGRAM_WEBHOOK_VERIFY_TOKEN = env.str("INSTAGRAM_WEBHOOK_VERIFY_TOKEN", default="") or WHATSAPP_WEBHOOK_VERIFY_TOKEN
 INSTAGRAM_GRAPH_API_BASE = env.str("INSTAGRAM_GRAPH_API_BASE", default="").rstrip("/") or GRAPH_API_BASE
+# Embedded Signup ("Connect WhatsApp" in the owner's settings): the Meta app's id (its
+# secret is META_APP_SECRET above) and the id of the Embedded Signup configuration made
+# for it in the app dashboard. Without both, the page says the operator connects numbers.
+META_APP_ID = env.str("META_APP_ID", default="")
+META_EMBEDDED_SIGNUP_CONFIG_ID = env.str("META_EMBEDDED_SIGNUP_CONFIG_ID", default="")
+# The Facebook JS SDK that page loads (the one script Lyo loads from another host), and the
+# origins whose "WA_EMBEDDED_SIGNUP" messages the page reads (Meta's login dialog).
+META_SDK_URL = env.str("META_SDK_URL", default="https://connect.facebook.net/en_US/sdk.js")
+META_LOGIN_ORIGINS = env.list("META_LOGIN_ORIGINS", default=["https://www.facebook.com", "https://web.facebook.com"])
 LYO_SEND_BACKEND = env.str("LYO_SEND_BACKEND", default="graph")
 # The address people open Lyo at, for the links operator commands print (onboarding's
 # password link, admin and Meta callback URL). Unset: with DEBUG the development server

@@ -80,13 +80,14 @@ class GraphClient:
     # --- Transport ----------------------------------------------------------------------
 
     def _request(
-        self, method: str, path: str, *, token: str, json: dict | None = None, params: dict | None = None
+        self, method: str, path: str, *, token: str | None, json: dict | None = None, params: dict | None = None
     ) -> object:
+        """``token``: the bearer; None for the few calls that authenticate otherwise (the OAuth code exchange)."""
         url = f"{self.base_url}/{self.version}/{path}"
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         try:
             response = self.session.request(
-                method, url, json=json, params=params, timeout=self.timeout,
-                headers={"Authorization": f"Bearer {token}"},
+                method, url, json=json, params=params, timeout=self.timeout, headers=headers,
             )
         except requests.Timeout as exc:
             raise GraphTransientError(f"Graph API timed out ({type(exc).__name__})") from exc

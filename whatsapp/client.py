@@ -40,6 +40,52 @@ class WhatsAppClient(GraphClient):
         )
         return data if isinstance(data, dict) else {}
 
+    def phone_number_register(self, *, phone_number_id: str, token: str, pin: str) -> None:
+        """Register a number for the Cloud API, setting its two-step verification PIN.
+
+        Meta's "Registration" page: ``POST /<PHONE_NUMBER_ID>/register``. Not for a number
+        that stays in the WhatsApp Business app (coexistence): the app keeps it registered.
+        """
+        self._request(
+            "POST", f"{quote(phone_number_id, safe='')}/register", token=token,
+            json={"messaging_product": "whatsapp", "pin": pin},
+        )
+
+    def app_data_sync_request(self, *, phone_number_id: str, token: str, sync_type: str) -> None:
+        """Ask Meta to send a coexistence number's contacts (``smb_app_state_sync``) or its history (``history``).
+
+        Meta's coexistence onboarding: ``POST /<PHONE_NUMBER_ID>/smb_app_data``, within 24
+        hours of the number joining; the data then arrives on the webhook.
+        """
+        self._request(
+            "POST", f"{quote(phone_number_id, safe='')}/smb_app_data", token=token,
+            json={"messaging_product": "whatsapp", "sync_type": sync_type},
+        )
+
+    # --- Business accounts and Embedded Signup ----------------------------------------
+
+    def business_token_exchange(self, *, app_id: str, app_secret: str, code: str) -> str:
+        """Trade the code Embedded Signup returned for the business's access token.
+
+        ``GET /oauth/access_token`` authenticates with the app's id and secret, not a bearer.
+        """
+        data = self._request(
+            "GET", "oauth/access_token", token=None,
+            params={"client_id": app_id, "client_secret": app_secret, "code": code},
+        )
+        token = data.get("access_token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise GraphPermanentError("Graph API answered no access token", status=200, title="no access token")
+        return token
+
+    def business_account_subscribe(self, *, business_account_id: str, token: str) -> None:
+        """Subscribe this app to the WhatsApp Business Account's webhooks (``POST /<WABA_ID>/subscribed_apps``)."""
+        self._request("POST", f"{quote(business_account_id, safe='')}/subscribed_apps", token=token)
+
+    def business_account_unsubscribe(self, *, business_account_id: str, token: str) -> None:
+        """Undo ``business_account_subscribe`` (``DELETE /<WABA_ID>/subscribed_apps``)."""
+        self._request("DELETE", f"{quote(business_account_id, safe='')}/subscribed_apps", token=token)
+
     # --- Media ------------------------------------------------------------------------
 
     def media_download(self, *, media_id: str, token: str, max_bytes: int) -> MediaDownload:

@@ -6,6 +6,7 @@ import time_machine
 
 from bookings.tests.factories import OpeningHoursFactory, ResourceFactory
 from tenants.tests.factories import MembershipFactory, TenantFactory
+from whatsapp.tests.fake_signup_graph import signup_graph  # noqa: F401 - the local Graph API of Embedded Signup
 
 # Each test's report per phase (setup, call, teardown), for fixtures that act on how the
 # test went: the browser saves a screenshot of the page a test failed on.

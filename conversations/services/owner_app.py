@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 
 from conversations.models import Conversation, Message
 from conversations.services.handoff import conversation_hand_back, handoff_mirror
+from conversations.services.owner_bookings import booking_suggestion_payload, booking_suggestion_reread
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ def owner_app_message_record(
             message = Message.objects.create(
                 tenant=tenant, conversation=conversation, direction=Message.Direction.OUTBOUND,
                 channel=conversation.channel, channel_message_id=channel_message_id, type=message_type, text=text,
-                payload={SENT_FROM_APP: True, "channel_payload": channel_payload},
+                payload={
+                    SENT_FROM_APP: True, "channel_payload": channel_payload,
+                    # "ok vi aspetto sabato alle 20, siete in 4": a booking staff may save with one tap.
+                    **booking_suggestion_payload(tenant=tenant, text=text, at=at),
+                },
                 delivery_status=Message.Delivery.SENT, sent_at=at, channel_timestamp=at,
             )
     except IntegrityError:
@@ -98,7 +103,8 @@ def _owner_app_message_update(
         if message is None or not message.payload.get(SENT_FROM_APP):
             return False
         message.text = text
-        message.payload = {**message.payload, ("revoked" if revoked else "edited"): True}
+        payload = booking_suggestion_reread(tenant=tenant, message=message, text=text, revoked=revoked)
+        message.payload = {**payload, ("revoked" if revoked else "edited"): True}
         message.save(update_fields=["text", "payload"])
     return True
 

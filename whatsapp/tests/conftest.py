@@ -13,6 +13,7 @@ import responses
 from django.conf import settings
 
 from tenants.tests.factories import TenantFactory
+from whatsapp.tests.fake_signup_graph import signup_graph  # noqa: F401 - the local Graph API of Embedded Signup
 
 # Copies of the shared Meta-shaped samples (ids made up), so a clean clone has them.
 PAYLOADS = Path(__file__).parent / "payloads"

@@ -2,7 +2,7 @@
 
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from unittest import mock
 
 import pytest
@@ -176,3 +176,23 @@ def test_silence_holds_across_two_workers(tenant, graph):
     assert Message.objects.filter(
         tenant=tenant, direction=Message.Direction.OUTBOUND, sent_by__isnull=True
     ).exclude(payload__has_key=SENT_FROM_APP).count() == assistant_replies
+
+
+def test_an_app_message_confirming_a_booking_is_kept_as_a_suggestion_and_books_nothing(tenant, post_webhook):
+    from bookings.models import Appointment
+    from conversations.services.owner_bookings import BOOKING_SUGGESTION
+
+    body = payload_bytes("whatsapp_smb_echo_text.json")  # "ok vi aspetto sabato alle 20, siete in 4"
+    post_webhook(body)
+    post_webhook(body)  # redelivered: still one message, one suggestion
+    message = _app_message(tenant)
+    suggestion = message.payload[BOOKING_SUGGESTION]
+    # The first Saturday after the owner wrote (today when it is Saturday morning), at 20:00 in Rome, for four.
+    written = message.channel_timestamp.astimezone(tenant.tzinfo)
+    starts_at = datetime.fromisoformat(suggestion["starts_at"])
+    assert starts_at.weekday() == 5
+    assert starts_at > written
+    assert (starts_at - written).days < 7
+    assert (starts_at.astimezone(tenant.tzinfo).time(), suggestion["party_size"]) == (time(20), 4)
+    assert suggestion["appointment_id"] is None
+    assert not Appointment.objects.filter(tenant=tenant).exists()
