@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bookings.models import Appointment, Closure, OpeningHours, Resource, Service, Weekday
+from bookings.models import Appointment, Closure, OpeningHours, Resource, Service, WaitlistRequest, Weekday
 from bookings.references import reference_normalise
 from bookings.setup import booking_setup_in_use
 from customers.models import Customer
@@ -205,3 +205,50 @@ def customer_no_show_counts(*, tenant: Tenant, appointments: Sequence[Appointmen
         if others:
             counts[appointment.pk] = len(others)
     return counts
+
+
+# --- one row, as the assistant names it ------------------------------------------------
+
+
+def resource_of_tenant(*, tenant: Tenant, pk: int | None) -> Resource | None:
+    """The tenant's table or staff member ``pk``, active or not (a slot already offered names it)."""
+    return Resource.objects.filter(tenant=tenant, pk=pk).first() if pk else None
+
+
+def service_of_tenant(*, tenant: Tenant, pk: int | None) -> Service | None:
+    """The tenant's service ``pk``, active or not (a waitlist request names it)."""
+    return Service.objects.filter(tenant=tenant, pk=pk).first() if pk else None
+
+
+def appointment_confirmed_of_customer(*, tenant: Tenant, customer: Customer, reference: str) -> Appointment | None:
+    """The customer's confirmed booking with ``reference`` (the one a move in progress names)."""
+    if not reference:
+        return None
+    return Appointment.objects.filter(
+        tenant=tenant, customer=customer, reference=reference_normalise(reference), status=Appointment.Status.CONFIRMED
+    ).first()
+
+
+# --- the customer's waitlist -------------------------------------------------------------
+
+
+def waitlist_request_for_offer(*, tenant: Tenant, customer: Customer, reference: str) -> WaitlistRequest | None:
+    """The customer's request that was offered the held booking ``reference`` (its offer's buttons)."""
+    return (
+        WaitlistRequest.objects.select_related("offer", "service", "resource")
+        .filter(tenant=tenant, customer=customer, offer__reference=reference_normalise(reference))
+        .first()
+    )
+
+
+def waitlist_requests_open(*, tenant: Tenant, customer: Customer, now: datetime, limit: int) -> list[WaitlistRequest]:
+    """The customer's requests still waiting for a time that has not passed, soonest first."""
+    return list(
+        WaitlistRequest.objects.filter(
+            tenant=tenant, customer=customer, status__in=WaitlistRequest.OPEN_STATUSES, window_ends_at__gt=now,
+        ).select_related("service").order_by("window_starts_at", "pk")[:limit]
+    )
+
+
+def waitlist_request_of_customer(*, tenant: Tenant, customer: Customer, pk: int) -> WaitlistRequest | None:
+    return WaitlistRequest.objects.filter(tenant=tenant, customer=customer, pk=pk).first()

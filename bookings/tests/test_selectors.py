@@ -62,3 +62,31 @@ def test_opening_hours_for_week_lists_every_day():
     assert list(week) == [0, 1, 2, 3, 4, 5, 6]
     assert [(h.opens, h.closes) for h in week[1]] == [(time(12), time(15)), (time(19), time(23))]
     assert week[4][0].crosses_midnight and week[0] == [] and week[6] == []
+
+
+def test_the_assistants_row_lookups_never_cross_tenants_or_customers(restaurant, tables, salon):
+    from bookings.selectors import (
+        appointment_confirmed_of_customer,
+        resource_of_tenant,
+        service_of_tenant,
+        waitlist_request_of_customer,
+        waitlist_requests_open,
+    )
+    from bookings.waitlist import waitlist_join
+
+    guest, other = CustomerFactory(tenant=restaurant), CustomerFactory(tenant=restaurant)
+    booked = appointment_book(tenant=restaurant, start=rome(2026, 12, 5, 20), party_size=2, customer=guest,
+                              channel="test", now=NOW)
+    request = waitlist_join(tenant=restaurant, customer=guest, start=rome(2026, 12, 6, 20), party_size=2, now=NOW)
+    assert resource_of_tenant(tenant=restaurant, pk=tables[2].pk) == tables[2]
+    assert resource_of_tenant(tenant=salon["tenant"], pk=tables[2].pk) is None
+    assert resource_of_tenant(tenant=restaurant, pk=None) is None
+    assert service_of_tenant(tenant=salon["tenant"], pk=salon["cut"].pk) == salon["cut"]
+    assert service_of_tenant(tenant=restaurant, pk=salon["cut"].pk) is None
+    assert appointment_confirmed_of_customer(tenant=restaurant, customer=guest, reference=booked.reference) == booked
+    assert appointment_confirmed_of_customer(tenant=restaurant, customer=other, reference=booked.reference) is None
+    assert waitlist_requests_open(tenant=restaurant, customer=guest, now=NOW, limit=10) == [request]
+    assert waitlist_requests_open(tenant=restaurant, customer=other, now=NOW, limit=10) == []
+    assert waitlist_request_of_customer(tenant=restaurant, customer=other, pk=request.pk) is None
+    appointment_cancel(tenant=restaurant, appointment=booked, now=NOW)
+    assert appointment_confirmed_of_customer(tenant=restaurant, customer=guest, reference=booked.reference) is None

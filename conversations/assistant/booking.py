@@ -21,9 +21,11 @@ from bookings.availability import (
 from bookings.errors import BookingError, CustomerBookingLimitReached, SlotUnavailable, TooLateToCancel
 from bookings.models import Appointment, Resource, Service
 from bookings.selectors import (
+    appointment_confirmed_of_customer,
     closure_at,
     largest_table_seats,
     opening_hours_for_week,
+    resource_of_tenant,
     service_active_get,
     services_active,
     staff_active_get,
@@ -560,7 +562,7 @@ def book_confirm(turn: Turn) -> None:
             # Held while the customer pays; Stripe's webhook confirms it.
             payment_hold_start(
                 turn, quote=quote, start=start, service=_service(turn, draft.service),
-                resource=Resource.objects.filter(tenant=turn.tenant, pk=offered.resource_id).first(),
+                resource=resource_of_tenant(tenant=turn.tenant, pk=offered.resource_id),
             )
             return
         else:
@@ -569,7 +571,7 @@ def book_confirm(turn: Turn) -> None:
                 start=start,
                 party_size=draft.party_or_one,
                 service=_service(turn, draft.service),
-                resource=Resource.objects.filter(tenant=turn.tenant, pk=offered.resource_id).first(),
+                resource=resource_of_tenant(tenant=turn.tenant, pk=offered.resource_id),
                 customer=turn.customer,
                 channel=turn.conversation.channel,
                 now=turn.now,
@@ -633,7 +635,7 @@ def _approval_ask(turn: Turn, start: datetime) -> None:
     request = appointment_approval_request(
         tenant=turn.tenant, start=start, party_size=draft.party_or_one,
         service=_service(turn, draft.service),
-        resource=Resource.objects.filter(tenant=turn.tenant, pk=resource_id).first() if resource_id else None,
+        resource=resource_of_tenant(tenant=turn.tenant, pk=resource_id),
         customer=turn.customer, channel=turn.conversation.channel, now=turn.now,
     )
     conversation_booking_link(conversation=turn.conversation, appointment=request)
@@ -653,10 +655,9 @@ def _approval_ask(turn: Turn, start: datetime) -> None:
 
 
 def _move(turn: Turn, start: datetime) -> Appointment | None:
-    appointment = Appointment.objects.filter(
-        tenant=turn.tenant, customer=turn.customer, reference=turn.dialogue.move_reference,
-        status=Appointment.Status.CONFIRMED,
-    ).first()
+    appointment = appointment_confirmed_of_customer(
+        tenant=turn.tenant, customer=turn.customer, reference=turn.dialogue.move_reference
+    )
     if appointment is None:
         turn.text(turn.t("booking_not_found", reference=turn.dialogue.move_reference))
         turn.flow_clear()

@@ -21,6 +21,13 @@ from datetime import date, datetime, time
 from bookings.availability import Verdict, start_check
 from bookings.errors import BookingError, HoldExpired
 from bookings.models import Resource, Service, WaitlistRequest
+from bookings.selectors import (
+    resource_of_tenant,
+    service_of_tenant,
+    waitlist_request_for_offer,
+    waitlist_request_of_customer,
+    waitlist_requests_open,
+)
 from bookings.waitlist import waitlist_join, waitlist_offer_accept, waitlist_offer_decline, waitlist_withdraw
 from conversations.assistant.dialogue import Draft, Flow
 from conversations.assistant.formatting import date_long, date_short, time_short, when_long
@@ -116,11 +123,7 @@ def _join(turn: Turn, value: str) -> bool:
 
 
 def _offer_answer(turn: Turn, action: str, reference: str) -> bool:
-    request = (
-        WaitlistRequest.objects.select_related("offer", "service", "resource")
-        .filter(tenant=turn.tenant, customer=turn.customer, offer__reference=reference.strip().upper())
-        .first()
-    )
+    request = waitlist_request_for_offer(tenant=turn.tenant, customer=turn.customer, reference=reference)
     turn.flow_clear()
     if request is None or request.offer is None:
         turn.text(turn.t("waitlist_offer_unknown"))
@@ -170,12 +173,7 @@ def _taken(turn: Turn, request: WaitlistRequest) -> None:
 
 def waiting_answer(turn: Turn) -> bool:
     """List the customer's open waitlist requests, each withdrawable; False when there is none."""
-    requests = list(
-        WaitlistRequest.objects.filter(
-            tenant=turn.tenant, customer=turn.customer, status__in=WaitlistRequest.OPEN_STATUSES,
-            window_ends_at__gt=turn.now,
-        ).select_related("service").order_by("window_starts_at", "pk")[:10]
-    )
+    requests = waitlist_requests_open(tenant=turn.tenant, customer=turn.customer, now=turn.now, limit=10)
     if not requests:
         return False
     lines = [turn.t("waitlist_waiting")] + [f"• {_request_text(turn, request)}" for request in requests]
@@ -195,7 +193,7 @@ def _withdraw(turn: Turn, value: str) -> bool:
     if not value.isdigit():
         return False
     turn.flow_clear()
-    request = WaitlistRequest.objects.filter(tenant=turn.tenant, customer=turn.customer, pk=int(value)).first()
+    request = waitlist_request_of_customer(tenant=turn.tenant, customer=turn.customer, pk=int(value))
     if request is not None and waitlist_withdraw(tenant=turn.tenant, request=request, now=turn.now):
         turn.text(turn.t("waitlist_withdrawn", request=_request_text(turn, request)))
     else:
@@ -226,11 +224,11 @@ def waitlist_choice_handle(turn: Turn, value: str) -> bool:
 
 
 def _service(turn: Turn, service_id: int | None) -> Service | None:
-    return Service.objects.filter(tenant=turn.tenant, pk=service_id).first() if service_id else None
+    return service_of_tenant(tenant=turn.tenant, pk=service_id)
 
 
 def _staff(turn: Turn, staff_id: int | None) -> Resource | None:
-    return Resource.objects.filter(tenant=turn.tenant, pk=staff_id).first() if staff_id else None
+    return resource_of_tenant(tenant=turn.tenant, pk=staff_id)
 
 
 def _what(turn: Turn, request: WaitlistRequest) -> str:
