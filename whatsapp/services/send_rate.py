@@ -8,6 +8,7 @@ that number's bucket for a while (``SEND_BACK_OFF_SECONDS``); other numbers go o
 Without Redis (development, tests) nothing is limited.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from functools import cache
@@ -16,6 +17,8 @@ import redis
 from django.conf import settings
 
 from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
 
 CLOUD_API_RATE = 80
 COEXISTENCE_RATE = 20
@@ -67,11 +70,19 @@ def _keys(phone_number_id: str) -> tuple[str, str]:
 
 
 def whatsapp_send_slot_take(*, phone_number_id: str, rate: int) -> float:
-    """Take a token from the number's bucket: 0 when taken, else the seconds to wait before asking again."""
+    """Take a token from the number's bucket: 0 when taken, else the seconds to wait before asking again.
+
+    Redis unreachable: 0, the send goes. The bucket only keeps us under Meta's pace, and
+    Meta's own answer (130429) still backs the number off; refusing the send instead would
+    count an attempt for a message Graph never saw and leave it waiting for the slow retry.
+    """
     if not settings.REDIS_URL:
         return 0.0
-    client = _redis(settings.REDIS_URL)
-    wait_ms = client.eval(_TAKE, 2, *_keys(phone_number_id), rate * PACE_MARGIN)
+    try:
+        wait_ms = _redis(settings.REDIS_URL).eval(_TAKE, 2, *_keys(phone_number_id), rate * PACE_MARGIN)
+    except (redis.RedisError, OSError):
+        logger.warning("Send rate of %s not checked: Redis unreachable", phone_number_id, exc_info=True)
+        return 0.0
     return int(wait_ms) / 1000
 
 
@@ -91,5 +102,9 @@ def whatsapp_send_slot_wait(
 
 def whatsapp_number_back_off(*, phone_number_id: str, seconds: float = SEND_BACK_OFF_SECONDS) -> None:
     """Meta said the number sends too fast (130429): no send from it for ``seconds``; other numbers go on."""
-    if settings.REDIS_URL:
+    if not settings.REDIS_URL:
+        return
+    try:
         _redis(settings.REDIS_URL).set(_keys(phone_number_id)[1], 1, px=int(seconds * 1000))
+    except (redis.RedisError, OSError):
+        logger.warning("Back-off of %s not recorded: Redis unreachable", phone_number_id, exc_info=True)

@@ -69,6 +69,13 @@ def test_without_redis_nothing_is_limited(settings):
     assert all(whatsapp_send_slot_take(phone_number_id="666", rate=1) == 0.0 for _ in range(5))
 
 
+def test_redis_unreachable_lets_the_send_go_rather_than_refuse_it(settings):
+    # A closed port: the bucket cannot be asked, and the send must not fail for it (Meta still paces us).
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"
+    assert whatsapp_send_slot_take(phone_number_id="888", rate=1) == 0.0
+    whatsapp_number_back_off(phone_number_id="888", seconds=1)  # not recorded, and no error either
+
+
 @pytest.mark.django_db
 def test_metas_throughput_error_on_a_send_backs_that_number_off(bucket_redis, graph, settings):
     settings.LYO_SEND_BACKEND = "graph"
