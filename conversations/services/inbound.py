@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from common import metrics
 from common.log_context import log_context, log_context_bind
+from common.model_rows import ModelInsert
 from conversations.assistant.engine import assistant_handle
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation, Message
@@ -53,6 +54,10 @@ class ProcessResult:
     attempts: int = 0
 
 
+# Every inbound message is one such INSERT: written once, not compiled per message (common/model_rows.py).
+_MESSAGE_INSERT = ModelInsert(Message)
+
+
 def inbound_message_record(
     *,
     tenant: Tenant,
@@ -73,8 +78,7 @@ def inbound_message_record(
     channel = conversation.channel
     # No "seen before?" query first: the unique constraint answers that in the same round
     # trip as the insert (a redelivery is the rare case).
-    create = partial(
-        Message.objects.create,
+    message = Message(
         tenant=tenant,
         conversation=conversation,
         direction=Message.Direction.INBOUND,
@@ -91,10 +95,10 @@ def inbound_message_record(
         if transaction.get_connection().in_atomic_block:
             # A savepoint, so a duplicate leaves the caller's transaction usable.
             with transaction.atomic():
-                message = create()
+                _MESSAGE_INSERT.insert(message)
         else:
             # Outside a transaction the INSERT is one on its own: no savepoint round trips.
-            message = create()
+            _MESSAGE_INSERT.insert(message)
     except IntegrityError:
         # The same delivery is being stored by a concurrent request (uniq_message_channel_message_id).
         return None
