@@ -12,20 +12,13 @@ import logging
 from datetime import datetime
 from enum import StrEnum
 
-from django.db import transaction
-
 from bookings.models import Appointment
 from conversations.assistant.formatting import when_long
 from conversations.assistant.texts import say
 from conversations.models import Message
 from conversations.replies import TEXT_MAX, Reply, ReplyType
-from conversations.services.conversations import conversation_get_or_open
-from conversations.services.delivery import customer_window_open
-from conversations.services.staff_reply import WINDOW_CHANNELS
-from customers.models import Channel
 from reminders.models import Purpose
-from reminders.selectors import message_template_for
-from reminders.services import language_for, notification_store, template_spec
+from reminders.services import notification_store_if_reachable
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -74,23 +67,14 @@ def booking_news_send(
     customer = appointment.customer
     if customer is None or customer.opted_out_at is not None:
         return None
-    with transaction.atomic():
-        conversation = conversation_get_or_open(tenant=tenant, customer=customer)
-        language = language_for(customer.language or tenant.language, tenant)
-        window_open = conversation.channel not in WINDOW_CHANNELS or customer_window_open(
-            conversation=conversation, now=now
-        )
-        template = None
-        if not window_open and conversation.channel == Channel.WHATSAPP:
-            template = message_template_for(tenant=tenant, purpose=template_purpose, language=language)
-        if window_open or template is not None:
-            return notification_store(
-                tenant=tenant, conversation=conversation, appointment=appointment, purpose=template_purpose,
-                reply=booking_news_reply(tenant=tenant, appointment=appointment, text_key=text_key,
-                                         language=language),
-                template=template_spec(template=template, tenant=tenant, appointment=appointment)
-                if template else None,
-            )
+    message = notification_store_if_reachable(
+        tenant=tenant, customer=customer, appointment=appointment, purpose=template_purpose, now=now,
+        reply_for=lambda language: booking_news_reply(
+            tenant=tenant, appointment=appointment, text_key=text_key, language=language
+        ),
+    )
+    if message is not None:
+        return message
     logger.info("Booking %s of tenant %s: the customer cannot be told (%s)", appointment.pk, tenant.pk, text_key)
     return None
 

@@ -9,6 +9,7 @@ channel's sender decides which applies when it sends (whatsapp/services/outbound
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -31,9 +32,10 @@ from conversations.assistant.waitlist import waitlist_button_id
 from conversations.models import Conversation, Message
 from conversations.replies import BUTTON_BODY_MAX, TEXT_MAX, Option, Reply, ReplyType
 from conversations.services.conversations import conversation_get_or_open
+from conversations.services.delivery import customer_window_open
 from conversations.services.outbound import outbound_message_enqueue
-from conversations.services.staff_reply import StaffTemplate
-from customers.models import Customer
+from conversations.services.staff_reply import WINDOW_CHANNELS, StaffTemplate
+from customers.models import Channel, Customer
 from payments.selectors import PaymentStatus, appointment_deposit_standing
 from reminders.models import MessageTemplate, Purpose, ReminderSettings, TemplateParameter
 from reminders.selectors import (
@@ -302,6 +304,31 @@ def notification_store(
 def _committed(message_id: int, channel: str, purpose: str) -> None:
     metrics.notifications.labels(purpose=purpose).inc()
     outbound_message_enqueue(message_id, channel)
+
+
+def notification_store_if_reachable(
+    *, tenant: Tenant, customer: Customer, appointment: Appointment, purpose: str,
+    reply_for: Callable[[str], Reply], now: datetime,
+) -> Message | None:
+    """Queue what ``reply_for(language)`` says where the customer can receive it: free-form inside
+    the 24-hour window (or on a channel without one), else the tenant's approved WhatsApp
+    template of ``purpose``; ``None`` (nothing stored) when neither."""
+    with transaction.atomic():
+        conversation = conversation_get_or_open(tenant=tenant, customer=customer)
+        language = language_for(customer.language or tenant.language, tenant)
+        window_open = conversation.channel not in WINDOW_CHANNELS or customer_window_open(
+            conversation=conversation, now=now
+        )
+        template = None
+        if not window_open and conversation.channel == Channel.WHATSAPP:
+            template = message_template_for(tenant=tenant, purpose=purpose, language=language)
+        if not window_open and template is None:
+            return None
+        return notification_store(
+            tenant=tenant, conversation=conversation, appointment=appointment, purpose=purpose,
+            reply=reply_for(language),
+            template=template_spec(template=template, tenant=tenant, appointment=appointment) if template else None,
+        )
 
 
 def template_spec(*, template: MessageTemplate, tenant: Tenant, appointment: Appointment) -> dict:

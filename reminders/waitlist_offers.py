@@ -13,8 +13,6 @@ import logging
 import math
 from datetime import datetime
 
-from django.db import transaction
-
 from bookings.models import WaitlistRequest
 from bookings.waitlist import waitlist_offer_skip
 from conversations.assistant.formatting import when_long
@@ -22,13 +20,8 @@ from conversations.assistant.texts import say
 from conversations.assistant.waitlist import CONFIRM, DECLINE, waitlist_button_id
 from conversations.models import Message
 from conversations.replies import BUTTON_BODY_MAX, Option, Reply, ReplyType
-from conversations.services.conversations import conversation_get_or_open
-from conversations.services.delivery import customer_window_open
-from conversations.services.staff_reply import WINDOW_CHANNELS
-from customers.models import Channel
 from reminders.models import Purpose
-from reminders.selectors import message_template_for
-from reminders.services import language_for, notification_store, template_spec, what_text
+from reminders.services import notification_store_if_reachable, what_text
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -50,21 +43,12 @@ def waitlist_offer_send(*, tenant: Tenant, request_id: int, now: datetime) -> Me
     held, customer = request.offer, request.customer
     assert held is not None
     if customer.opted_out_at is None:
-        with transaction.atomic():
-            conversation = conversation_get_or_open(tenant=tenant, customer=customer)
-            language = language_for(customer.language or tenant.language, tenant)
-            window_open = conversation.channel not in WINDOW_CHANNELS or customer_window_open(
-                conversation=conversation, now=now
-            )
-            template = None
-            if not window_open and conversation.channel == Channel.WHATSAPP:
-                template = message_template_for(tenant=tenant, purpose=Purpose.WAITLIST_OFFER, language=language)
-            if window_open or template is not None:
-                return notification_store(
-                    tenant=tenant, conversation=conversation, appointment=held, purpose=Purpose.WAITLIST_OFFER,
-                    reply=waitlist_offer_reply(tenant=tenant, request=request, language=language, now=now),
-                    template=template_spec(template=template, tenant=tenant, appointment=held) if template else None,
-                )
+        message = notification_store_if_reachable(
+            tenant=tenant, customer=customer, appointment=held, purpose=Purpose.WAITLIST_OFFER, now=now,
+            reply_for=lambda language: waitlist_offer_reply(tenant=tenant, request=request, language=language, now=now),
+        )
+        if message is not None:
+            return message
     logger.info("Waitlist request %s of tenant %s cannot be told of its offer: skipped", request.pk, tenant.pk)
     waitlist_offer_skip(tenant=tenant, request=request, now=now)
     return None
