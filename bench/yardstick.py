@@ -42,8 +42,7 @@ APP_SECRET = os.environ["META_APP_SECRET"].encode()
 QUEUE = "yardstick"
 _redis = redis.Redis.from_url(os.environ["REDIS_URL"])
 
-# Created by ``lyobench.Stack.yardstick_start`` before the server starts.
-TABLE = "bench_yardstick_messages"
+# Its table, bench_yardstick_messages, is created by ``lyobench.Stack.yardstick_start`` before the server starts.
 
 
 def webhook(request: HttpRequest) -> HttpResponse:

@@ -12,7 +12,7 @@ unchanged. The draft is frozen: a message changes it by naming what changes
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -191,7 +191,3 @@ def _options(value: object) -> list[list[str]]:
     if not isinstance(value, list):
         return []
     return [[str(item[0]), str(item[1])] for item in value if isinstance(item, list | tuple) and len(item) == 2]
-
-
-# Every field of the draft, for tests that check the JSON round trip covers them all.
-DRAFT_FIELDS = tuple(f.name for f in fields(Draft))

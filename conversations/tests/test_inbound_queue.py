@@ -7,6 +7,7 @@ import pytest
 import redis
 from django.conf import settings
 
+from common import metrics
 from conversations.services import inbound_queue
 from conversations.services.inbound import inbound_message_enqueue
 from conversations.services.inbound_queue import conversation_task_mark, conversation_task_unmark
@@ -31,10 +32,13 @@ def coalescing(settings):
 
 
 def test_messages_arriving_while_the_conversations_task_waits_publish_nothing(coalescing):
+    coalesced = metrics.inbound_tasks_coalesced.labels(task="conversations.inbound_message_process")
+    before = coalesced._value.get()
     assert inbound_message_enqueue(1, conversation_id=CONVERSATION) is True
     assert inbound_message_enqueue(2, conversation_id=CONVERSATION) is True
     assert inbound_message_enqueue(3, conversation_id=CONVERSATION) is True
     assert coalescing == [((1,), {"conversation_id": CONVERSATION})]
+    assert coalesced._value.get() - before == 2
 
 
 def test_a_message_after_the_task_started_publishes_a_task_of_its_own(coalescing):
