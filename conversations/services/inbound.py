@@ -27,9 +27,9 @@ from conversations.selectors import (
     conversation_lock_for_message,
     inbound_messages_pending,
 )
-from conversations.services.broker import broker_holds_at_least, broker_publish
+from conversations.services.broker import broker_holds_at_least, broker_publish, task_queue_name
 from conversations.services.handoff import conversation_needs_person_announce, handoff_mirror
-from conversations.services.inbound_queue import conversation_task_mark, conversation_task_unmark, inbound_coalescing_on
+from conversations.services.inbound_queue import conversation_task_publish, inbound_coalescing_on
 from conversations.services.outbound import SWEEP_BATCH, outbound_message_queue
 from conversations.services.reply_budget import ReplySuppressed, reply_budget_check
 from customers.models import Customer
@@ -173,13 +173,13 @@ def inbound_message_enqueue(message_id: int, *, conversation_id: int | None = No
     # sweep (or ``manage.py process_pending``) picks it up once it is older than a minute.
     if conversation_id is None or not inbound_coalescing_on():
         return broker_publish(lambda: task.delay(message_id), what=what)
-    marked = conversation_task_mark(conversation_id)
-    if marked is False:
+    pushed: list[bool] = []
+    published = broker_publish(lambda: pushed.append(conversation_task_publish(
+        conversation_id=conversation_id, message_id=message_id, task=INBOUND_PROCESS_TASK,
+        queue=task_queue_name(INBOUND_PROCESS_TASK),
+    )), what=what)
+    if published and not pushed[0]:
         metrics.inbound_tasks_coalesced.labels(task=INBOUND_PROCESS_TASK).inc()
-        return True
-    published = broker_publish(lambda: task.delay(message_id, conversation_id=conversation_id), what=what)
-    if marked and not published:
-        conversation_task_unmark(conversation_id)  # no task is coming: the next message tries again
     return published
 
 

@@ -9,6 +9,10 @@ there publishes nothing: the task not started yet will see it. The task takes th
 off *before* it reads the pending messages under the conversation's lock, so a message
 stored after that publishes a task of its own.
 
+Marking and publishing are one Redis script (``conversation_task_publish``): one round
+trip per webhook, the mark set only with its task pushed, and the task written as
+Celery writes it (``broker.task_message_json``).
+
 Nothing here can lose a message: a mark left behind (a task lost, Redis failing at the
 wrong moment) expires after ``QUEUED_MARK_SECONDS``, and the sweep re-enqueues pending
 messages older than a minute without looking at marks. With in-process tasks (no
@@ -23,13 +27,29 @@ from functools import cache
 import redis
 from django.conf import settings
 
+from conversations.services.broker import task_message_json
+
 logger = logging.getLogger(__name__)
 
 QUEUED_MARK_SECONDS = 300
 
 
+# KEYS: the conversation's mark, the queue's list; ARGV: the mark's lifetime, the task.
+_MARK_AND_PUSH = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('LPUSH', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
 def inbound_coalescing_on() -> bool:
-    return bool(settings.INBOUND_TASK_PER_CONVERSATION and settings.REDIS_URL)
+    # The mark and the task go in one script, so the broker must be that same Redis.
+    return bool(
+        settings.INBOUND_TASK_PER_CONVERSATION and settings.REDIS_URL
+        and settings.CELERY_BROKER_URL == settings.REDIS_URL
+    )
 
 
 @cache
@@ -41,18 +61,27 @@ def _key(conversation_id: int) -> str:
     return f"lyo:inbound-queued:{conversation_id}"
 
 
-def conversation_task_mark(conversation_id: int) -> bool | None:
-    """Mark the conversation as having a task queued: True if newly marked, False if it already
-    was (publish nothing), None if Redis could not tell (publish as if unmarked)."""
-    try:
-        return bool(_redis(settings.REDIS_URL).set(_key(conversation_id), 1, nx=True, ex=QUEUED_MARK_SECONDS))
-    except (redis.RedisError, OSError):
-        logger.warning("Could not mark conversation %s as queued", conversation_id, exc_info=True)
-        return None
+@cache
+def _mark_and_push(url: str):
+    return _redis(url).register_script(_MARK_AND_PUSH)
+
+
+def conversation_task_publish(*, conversation_id: int, message_id: int, task: str, queue: str) -> bool:
+    """Mark the conversation and push its task, unless a task is queued already: True if pushed.
+
+    False means the conversation's queued task, not started yet, will handle this
+    message too. Redis's errors are raised: the broker is this Redis, so nothing could
+    have been published (``broker_publish`` leaves the message for the sweep).
+    """
+    message = task_message_json(task=task, args=(message_id,), kwargs={"conversation_id": conversation_id},
+                                queue=queue)
+    pushed = _mark_and_push(settings.REDIS_URL)(keys=[_key(conversation_id), queue],
+                                                args=[QUEUED_MARK_SECONDS, message])
+    return bool(pushed)
 
 
 def conversation_task_unmark(conversation_id: int) -> None:
-    """The conversation's task starts (or could not be published): the next message publishes again."""
+    """The conversation's task starts: the next message publishes again."""
     try:
         _redis(settings.REDIS_URL).delete(_key(conversation_id))
     except (redis.RedisError, OSError):
