@@ -11,7 +11,11 @@ from pathlib import Path
 import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from common import logging as logging_module
 from common.log_context import LogContextFilter, log_context, log_context_bind
 from common.logging import (
     JsonFormatter,
@@ -201,3 +205,23 @@ def test_celerys_line_per_task_is_off_by_default_and_failures_still_show():
         logger = logging.getLogger(name)
         assert not logger.isEnabledFor(logging.INFO)
         assert logger.isEnabledFor(logging.ERROR)
+
+
+# Pieces of lines: what each pattern looks for, spelled in its cases, and what sits around it.
+_CREDENTIAL_PREFIXES = st.sampled_from([
+    "Bearer ", "bearer ", "Token ", "access_token=", "token=", "secret=", "client_secret=", "apikey=", "api_key=",
+    "passwd=", "password=", '"access_token": "', "'password': '", '"SECRET": "', "Authorization: ", "authorization:",
+    "api-access-token: ", "HTTP_API_ACCESS_TOKEN: ", "/webhooks/chatwoot/", "/WEBHOOKS/CHATWOOT/", "EAA", "IGAA",
+    "IGQV", "eaa", "", " ",
+])
+_VALUES = st.sampled_from(["abc-123", "1234567890abcdefghijKLMNOP", "x", '"', "'", "&", "", " rest", "\n"])
+_CREDENTIAL_LIKE = st.lists(st.tuples(_CREDENTIAL_PREFIXES, _VALUES).map("".join), max_size=6).map(" ".join)
+
+
+@hypothesis_settings(max_examples=400)
+@given(text=_CREDENTIAL_LIKE)
+def test_lines_that_skip_the_pattern_scans_are_the_ones_no_pattern_would_change(text):
+    every_scan = text
+    for pattern, replacement in logging_module._PATTERNS:
+        every_scan = pattern.sub(replacement, every_scan)
+    assert secrets_redact(text) == every_scan
