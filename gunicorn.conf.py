@@ -50,6 +50,8 @@ control_socket_disable = True
 
 accesslog = "-"
 errorlog = "-"
+# Builds only the atoms the access line uses (lyo/gunicorn_logging.py).
+logger_class = "lyo.gunicorn_logging.AccessLogger"
 # The path without its query string: Meta's verification GET carries the verify token there.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 _log_format = os.environ.get("LOG_FORMAT") or ("text" if _debug() else "json")
