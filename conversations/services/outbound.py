@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import partial
+from functools import cache, partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -258,18 +258,46 @@ def outbound_status_apply(
         updates = {"delivery_status": status, _STATUS_TIME_FIELD[status]: at}
     else:
         return False
-    changed = Message.objects.filter(
-        tenant=tenant,
-        channel=channel,
-        direction=Message.Direction.OUTBOUND,
-        channel_message_id=channel_message_id,
-        delivery_status__in=allowed_from,
-    ).update(**updates)
+    changed = _status_update(
+        tenant=tenant, channel=channel, channel_message_id=channel_message_id, updates=updates,
+        allowed_from=allowed_from,
+    )
     if changed:
         metrics.outbound_messages.labels(channel=channel, status=status).inc()
         if status == Message.Delivery.FAILED:
             _failed_announce(tenant=tenant, channel=channel, channel_message_id=channel_message_id, at=at)
     return bool(changed)
+
+
+def _status_update(
+    *, tenant: Tenant, channel: str, channel_message_id: str, updates: dict, allowed_from: list[str]
+) -> int:
+    """``Message.objects.filter(...).update(**updates)`` for the tenant's outbound row, written as SQL.
+
+    Every status webhook runs it (up to three per message sent), and compiling the
+    queryset was about a quarter of such a request's CPU. Each value is prepared by
+    its field, as ``update()`` prepares it; how many rows changed.
+    """
+    fields = tuple(Message._meta.get_field(name) for name in updates)
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, updates.values(), strict=True)]
+    params += [
+        Message._meta.get_field("tenant").get_db_prep_save(tenant.pk, connection),
+        channel, Message.Direction.OUTBOUND, channel_message_id, *allowed_from,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_status_update_sql(tuple(field.column for field in fields), len(allowed_from)), params)
+        return cursor.rowcount
+
+
+@cache
+def _status_update_sql(columns: tuple[str, ...], allowed: int) -> str:
+    quote = connection.ops.quote_name
+    where = [quote(Message._meta.get_field(name).column) + " = %s"
+             for name in ("tenant", "channel", "direction", "channel_message_id")]
+    where.append(f"{quote(Message._meta.get_field('delivery_status').column)} IN ({', '.join(['%s'] * allowed)})")
+    sets = ", ".join(f"{quote(column)} = %s" for column in columns)
+    # Names from the model's own metadata, quoted; the values go as parameters.
+    return f"UPDATE {quote(Message._meta.db_table)} SET {sets} WHERE {' AND '.join(where)}"  # noqa: S608
 
 
 def _failed_announce(*, tenant: Tenant, channel: str, channel_message_id: str, at: datetime) -> None:

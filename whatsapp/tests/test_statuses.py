@@ -93,3 +93,15 @@ def test_statuses_batched_in_one_post_are_all_applied(tenant, post_webhook):
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.delivery_status, second.delivery_status) == ("delivered", "read")
+
+
+def test_a_status_update_is_one_statement(outbound, post_webhook):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post_webhook(status_payload("delivered"))  # warm: the tenant looked up once per process
+    with CaptureQueriesContext(connection) as queries:
+        post_webhook(status_payload("read"))
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["UPDATE"]
+    outbound.refresh_from_db()
+    assert outbound.delivery_status == "read"
