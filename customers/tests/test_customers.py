@@ -3,7 +3,12 @@
 import pytest
 
 from customers.models import Channel, Customer
-from customers.services import CustomerIdentityMissing, customer_get_or_create_for_whatsapp, customer_number_change
+from customers.services import (
+    CustomerIdentityMissing,
+    customer_display_name_set,
+    customer_get_or_create_for_whatsapp,
+    customer_number_change,
+)
 from customers.tests.factories import CustomerFactory
 from tenants.tests.factories import TenantFactory
 
@@ -80,3 +85,15 @@ def test_number_change_never_touches_another_tenants_customer():
     ) is None
     assert Customer.objects.get(pk=theirs.pk).phone == "393470000001"
     assert Customer.objects.filter(tenant=tenant).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_new_profile_name_is_one_update_of_that_customer_only(django_assert_num_queries):
+    customer, other = CustomerFactory(display_name="Giulia"), CustomerFactory(display_name="Marco")
+    stale = Customer.objects.get(pk=customer.pk)
+    with django_assert_num_queries(1):
+        customer_display_name_set(customer=customer, name="Giulia R.")
+    stored = Customer.objects.get(pk=customer.pk)
+    assert (stored.display_name, customer.display_name) == ("Giulia R.", "Giulia R.")
+    assert stored.updated_at == customer.updated_at > stale.updated_at
+    assert Customer.objects.get(pk=other.pk).display_name == "Marco"
