@@ -13,7 +13,7 @@ from gunicorn.glogging import Logger
 
 
 class AccessLogger(Logger):
-    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201 - gunicorn's signature
+    def atoms(self, resp, req, environ, request_time):
         status = resp.status
         if isinstance(status, str):
             status = status.split(None, 1)[0]
