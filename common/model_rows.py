@@ -135,11 +135,18 @@ class ModelInsert(Generic[M]):
         return instance
 
 
+def column_field(model: type[Model], name: str) -> Field:
+    """The field of ``model`` named ``name`` that has a column (not a reverse relation)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field), f"{model.__name__}.{name} has no column"
+    return field
+
+
 def row_update(model: type[Model], pk: Any, **values: Any) -> int:
     """``model.objects.filter(pk=pk).update(**values)`` for plain column values, its statement
     written once per set of columns; each value prepared by its field as ``update()`` prepares
     it. How many rows changed (0 or 1). Sends no signals, as ``update()`` sends none."""
-    fields = tuple(model._meta.get_field(name) for name in values)
+    fields = tuple(column_field(model, name) for name in values)
     params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values.values(), strict=True)]
     pk_field = model._meta.pk
     assert pk_field is not None

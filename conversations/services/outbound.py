@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from common import metrics
 from common.log_context import log_context
+from common.model_rows import column_field
 from conversations.channels import channel_adapter, channel_adapters
 from conversations.models import Message
 from conversations.replies import Reply, ReplyType
@@ -278,10 +279,10 @@ def _status_update(
     queryset was about a quarter of such a request's CPU. Each value is prepared by
     its field, as ``update()`` prepares it; how many rows changed.
     """
-    fields = tuple(Message._meta.get_field(name) for name in updates)
+    fields = tuple(column_field(Message, name) for name in updates)
     params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, updates.values(), strict=True)]
     params += [
-        Message._meta.get_field("tenant").get_db_prep_save(tenant.pk, connection),
+        column_field(Message, "tenant").get_db_prep_save(tenant.pk, connection),
         channel, Message.Direction.OUTBOUND, channel_message_id, *allowed_from,
     ]
     with connection.cursor() as cursor:
@@ -292,9 +293,9 @@ def _status_update(
 @cache
 def _status_update_sql(columns: tuple[str, ...], allowed: int) -> str:
     quote = connection.ops.quote_name
-    where = [quote(Message._meta.get_field(name).column) + " = %s"
+    where = [quote(column_field(Message, name).column) + " = %s"
              for name in ("tenant", "channel", "direction", "channel_message_id")]
-    where.append(f"{quote(Message._meta.get_field('delivery_status').column)} IN ({', '.join(['%s'] * allowed)})")
+    where.append(f"{quote(column_field(Message, 'delivery_status').column)} IN ({', '.join(['%s'] * allowed)})")
     sets = ", ".join(f"{quote(column)} = %s" for column in columns)
     # Names from the model's own metadata, quoted; the values go as parameters.
     return f"UPDATE {quote(Message._meta.db_table)} SET {sets} WHERE {' AND '.join(where)}"  # noqa: S608
