@@ -9,7 +9,7 @@ This logger computes the plain atoms only; a ``{header}i``, ``{header}o`` or
 
 import os
 
-from gunicorn.glogging import Logger
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]  # no stubs; the config file gunicorn.conf.py hides the package from overrides
 
 
 class AccessLogger(Logger):
