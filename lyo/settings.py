@@ -243,6 +243,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # leave the stored message pending for the periodic sweep.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = "UTC"
+# Celery's Django fixup closes the database connection around every task, so each task
+# opened a new one: about a sixth of the worker's CPU per message (bench/webhook.sh).
+# With this reuse count it never does so by count; instead each task ends as a request
+# does (lyo/celery.py): the connection is kept, and closed when it broke or is older
+# than CONN_MAX_AGE.
+CELERY_DB_REUSE_MAX = 1_000_000_000
 # Several deployments (or a test run) can share one Redis by using their own queue.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 # Celery beat: every minute, re-enqueue inbound messages still pending and replies
