@@ -19,12 +19,13 @@ M = TypeVar("M", bound=Model)
 
 
 class ModelColumns(Generic[M]):
-    """All concrete columns of ``model`` under a table alias, and how to read them back."""
+    """The concrete columns of ``model`` under a table alias (all, or ``only`` those, as a
+    queryset's ``.only()``: the others load if ever read), and how to read them back."""
 
-    def __init__(self, model: type[M], alias: str) -> None:
+    def __init__(self, model: type[M], alias: str, only: Sequence[str] = ()) -> None:
         self.model = model
         self.alias = alias
-        self.fields = model._meta.concrete_fields
+        self.fields = [column_field(model, name) for name in only] if only else list(model._meta.concrete_fields)
         self.attnames = [field.attname for field in self.fields]
         self._converters: dict[str, list[tuple[int, list, Any]]] = {}
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from django.db.models import Count, Q
+from django.db import connection
 
+from common.model_rows import ModelColumns
 from conversations.models import Conversation, Message
 from customers.models import Channel
 from tenants.models import Tenant
@@ -107,21 +108,31 @@ def message_fingerprint(message: Message) -> str | None:
 # --- Internals --------------------------------------------------------------------
 
 
+_RECENT = ModelColumns(Message, "m", only=("id", "direction", "type", "text", "channel_timestamp", "created_at"))
+
+
 def _recent_messages(conversation: Conversation, message: Message) -> list[Message]:
     """The conversation's latest messages up to ``message``, oldest first: inbound ones and our answers.
 
     Reactions are left out (they get no answer and interrupt nothing); so are messages
-    Lyo starts itself (reminders), which answer nothing.
+    Lyo starts itself (reminders), which answer nothing. Written as SQL, as the reply
+    budget's count is: both run for every inbound message, and compiling the two
+    querysets was about a sixth of the worker's CPU per message.
     """
-    rows = (
-        Message.objects.filter(conversation=conversation, created_at__lte=message.created_at)
-        .filter(Q(direction=Message.Direction.INBOUND) | Q(reply_to__isnull=False))
-        .exclude(type=Message.Type.REACTION)
-        .exclude(direction=Message.Direction.INBOUND, pk__gt=message.pk)
-        .only("id", "direction", "type", "text", "channel_timestamp", "created_at")
-        .order_by("-created_at", "-id")[:_RECENT_ROWS]
+    sql = (
+        f"SELECT {_RECENT.select_list()} FROM {_RECENT.table} m "  # noqa: S608 - names from the model
+        "WHERE m.conversation_id = %s AND m.created_at <= %s AND (m.direction = %s OR m.reply_to_id IS NOT NULL) "
+        "AND m.type <> %s AND NOT (m.direction = %s AND m.id > %s) "
+        f"ORDER BY m.created_at DESC, m.id DESC LIMIT {_RECENT_ROWS}"
     )
-    return list(reversed(rows))
+    params = [
+        conversation.pk, connection.ops.adapt_datetimefield_value(message.created_at), Message.Direction.INBOUND,
+        Message.Type.REACTION, Message.Direction.INBOUND, message.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [_RECENT.instance(row) for row in reversed(rows)]
 
 
 def _inbound(row: Message) -> bool:
@@ -161,17 +172,20 @@ def _budget_spent(tenant: Tenant, conversation: Conversation, message: Message) 
     answered late, all at once after an outage, were still sent at the customer's pace.
     """
     received = message.created_at
-    answers = Message.objects.filter(
-        conversation=conversation,
-        direction=Message.Direction.INBOUND,
-        created_at__gt=received - timedelta(hours=1),
-        created_at__lte=received,
-        replies__isnull=False,
-    ).aggregate(
-        hour=Count("id", distinct=True),
-        minute=Count("id", distinct=True, filter=Q(created_at__gt=received - timedelta(minutes=1))),
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.created_at > %s THEN 1 ELSE 0 END), 0) FROM {_RECENT.table} m "  # noqa: S608
+        "WHERE m.conversation_id = %s AND m.direction = %s AND m.created_at > %s AND m.created_at <= %s "
+        f"AND EXISTS (SELECT 1 FROM {_RECENT.table} r WHERE r.reply_to_id = m.id)"
     )
-    return answers["minute"] >= tenant.reply_limit_per_minute or answers["hour"] >= tenant.reply_limit_per_hour
+    params = [
+        adapt(received - timedelta(minutes=1)), conversation.pk, Message.Direction.INBOUND,
+        adapt(received - timedelta(hours=1)), adapt(received),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        hour, minute = cursor.fetchone()
+    return minute >= tenant.reply_limit_per_minute or hour >= tenant.reply_limit_per_hour
 
 
 def _repeats(recent: list[Message]) -> int:
