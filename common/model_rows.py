@@ -9,6 +9,7 @@ read here is the same as one read through the ORM.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -143,25 +144,51 @@ def column_field(model: type[Model], name: str) -> Field:
     return field
 
 
-def row_update(model: type[Model], pk: Any, **values: Any) -> int:
-    """``model.objects.filter(pk=pk).update(**values)`` for plain column values, its statement
-    written once per set of columns; each value prepared by its field as ``update()`` prepares
-    it. How many rows changed (0 or 1). Sends no signals, as ``update()`` sends none."""
+def row_update(
+    model: type[Model], pk: Any, *, where: dict[str, Any] | None = None, increment: Sequence[str] = (),
+    **values: Any,
+) -> int:
+    """``model.objects.filter(pk=pk, **where).update(**values, **{f: F(f) + 1 for f in increment})``,
+    its statement written once per shape; each value prepared by its field as ``update()``
+    prepares it (a ``None`` in ``where`` is ``IS NULL``). How many rows changed (0 or 1).
+    Sends no signals, as ``update()`` sends none."""
+    where = where or {}
     fields = tuple(column_field(model, name) for name in values)
+    conditions = tuple(column_field(model, name) for name in where)
     params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values.values(), strict=True)]
     pk_field = model._meta.pk
     assert pk_field is not None
     params.append(pk_field.get_db_prep_save(pk, connection))
+    params += [field.get_db_prep_save(value, connection)
+               for field, value in zip(conditions, where.values(), strict=True) if value is not None]
+    shape = _RowUpdateShape(
+        model=model, columns=tuple(field.column for field in fields),
+        increments=tuple(column_field(model, name).column for name in increment),
+        conditions=tuple((field.column, value is None) for field, value in zip(conditions, where.values(),
+                                                                                  strict=True)),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_row_update_sql(model, tuple(field.column for field in fields)), params)
+        cursor.execute(_row_update_sql(shape), params)
         return cursor.rowcount
 
 
+@dataclass(frozen=True)
+class _RowUpdateShape:
+    model: type[Model]
+    columns: tuple[str, ...]
+    increments: tuple[str, ...]
+    conditions: tuple[tuple[str, bool], ...]  # (column, is null)
+
+
 @cache
-def _row_update_sql(model: type[Model], columns: tuple[str, ...]) -> str:
+def _row_update_sql(shape: _RowUpdateShape) -> str:
     quote = connection.ops.quote_name
-    pk = model._meta.pk
+    pk = shape.model._meta.pk
     assert pk is not None
-    sets = ", ".join(f"{quote(column)} = %s" for column in columns)
+    sets = [f"{quote(column)} = %s" for column in shape.columns]
+    sets += [f"{quote(column)} = {quote(column)} + 1" for column in shape.increments]
+    where = [f"{quote(pk.column)} = %s"]
+    where += [f"{quote(column)} IS NULL" if is_null else f"{quote(column)} = %s"
+              for column, is_null in shape.conditions]
     # Names from the model's own metadata, quoted; the values go as parameters.
-    return f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(pk.column)} = %s"  # noqa: S608
+    return f"UPDATE {quote(shape.model._meta.db_table)} SET {', '.join(sets)} WHERE {' AND '.join(where)}"  # noqa: S608

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from common import metrics
 from common.log_context import log_context, log_context_bind
+from common.model_rows import row_update
 from conversations.channels import ChannelAdapter, ChannelRefusal, RefusalKind, RenderedReply, ReplyNotSendable
 from conversations.models import Conversation, Message
 from conversations.replies import Reply
@@ -127,10 +128,10 @@ def outbound_message_deliver(
 
 def _claimed(message: Message, channel: str, now: datetime) -> Message | None:
     """``message`` with its send lease taken, if it is still queued and nobody has tried it."""
-    claimed = Message.objects.filter(
-        pk=message.pk, channel=channel, direction=Message.Direction.OUTBOUND,
-        delivery_status=Message.Delivery.QUEUED, send_started_at__isnull=True,
-    ).update(send_started_at=now)
+    claimed = row_update(Message, message.pk, where={
+        "channel": channel, "direction": Message.Direction.OUTBOUND, "delivery_status": Message.Delivery.QUEUED,
+        "send_started_at": None,
+    }, send_started_at=now)
     if not claimed:
         return None
     message.send_started_at = now

@@ -13,12 +13,11 @@ from functools import partial
 
 from celery import current_app
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from common import metrics
 from common.log_context import log_context, log_context_bind
-from common.model_rows import ModelInsert
+from common.model_rows import ModelInsert, row_update
 from conversations.assistant.engine import assistant_handle
 from conversations.inbound import InboundKind, InboundMessage, Location
 from conversations.models import Conversation, Message
@@ -295,9 +294,8 @@ def _inbound_handle(*, tenant: Tenant, customer: Customer, conversation: Convers
             now=now,
         )
     outbound_message_queue(inbound=message, replies=replies)
-    Message.objects.filter(pk=message.pk).update(
-        processing_status=Message.Processing.PROCESSED, processed_at=now, attempts=F("attempts") + 1
-    )
+    row_update(Message, message.pk, increment=("attempts",), processing_status=Message.Processing.PROCESSED,
+               processed_at=now)
 
 
 def _assistant_answer(

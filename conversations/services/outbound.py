@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from common import metrics
 from common.log_context import log_context
-from common.model_rows import column_field
+from common.model_rows import column_field, row_update
 from conversations.channels import channel_adapter, channel_adapters
 from conversations.models import Message
 from conversations.replies import Reply, ReplyType
@@ -191,9 +191,11 @@ def outbound_message_record_sent(*, message: Message, channel_message_id: str | 
     """The channel accepted the message: recorded in one conditional UPDATE, so no lock is
     needed. ``False`` (nothing changed) when the row is no longer queued: the channel's own
     report of this very send settled it first (``outbound_send_settle``)."""
-    recorded = Message.objects.filter(pk=message.pk, delivery_status=Message.Delivery.QUEUED).update(
+    # Written once (row_update): every reply sent runs it.
+    recorded = row_update(
+        Message, message.pk, where={"delivery_status": Message.Delivery.QUEUED}, increment=("attempts",),
         channel_message_id=channel_message_id, delivery_status=Message.Delivery.SENT, sent_at=now,
-        attempts=F("attempts") + 1, error_code=None, error_title="", send_started_at=None,
+        error_code=None, error_title="", send_started_at=None,
     )
     if not recorded:
         return False
